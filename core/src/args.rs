@@ -1,0 +1,100 @@
+//! A small flag parser for plugin subcommands: `--flag`, `--flag value`, `--flag=value`,
+//! positionals anywhere, `--` ends flags. Unknown flags are refused by name.
+
+use anyhow::{bail, Result};
+use std::collections::BTreeMap;
+
+/// Parsed arguments of a subcommand.
+#[derive(Debug, Default)]
+pub struct Args {
+    /// Flags given, with their value for value flags.
+    pub flags: BTreeMap<String, String>,
+    /// The other arguments, in order.
+    pub positional: Vec<String>,
+}
+
+impl Args {
+    /// Whether a boolean flag (e.g. `--global`) was given.
+    pub fn has(&self, flag: &str) -> bool {
+        self.flags.contains_key(flag)
+    }
+
+    /// The value of a value flag (e.g. `--format`).
+    pub fn value(&self, flag: &str) -> Option<&str> {
+        self.flags.get(flag).map(String::as_str)
+    }
+
+    /// The positional at `i`.
+    pub fn pos(&self, i: usize) -> Option<&String> {
+        self.positional.get(i)
+    }
+}
+
+/// Parses `args` knowing which flags are boolean and which take a value. `--quiet` is always
+/// accepted and turns quiet output on for the rest of the command.
+pub fn parse(args: &[String], bool_flags: &[&str], value_flags: &[&str]) -> Result<Args> {
+    let mut out = Args::default();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        if a == "--" {
+            out.positional.extend(it.by_ref().cloned());
+            break;
+        }
+        if a.starts_with("--") && a.len() > 2 {
+            let (name, inline) = match a.split_once('=') {
+                Some((n, v)) => (n, Some(v.to_string())),
+                None => (a.as_str(), None),
+            };
+            if name == "--quiet" {
+                std::env::set_var("DOKKU_QUIET_OUTPUT", "1");
+                continue;
+            }
+            if bool_flags.contains(&name) {
+                if inline.is_some() {
+                    bail!("flag {name} takes no value");
+                }
+                out.flags.insert(name.to_string(), String::new());
+            } else if value_flags.contains(&name) {
+                let v = match inline {
+                    Some(v) => v,
+                    None => match it.next() {
+                        Some(v) => v.clone(),
+                        None => bail!("flag {name} needs a value"),
+                    },
+                };
+                out.flags.insert(name.to_string(), v);
+            } else {
+                bail!("unknown flag {name}");
+            }
+        } else {
+            out.positional.push(a.clone());
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(v: &[&str]) -> Vec<String> {
+        v.iter().map(|x| x.to_string()).collect()
+    }
+
+    #[test]
+    fn flags_and_positionals() {
+        let a = parse(
+            &s(&["app", "--format", "json", "--global", "K=--x"]),
+            &["--global"],
+            &["--format"],
+        )
+        .unwrap();
+        assert_eq!(a.value("--format"), Some("json"));
+        assert!(a.has("--global"));
+        assert_eq!(a.positional, s(&["app", "K=--x"]));
+        assert!(parse(&s(&["--nope"]), &[], &[]).is_err());
+        assert!(parse(&s(&["--format"]), &[], &["--format"]).is_err());
+        let a = parse(&s(&["--", "--global"]), &["--global"], &[]).unwrap();
+        assert_eq!(a.positional, s(&["--global"]));
+    }
+}

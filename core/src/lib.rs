@@ -1,0 +1,58 @@
+//! The library Rust plugins share: paths, the property store, app-name checks, the ENV file
+//! format, report output, log output in Dokku's style, argument parsing and the multi-call
+//! plugin runtime. Triggers are fired in-process through `plugn`.
+
+pub mod appname;
+pub mod args;
+pub mod dispatch;
+pub mod envfile;
+pub mod help;
+pub mod log;
+pub mod plugin;
+pub mod property;
+pub mod report;
+
+pub use plugn::Paths;
+
+use anyhow::Result;
+use std::sync::OnceLock;
+
+/// An error that only sets the exit code: the message, if any, was already printed.
+#[derive(Debug)]
+pub struct Exit(pub i32);
+
+impl std::fmt::Display for Exit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "exit {}", self.0)
+    }
+}
+
+impl std::error::Error for Exit {}
+
+/// The paths of this installation, read once from the environment.
+pub fn paths() -> &'static Paths {
+    static P: OnceLock<Paths> = OnceLock::new();
+    P.get_or_init(Paths::from_env)
+}
+
+/// Fires a trigger with output and stdin passed through; fails with the trigger's exit code.
+pub fn trigger(name: &str, args: &[&str]) -> Result<()> {
+    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    let o = plugn::fire(
+        paths(),
+        name,
+        &args,
+        plugn::Input::Null,
+        plugn::Output::Inherit,
+    )?;
+    if o.code != 0 {
+        return Err(Exit(o.code).into());
+    }
+    Ok(())
+}
+
+/// Asks a return-value trigger; `None` when it failed, otherwise its trimmed output.
+pub fn trigger_value(name: &str, args: &[&str]) -> Result<Option<String>> {
+    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    plugn::trigger::value(paths(), name, &args)
+}

@@ -1,0 +1,165 @@
+//! The multi-call runtime of a Rust core plugin. One binary per plugin; the installer links
+//! `commands`, `subcommands/NAME` and every trigger name to it, and the binary looks at the
+//! name it was started by. Started as itself with `--layout`, it prints those names.
+
+use crate::Exit;
+use anyhow::Result;
+use std::path::Path;
+
+/// The exit code by which a `commands` file says "not mine, ask the next plugin".
+pub const NOT_IMPLEMENTED_EXIT: i32 = 10;
+
+/// A subcommand: `dokku PREFIX:NAME` (or `dokku PREFIX` for `default`).
+pub struct Command {
+    /// The subcommand name (`default` for the bare plugin command).
+    pub name: &'static str,
+    /// Its arguments, as help shows them.
+    pub usage: &'static str,
+    /// What it does, one line.
+    pub help: &'static str,
+    /// The code; receives the arguments after the command name.
+    pub run: fn(&[String]) -> Result<()>,
+}
+
+/// A trigger this plugin answers.
+pub struct Trigger {
+    /// The trigger name.
+    pub name: &'static str,
+    /// The code; receives the trigger's arguments.
+    pub run: fn(&[String]) -> Result<()>,
+}
+
+/// A Rust core plugin.
+pub struct Plugin {
+    /// The command prefix (`config` for `config:set`).
+    pub prefix: &'static str,
+    /// One line for `dokku help`.
+    pub summary: &'static str,
+    /// Its subcommands.
+    pub commands: &'static [Command],
+    /// Its triggers.
+    pub triggers: &'static [Trigger],
+}
+
+impl Plugin {
+    fn command_name(&self, c: &Command) -> String {
+        if c.name == "default" {
+            self.prefix.to_string()
+        } else {
+            format!("{}:{}", self.prefix, c.name)
+        }
+    }
+
+    /// The help lines (`    NAME USAGE, HELP`) of every subcommand.
+    fn help_lines(&self) -> String {
+        let mut s = String::new();
+        for c in self.commands {
+            let head = if c.usage.is_empty() {
+                self.command_name(c)
+            } else {
+                format!("{} {}", self.command_name(c), c.usage)
+            };
+            s.push_str(&format!("    {head}, {}\n", c.help));
+        }
+        s
+    }
+
+    fn full_help(&self) -> String {
+        format!(
+            "Usage: dokku {}[:COMMAND]\n\n{}\n\nAdditional commands:{}",
+            self.prefix,
+            self.summary,
+            crate::help::align(&format!("\n{}", self.help_lines()))
+        )
+    }
+
+    /// What the installer links to the binary: `commands`, `subcommands/NAME`, trigger names.
+    fn layout(&self) -> String {
+        let mut s = String::from("commands\n");
+        for c in self.commands {
+            s.push_str(&format!("subcommands/{}\n", c.name));
+        }
+        for t in self.triggers {
+            s.push_str(&format!("{}\n", t.name));
+        }
+        s
+    }
+
+    fn run_command(&self, c: &Command, args: &[String]) -> Result<()> {
+        // Dokku passes the command itself as the first argument.
+        let full = self.command_name(c);
+        let rest = match args.first() {
+            Some(a) if *a == full || (c.name == "default" && *a == self.prefix) => &args[1..],
+            _ => args,
+        };
+        (c.run)(rest)
+    }
+
+    /// Dispatches on the name the binary was started by; returns the exit code.
+    pub fn dispatch(&self, argv0: &str, args: &[String]) -> Result<i32> {
+        let path = Path::new(argv0);
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        let parent = path
+            .parent()
+            .and_then(|p| p.file_name())
+            .and_then(|n| n.to_str())
+            .unwrap_or("");
+        if parent == "subcommands" {
+            if let Some(c) = self.commands.iter().find(|c| c.name == name) {
+                self.run_command(c, args)?;
+                return Ok(0);
+            }
+        } else if name == "commands" {
+            let first = args.first().map(String::as_str).unwrap_or("");
+            if first == "help" {
+                if args.iter().any(|a| a == "--all") {
+                    print!("{}", self.help_lines());
+                } else {
+                    println!("    {}, {}", self.prefix, self.summary);
+                }
+                return Ok(0);
+            }
+            if first == format!("{}:help", self.prefix)
+                || (first == self.prefix && args.len() > 1 && args[1] == "--help")
+            {
+                print!("{}", self.full_help());
+                return Ok(0);
+            }
+            if let Some(c) = self.commands.iter().find(|c| self.command_name(c) == first) {
+                self.run_command(c, args)?;
+                return Ok(0);
+            }
+            return Ok(NOT_IMPLEMENTED_EXIT);
+        } else if let Some(t) = self.triggers.iter().find(|t| t.name == name) {
+            (t.run)(args)?;
+            return Ok(0);
+        } else if args.first().map(String::as_str) == Some("--layout") {
+            print!("{}", self.layout());
+            return Ok(0);
+        }
+        crate::log::error(&format!(
+            "{}: started as {argv0:?}, which is neither a subcommand, a trigger nor `commands`",
+            self.prefix
+        ));
+        Ok(1)
+    }
+
+    /// The `main` of a plugin binary: dispatch, print errors in Dokku's style, exit.
+    pub fn main(&self) -> ! {
+        let mut argv = std::env::args();
+        let argv0 = argv.next().unwrap_or_default();
+        let args: Vec<String> = argv.collect();
+        let code = match self.dispatch(&argv0, &args) {
+            Ok(c) => c,
+            Err(e) => match e.downcast_ref::<Exit>() {
+                Some(Exit(c)) => *c,
+                None => {
+                    crate::log::error(&format!("{e:#}"));
+                    1
+                }
+            },
+        };
+        let _ = std::io::Write::flush(&mut std::io::stdout());
+        std::process::exit(code)
+    }
+}

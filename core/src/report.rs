@@ -1,0 +1,80 @@
+//! `PLUGIN:report` output: Dokku's aligned `=====> APP heading` blocks, a single value for
+//! `--flag`, or JSON with `--format json`.
+
+use anyhow::{bail, Result};
+use std::io::Write;
+
+/// One report: a heading and its rows.
+pub struct Report {
+    /// Heading, e.g. `node-js-app app information`.
+    pub heading: String,
+    /// Rows: (flag name without `--`, e.g. `app-dir`; its label, e.g. `App dir`; the value).
+    pub rows: Vec<(String, String, String)>,
+}
+
+/// The output format asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Dokku's aligned text.
+    Stdout,
+    /// One JSON object per report.
+    Json,
+}
+
+impl Format {
+    /// Parses `--format`'s value (`stdout` or `json`; none is `stdout`).
+    pub fn parse(v: Option<&str>) -> Result<Format> {
+        match v {
+            None | Some("stdout") => Ok(Format::Stdout),
+            Some("json") => Ok(Format::Json),
+            Some(other) => bail!("invalid --format {other:?}: use stdout or json"),
+        }
+    }
+}
+
+/// Prints one report. With `info_flag` (e.g. `--app-dir`) only that value is printed.
+pub fn print(report: &Report, format: Format, info_flag: Option<&str>) -> Result<()> {
+    let mut o = std::io::stdout().lock();
+    if let Some(flag) = info_flag {
+        let key = flag.trim_start_matches("--");
+        match report.rows.iter().find(|(k, _, _)| k == key) {
+            Some((_, _, v)) => writeln!(o, "{v}")?,
+            None => {
+                let valid: Vec<String> = report
+                    .rows
+                    .iter()
+                    .map(|(k, _, _)| format!("--{k}"))
+                    .collect();
+                bail!("Invalid flag passed, valid flags: {}", valid.join(", "));
+            }
+        }
+        return Ok(());
+    }
+    match format {
+        Format::Json => {
+            let map: serde_json::Map<String, serde_json::Value> = report
+                .rows
+                .iter()
+                .map(|(k, _, v)| (k.clone(), serde_json::Value::String(v.clone())))
+                .collect();
+            writeln!(o, "{}", serde_json::Value::Object(map))?;
+        }
+        Format::Stdout => {
+            if !crate::log::quiet() {
+                writeln!(o, "=====> {}", report.heading)?;
+            }
+            let width = report
+                .rows
+                .iter()
+                .map(|(_, l, _)| l.len() + 1)
+                .max()
+                .unwrap_or(0)
+                .max(30);
+            for (_, label, value) in &report.rows {
+                let l = format!("{label}:");
+                writeln!(o, "       {l:<width$} {value}")?;
+            }
+        }
+    }
+    Ok(())
+}

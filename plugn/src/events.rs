@@ -1,0 +1,270 @@
+//! The events log: one syslog-style line per fired trigger, appended straight to
+//! `$DOKKU_LOGS_DIR/events.log`, and the reader side (`dokku events [-t]`).
+
+use crate::paths::Paths;
+use anyhow::{Context, Result};
+use std::fs::{self, File, OpenOptions};
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// The marker whose presence means "events are on" (`events:on` writes it, `events:off` removes it).
+pub fn marker(paths: &Paths) -> PathBuf {
+    paths.properties("events").join("--global").join("enabled")
+}
+
+/// Whether triggers must be logged: `DOKKU_EVENTS` decides when set (`1`/`true` on,
+/// anything else off), otherwise the marker written by `events:on`.
+pub fn enabled(paths: &Paths) -> bool {
+    match std::env::var("DOKKU_EVENTS") {
+        Ok(v) if !v.is_empty() => v == "1" || v.eq_ignore_ascii_case("true"),
+        _ => marker(paths).exists(),
+    }
+}
+
+/// Turns events on or off (the marker file).
+pub fn set_enabled(paths: &Paths, on: bool) -> Result<()> {
+    let m = marker(paths);
+    if on {
+        let dir = m.parent().expect("marker has a parent");
+        fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        crate::atomic::write(&m, b"true\n", 0o644)?;
+        fs::create_dir_all(&paths.logs_dir)
+            .with_context(|| format!("cannot create {}", paths.logs_dir.display()))?;
+    } else {
+        match fs::remove_file(&m) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e).with_context(|| format!("cannot remove {}", m.display())),
+        }
+    }
+    Ok(())
+}
+
+/// Local time as syslog writes it: `Mon DD HH:MM:SS` (day padded with a space).
+pub fn syslog_time() -> String {
+    let mut buf = [0u8; 64];
+    // SAFETY: localtime_r fills `tm` from a valid time_t; strftime writes at most buf.len()
+    // bytes into buf and returns how many it wrote.
+    unsafe {
+        let t = libc::time(std::ptr::null_mut());
+        let mut tm: libc::tm = std::mem::zeroed();
+        libc::localtime_r(&t, &mut tm);
+        let n = libc::strftime(
+            buf.as_mut_ptr() as *mut libc::c_char,
+            buf.len(),
+            c"%b %e %H:%M:%S".as_ptr(),
+            &tm,
+        );
+        String::from_utf8_lossy(&buf[..n]).into_owned()
+    }
+}
+
+/// Makes `s` safe for one log line: control characters are written as escapes.
+fn one_line(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The event line for a trigger, in Dokku's syslog format, newline included.
+pub fn format_line(trigger: &str, args: &[String]) -> String {
+    let host = nix::unistd::gethostname()
+        .ok()
+        .and_then(|h| h.into_string().ok())
+        .unwrap_or_else(|| "localhost".into());
+    let name = std::env::var("NAME")
+        .ok()
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| "default".into());
+    let fingerprint = std::env::var("FINGERPRINT").unwrap_or_default();
+    let dokku_pid = std::env::var("DOKKU_PID")
+        .ok()
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| std::process::id().to_string());
+    format!(
+        "{} {} dokku-event[{}]: INVOKED: {}( {} ) NAME={} FINGERPRINT={} DOKKU_PID={}\n",
+        syslog_time(),
+        host,
+        std::process::id(),
+        one_line(trigger),
+        one_line(&args.join(" ")),
+        one_line(&name),
+        one_line(&fingerprint),
+        dokku_pid
+    )
+}
+
+/// Appends one line to the events log with a single `write` on an `O_APPEND` descriptor,
+/// so lines from many processes never interleave.
+pub fn append(paths: &Paths, line: &str) -> Result<()> {
+    let path = paths.events_log();
+    let open = || {
+        OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o644)
+            .open(&path)
+    };
+    let mut f = match open() {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            fs::create_dir_all(&paths.logs_dir)
+                .with_context(|| format!("cannot create {}", paths.logs_dir.display()))?;
+            open().with_context(|| format!("cannot open {}", path.display()))?
+        }
+        Err(e) => return Err(e).with_context(|| format!("cannot open {}", path.display())),
+    };
+    f.write_all(line.as_bytes())
+        .with_context(|| format!("cannot append to {}", path.display()))
+}
+
+/// Logs a fired trigger when events are on; a failure to log warns and never fails the trigger.
+pub fn record(paths: &Paths, trigger: &str, args: &[String]) {
+    if !enabled(paths) {
+        return;
+    }
+    if let Err(e) = append(paths, &format_line(trigger, args)) {
+        eprintln!(" !     events: {e:#}");
+    }
+}
+
+/// The last `n` lines of the file at `path` (all of it when shorter); empty when absent.
+pub fn last_lines(path: &Path, n: usize) -> Result<Vec<u8>> {
+    let mut f = match File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e).with_context(|| format!("cannot open {}", path.display())),
+    };
+    let len = f.metadata()?.len();
+    let mut pos = len;
+    let mut tail: Vec<u8> = Vec::new();
+    let chunk = 64 * 1024u64;
+    loop {
+        let newlines = tail.iter().filter(|&&b| b == b'\n').count();
+        // A trailing newline ends the last line; n lines need n+1 separators before them.
+        if newlines > n || pos == 0 {
+            break;
+        }
+        let start = pos.saturating_sub(chunk);
+        let mut buf = vec![0u8; (pos - start) as usize];
+        f.seek(SeekFrom::Start(start))?;
+        f.read_exact(&mut buf)?;
+        buf.extend_from_slice(&tail);
+        tail = buf;
+        pos = start;
+    }
+    let body_end = if tail.last() == Some(&b'\n') {
+        tail.len() - 1
+    } else {
+        tail.len()
+    };
+    let mut count = 0;
+    let mut cut = 0;
+    for i in (0..body_end).rev() {
+        if tail[i] == b'\n' {
+            count += 1;
+            if count == n {
+                cut = i + 1;
+                break;
+            }
+        }
+    }
+    if count < n && pos > 0 {
+        cut = 0;
+    }
+    Ok(tail[cut..].to_vec())
+}
+
+/// Follows the file at `path` from its current end, writing new bytes to `out` as they come.
+/// When the file is rotated (renamed away and recreated), the old one is drained first, then
+/// the new one is read from its start, so no line is lost. Runs until `out` fails or `stop`
+/// says so (checked between polls).
+pub fn follow(path: &Path, out: &mut dyn Write, stop: &dyn Fn() -> bool) -> Result<()> {
+    let open = |p: &Path| File::open(p).ok();
+    let mut file = open(path);
+    if let Some(f) = file.as_mut() {
+        f.seek(SeekFrom::End(0))?;
+    }
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        // Drain what is there.
+        if let Some(f) = file.as_mut() {
+            loop {
+                let n = f.read(&mut buf)?;
+                if n == 0 {
+                    break;
+                }
+                out.write_all(&buf[..n])?;
+            }
+            out.flush()?;
+        }
+        if stop() {
+            return Ok(());
+        }
+        // Rotated or truncated?
+        let current = fs::metadata(path).ok();
+        match (&mut file, current) {
+            (Some(f), Some(m)) => {
+                let fm = f.metadata()?;
+                if fm.ino() != m.ino() || fm.dev() != m.dev() {
+                    // Drain the old file one last time, then switch to the new one.
+                    loop {
+                        let n = f.read(&mut buf)?;
+                        if n == 0 {
+                            break;
+                        }
+                        out.write_all(&buf[..n])?;
+                    }
+                    file = open(path);
+                    continue;
+                } else if m.len() < f.stream_position()? {
+                    f.seek(SeekFrom::Start(0))?;
+                    continue;
+                }
+            }
+            (None, Some(_)) => {
+                file = open(path);
+                continue;
+            }
+            _ => {}
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn last_lines_counts() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("l");
+        let text: String = (0..250).map(|i| format!("line {i}\n")).collect();
+        fs::write(&p, &text).unwrap();
+        let got = String::from_utf8(last_lines(&p, 100).unwrap()).unwrap();
+        assert_eq!(got.lines().count(), 100);
+        assert!(got.starts_with("line 150\n"));
+        fs::write(&p, "a\nb\n").unwrap();
+        assert_eq!(last_lines(&p, 100).unwrap(), b"a\nb\n");
+    }
+
+    #[test]
+    fn line_format() {
+        let l = format_line("post-create", &["my\napp".into()]);
+        assert!(l.contains("dokku-event["));
+        assert!(l.contains("INVOKED: post-create( my\\napp ) NAME="));
+        assert!(l.ends_with('\n'));
+        assert_eq!(l.matches('\n').count(), 1);
+    }
+}

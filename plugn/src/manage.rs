@@ -1,0 +1,445 @@
+//! Managing plugins: install (local path, git URL, tarball URL), uninstall, enable, disable,
+//! update, list. Every step that can fail happens before the plugin appears under `available/`.
+
+use crate::discovery;
+use crate::manifest::{self, validate_plugin_name};
+use crate::paths::Paths;
+use anyhow::{anyhow, bail, Context, Result};
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// What a plugin source is.
+#[derive(Debug, PartialEq, Eq)]
+pub enum SourceKind {
+    /// A git repository (URL or local folder with `.git`).
+    Git,
+    /// A tar archive (optionally compressed), by URL or local path.
+    Tarball,
+    /// A plain local folder, copied.
+    Folder,
+}
+
+fn is_tarball_name(s: &str) -> bool {
+    let s = s.split(['?', '#']).next().unwrap_or(s);
+    [
+        ".tar.gz", ".tgz", ".tar", ".tar.bz2", ".tbz2", ".tar.xz", ".txz",
+    ]
+    .iter()
+    .any(|ext| s.ends_with(ext))
+}
+
+/// Classifies a source given to `install`.
+pub fn classify(source: &str) -> Result<SourceKind> {
+    if source.is_empty() || source.starts_with('-') {
+        bail!("invalid plugin source {:?}", source);
+    }
+    if source.chars().any(|c| c.is_control()) {
+        bail!("invalid plugin source {:?}: control characters", source);
+    }
+    if is_tarball_name(source) {
+        return Ok(SourceKind::Tarball);
+    }
+    if let Some(path) = source.strip_prefix("file://") {
+        return Ok(
+            if Path::new(path).join(".git").exists() || path.ends_with(".git") {
+                SourceKind::Git
+            } else {
+                SourceKind::Folder
+            },
+        );
+    }
+    let remote = ["http://", "https://", "git://", "ssh://", "git+ssh://"]
+        .iter()
+        .any(|p| source.starts_with(p))
+        || (source.contains('@') && source.contains(':') && !source.starts_with('/'));
+    if remote {
+        return Ok(SourceKind::Git);
+    }
+    let p = Path::new(source);
+    if p.join(".git").exists() || (source.ends_with(".git") && p.is_dir()) {
+        return Ok(SourceKind::Git);
+    }
+    if p.is_dir() {
+        return Ok(SourceKind::Folder);
+    }
+    bail!("plugin source {source:?} is neither a git URL, a tarball nor a folder")
+}
+
+/// The plugin name a source implies: its last path part without `.git`/archive extensions and
+/// without a `dokku-` prefix (so `dokku-redis.git` installs as `redis`).
+pub fn name_from_source(source: &str) -> String {
+    let s = source.trim_end_matches('/');
+    let s = s.split(['?', '#']).next().unwrap_or(s);
+    let mut base = s.rsplit(['/', ':']).next().unwrap_or(s).to_string();
+    for ext in [
+        ".git", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz", ".tar",
+    ] {
+        if let Some(b) = base.strip_suffix(ext) {
+            base = b.to_string();
+            break;
+        }
+    }
+    base.strip_prefix("dokku-")
+        .map(str::to_string)
+        .unwrap_or(base)
+}
+
+fn run(cmd: &mut Command, what: &str) -> Result<()> {
+    if crate::trigger::tracing() {
+        eprintln!("+ {cmd:?}");
+    }
+    let out = cmd
+        .stdin(Stdio::null())
+        .output()
+        .with_context(|| format!("{what}: cannot start {:?}", cmd.get_program()))?;
+    if !out.status.success() {
+        let err = String::from_utf8_lossy(&out.stderr);
+        let last = err
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .next_back()
+            .unwrap_or("");
+        bail!("{what} failed: {}", last.trim());
+    }
+    Ok(())
+}
+
+fn git() -> Command {
+    let mut c = Command::new("git");
+    c.env("GIT_TERMINAL_PROMPT", "0");
+    c
+}
+
+fn validate_committish(c: &str) -> Result<()> {
+    if c.is_empty()
+        || c.starts_with('-')
+        || c.contains("..")
+        || !c
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-/+".contains(&b))
+    {
+        bail!("invalid committish {:?}", c);
+    }
+    Ok(())
+}
+
+/// Refuses archive members that would land outside the extraction folder.
+fn check_archive_members(list: &str) -> Result<()> {
+    for name in list.lines() {
+        if name.starts_with('/') || name.split('/').any(|part| part == "..") {
+            bail!("archive member {name:?} escapes the plugin folder; refused");
+        }
+    }
+    Ok(())
+}
+
+fn extract_tarball(source: &str, into: &Path, scratch: &Path) -> Result<()> {
+    let archive: PathBuf = if source.starts_with("http://") || source.starts_with("https://") {
+        let dest = scratch.join("download");
+        run(
+            Command::new("curl")
+                .args(["-fsSL", "--proto", "=http,https", "-o"])
+                .arg(&dest)
+                .arg("--")
+                .arg(source),
+            "download",
+        )?;
+        dest
+    } else {
+        PathBuf::from(source.strip_prefix("file://").unwrap_or(source))
+    };
+    let list = Command::new("tar")
+        .arg("-tf")
+        .arg(&archive)
+        .stdin(Stdio::null())
+        .output()
+        .context("cannot run tar")?;
+    if !list.status.success() {
+        bail!(
+            "{source} is not a readable tar archive: {}",
+            String::from_utf8_lossy(&list.stderr).trim()
+        );
+    }
+    check_archive_members(&String::from_utf8_lossy(&list.stdout))?;
+    run(
+        Command::new("tar")
+            .args(["--no-same-owner", "-xf"])
+            .arg(&archive)
+            .arg("-C")
+            .arg(into),
+        "extract",
+    )
+}
+
+/// The folder holding the plugin inside what was fetched: the folder itself, or its only
+/// sub-folder when an archive wraps everything in one (as release tarballs do).
+fn plugin_root(fetched: &Path) -> Result<PathBuf> {
+    if fetched.join("plugin.toml").exists() {
+        return Ok(fetched.to_path_buf());
+    }
+    let entries: Vec<_> = fs::read_dir(fetched)?.filter_map(|e| e.ok()).collect();
+    if entries.len() == 1 && entries[0].path().is_dir() {
+        return Ok(entries[0].path());
+    }
+    Ok(fetched.to_path_buf())
+}
+
+fn copy_tree(from: &Path, to: &Path) -> Result<()> {
+    run(
+        Command::new("cp")
+            .arg("-a")
+            .arg("--")
+            .arg(format!("{}/.", from.display()))
+            .arg(to),
+        "copy",
+    )
+}
+
+/// Installs a plugin from `source` under `available/NAME` (not yet enabled) and returns NAME.
+/// The manifest is checked first; nothing is left behind when any step fails.
+pub fn install(
+    paths: &Paths,
+    source: &str,
+    name: Option<&str>,
+    committish: Option<&str>,
+) -> Result<String> {
+    let kind = classify(source)?;
+    let name = name
+        .map(str::to_string)
+        .unwrap_or_else(|| name_from_source(source));
+    validate_plugin_name(&name)?;
+    if let Some(c) = committish {
+        validate_committish(c)?;
+    }
+    let available = paths.available();
+    fs::create_dir_all(&available)
+        .with_context(|| format!("cannot create {}", available.display()))?;
+    let dest = available.join(&name);
+    if dest.symlink_metadata().is_ok() {
+        bail!("plugin {name} is already installed");
+    }
+    let scratch = tempfile::Builder::new()
+        .prefix(".install-")
+        .tempdir_in(&available)
+        .context("cannot create a scratch folder")?;
+    let fetched = scratch.path().join("plugin");
+    match kind {
+        SourceKind::Git => {
+            let mut c = git();
+            c.arg("clone").arg("--quiet");
+            if committish.is_none() {
+                c.args(["--depth", "1"]);
+            }
+            c.arg("--").arg(source).arg(&fetched);
+            run(&mut c, "git clone")?;
+            if let Some(cm) = committish {
+                run(
+                    git()
+                        .arg("-C")
+                        .arg(&fetched)
+                        .args(["checkout", "--quiet", cm]),
+                    "git checkout",
+                )?;
+            }
+        }
+        SourceKind::Tarball => {
+            fs::create_dir(&fetched)?;
+            extract_tarball(source, &fetched, scratch.path())?;
+        }
+        SourceKind::Folder => {
+            fs::create_dir(&fetched)?;
+            copy_tree(
+                Path::new(source.strip_prefix("file://").unwrap_or(source)),
+                &fetched,
+            )?;
+        }
+    }
+    let root = plugin_root(&fetched)?;
+    if !root.join("plugin.toml").exists() {
+        bail!("{source} has no plugin.toml; not a dokku plugin");
+    }
+    manifest::load(&root)?;
+    fs::rename(&root, &dest)
+        .with_context(|| format!("cannot move the plugin into {}", dest.display()))?;
+    Ok(name)
+}
+
+/// Enables an installed plugin: `enabled/NAME -> ../available/NAME`.
+pub fn enable(paths: &Paths, name: &str) -> Result<()> {
+    validate_plugin_name(name)?;
+    if !paths.available().join(name).is_dir() {
+        bail!("plugin {name} is not installed");
+    }
+    let enabled = paths.enabled();
+    fs::create_dir_all(&enabled).with_context(|| format!("cannot create {}", enabled.display()))?;
+    let link = enabled.join(name);
+    if link.symlink_metadata().is_ok() {
+        return Ok(());
+    }
+    let tmp = enabled.join(format!(".{name}.{}", std::process::id()));
+    let _ = fs::remove_file(&tmp);
+    std::os::unix::fs::symlink(Path::new("../available").join(name), &tmp)
+        .with_context(|| format!("cannot create {}", tmp.display()))?;
+    fs::rename(&tmp, &link).with_context(|| format!("cannot create {}", link.display()))
+}
+
+/// Disables a plugin (removes its `enabled/` link); the plugin stays installed.
+pub fn disable(paths: &Paths, name: &str) -> Result<()> {
+    validate_plugin_name(name)?;
+    let link = paths.enabled().join(name);
+    match fs::remove_file(&link) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            if paths.available().join(name).is_dir() {
+                Ok(())
+            } else {
+                bail!("plugin {name} is not installed")
+            }
+        }
+        Err(e) => Err(e).with_context(|| format!("cannot remove {}", link.display())),
+    }
+}
+
+/// Removes a community plugin; core plugins are refused.
+pub fn uninstall(paths: &Paths, name: &str) -> Result<()> {
+    validate_plugin_name(name)?;
+    if discovery::is_core(paths, name) {
+        bail!("plugin {name} is a core plugin and cannot be uninstalled; disable it instead");
+    }
+    let dir = paths.available().join(name);
+    if dir.symlink_metadata().is_err() {
+        bail!("plugin {name} is not installed");
+    }
+    disable(paths, name)?;
+    // Move aside first so a half-removed plugin never stays visible.
+    let trash = paths
+        .available()
+        .join(format!(".uninstall-{name}-{}", std::process::id()));
+    fs::rename(&dir, &trash).with_context(|| format!("cannot remove {}", dir.display()))?;
+    fs::remove_dir_all(&trash).with_context(|| format!("cannot remove {}", trash.display()))
+}
+
+/// Updates a git-installed plugin to the latest commit of its branch, or to `committish`.
+pub fn update(paths: &Paths, name: &str, committish: Option<&str>) -> Result<()> {
+    validate_plugin_name(name)?;
+    if let Some(c) = committish {
+        validate_committish(c)?;
+    }
+    let dir = paths.available().join(name);
+    if !dir.is_dir() {
+        bail!("plugin {name} is not installed");
+    }
+    if discovery::is_core(paths, name) {
+        bail!("plugin {name} is a core plugin; it is updated with dokku itself");
+    }
+    if !dir.join(".git").exists() {
+        bail!("plugin {name} was not installed from git; reinstall it to update");
+    }
+    // Unshallow when needed so any committish can be reached.
+    let shallow = dir.join(".git").join("shallow").exists();
+    let mut fetch = git();
+    fetch
+        .arg("-C")
+        .arg(&dir)
+        .args(["fetch", "--quiet", "--tags"]);
+    if shallow {
+        fetch.arg("--unshallow");
+    }
+    fetch.arg("origin");
+    run(&mut fetch, "git fetch")?;
+    match committish {
+        Some(c) => run(
+            git().arg("-C").arg(&dir).args(["checkout", "--quiet", c]),
+            "git checkout",
+        )?,
+        None => {
+            let branch = Command::new("git")
+                .arg("-C")
+                .arg(&dir)
+                .args(["symbolic-ref", "--quiet", "--short", "HEAD"])
+                .output()
+                .ok()
+                .filter(|o| o.status.success())
+                .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+            match branch {
+                Some(b) => run(
+                    git()
+                        .arg("-C")
+                        .arg(&dir)
+                        .args(["merge", "--quiet", "--ff-only"])
+                        .arg(format!("origin/{b}")),
+                    "git merge",
+                )?,
+                None => {
+                    return Err(anyhow!(
+                        "plugin {name} is at a detached commit; name a committish to update to"
+                    ))
+                }
+            }
+        }
+    }
+    manifest::load(&dir)?;
+    Ok(())
+}
+
+/// One row of `plugn list`.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Listing {
+    /// Plugin name.
+    pub name: String,
+    /// Version from plugin.toml.
+    pub version: String,
+    /// Whether it is enabled.
+    pub enabled: bool,
+    /// Description from plugin.toml (or the manifest's error).
+    pub description: String,
+    /// Whether it is a core plugin.
+    pub core: bool,
+}
+
+/// Every installed plugin with its manifest's version and description.
+pub fn list(paths: &Paths) -> Result<Vec<Listing>> {
+    Ok(discovery::available(paths)?
+        .into_iter()
+        .map(|p| {
+            let (version, description) = match manifest::load(&p.dir) {
+                Ok(m) => (m.plugin.version, m.plugin.description),
+                Err(e) => ("?".into(), format!("broken manifest: {e:#}")),
+            };
+            Listing {
+                enabled: discovery::is_enabled(paths, &p.name),
+                core: discovery::is_core(paths, &p.name),
+                name: p.name,
+                version,
+                description,
+            }
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_from_sources() {
+        assert_eq!(name_from_source("https://x/dokku/dokku-redis.git"), "redis");
+        assert_eq!(name_from_source("git@github.com:me/hello.git"), "hello");
+        assert_eq!(name_from_source("/tmp/p/foo/"), "foo");
+        assert_eq!(name_from_source("https://x/foo-1.0.tar.gz"), "foo-1.0");
+    }
+
+    #[test]
+    fn archive_escapes_refused() {
+        assert!(check_archive_members("a/\na/b\n").is_ok());
+        assert!(check_archive_members("a/../../etc/x\n").is_err());
+        assert!(check_archive_members("/etc/passwd\n").is_err());
+    }
+
+    #[test]
+    fn committish_checked() {
+        assert!(validate_committish("v1.2.3").is_ok());
+        assert!(validate_committish("--upload-pack=x").is_err());
+    }
+}
