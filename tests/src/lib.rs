@@ -1,0 +1,227 @@
+//! The test harness: every test gets its own installation (`scripts/install --root`) in a temp
+//! folder, and runs the real `dokku` and `plugn` binaries against it.
+
+use std::ffi::OsStr;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// The repository's top folder.
+pub fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ has a parent")
+        .to_path_buf()
+}
+
+/// The folder of the release binaries the installer lays out.
+pub fn release_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo().join("target"))
+        .join("release")
+}
+
+/// A test fixture folder: `tests/fixtures/REL`.
+pub fn fixture(rel: &str) -> PathBuf {
+    repo().join("tests").join("fixtures").join(rel)
+}
+
+/// The result of a command.
+#[derive(Debug)]
+pub struct Out {
+    /// Exit code (128+signal when killed).
+    pub code: i32,
+    /// Standard output.
+    pub stdout: String,
+    /// Standard error.
+    pub stderr: String,
+}
+
+impl Out {
+    /// Asserts success and returns self.
+    #[track_caller]
+    pub fn ok(self) -> Out {
+        assert_eq!(self.code, 0, "expected success, got {self:#?}");
+        self
+    }
+
+    /// Asserts failure (non-zero) and returns self.
+    #[track_caller]
+    pub fn fails(self) -> Out {
+        assert_ne!(self.code, 0, "expected failure, got {self:#?}");
+        self
+    }
+
+    /// Asserts that stderr holds `needle`.
+    #[track_caller]
+    pub fn err_has(self, needle: &str) -> Out {
+        assert!(self.stderr.contains(needle), "stderr lacks {needle:?}: {self:#?}");
+        self
+    }
+
+    /// Asserts that stdout holds `needle`.
+    #[track_caller]
+    pub fn out_has(self, needle: &str) -> Out {
+        assert!(self.stdout.contains(needle), "stdout lacks {needle:?}: {self:#?}");
+        self
+    }
+}
+
+/// One throwaway installation.
+pub struct Sandbox {
+    /// The temp folder (removed on drop).
+    pub dir: tempfile::TempDir,
+    /// `--root` of the installation.
+    pub root: PathBuf,
+}
+
+impl Default for Sandbox {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Sandbox {
+    /// Installs a fresh root (binaries must have been built with `cargo build --release`).
+    pub fn new() -> Sandbox {
+        for b in ["dokku", "plugn"] {
+            assert!(
+                release_dir().join(b).exists(),
+                "{} missing: run `cargo build --release --workspace` first (scripts/test does)",
+                release_dir().join(b).display()
+            );
+        }
+        let dir = tempfile::Builder::new().prefix("dokku-test-").tempdir().unwrap();
+        let root = dir.path().join("root");
+        let out = Command::new(repo().join("scripts/install"))
+            .arg("--root")
+            .arg(&root)
+            .arg("--no-build")
+            .env("DOKKU_QUIET_OUTPUT", "1")
+            .output()
+            .expect("run scripts/install");
+        assert!(
+            out.status.success(),
+            "install failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Sandbox { dir, root }
+    }
+
+    /// `DOKKU_ROOT` of this installation.
+    pub fn dokku_root(&self) -> PathBuf {
+        self.root.join("home")
+    }
+
+    /// `DOKKU_LIB_ROOT` of this installation.
+    pub fn lib_root(&self) -> PathBuf {
+        self.root.join("lib")
+    }
+
+    /// `PLUGIN_PATH` of this installation.
+    pub fn plugin_path(&self) -> PathBuf {
+        self.lib_root().join("plugins")
+    }
+
+    /// `DOKKU_LOGS_DIR` of this installation.
+    pub fn logs_dir(&self) -> PathBuf {
+        self.root.join("logs")
+    }
+
+    /// The environment `DIR/env` sets, as pairs.
+    pub fn env(&self) -> Vec<(String, String)> {
+        let path = format!(
+            "{}:{}",
+            self.root.join("bin").display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
+        vec![
+            ("PATH".into(), path),
+            ("DOKKU_ROOT".into(), self.dokku_root().display().to_string()),
+            ("DOKKU_LIB_ROOT".into(), self.lib_root().display().to_string()),
+            ("PLUGIN_PATH".into(), self.plugin_path().display().to_string()),
+            (
+                "PLUGIN_CORE_AVAILABLE_PATH".into(),
+                self.lib_root().join("core-plugins/available").display().to_string(),
+            ),
+            ("DOKKU_LOGS_DIR".into(), self.logs_dir().display().to_string()),
+        ]
+    }
+
+    /// A command with this installation's environment (and no stray DOKKU_* from outside).
+    pub fn command<S: AsRef<OsStr>>(&self, program: S) -> Command {
+        let mut c = Command::new(program);
+        for (k, _) in std::env::vars() {
+            if k.starts_with("DOKKU_") || k.starts_with("PLUGIN_") || k == "NAME" || k == "FINGERPRINT" || k == "SSH_ORIGINAL_COMMAND" {
+                c.env_remove(k);
+            }
+        }
+        c.envs(self.env()).current_dir(self.dir.path());
+        c
+    }
+
+    /// Runs a prepared command with `input` on stdin.
+    pub fn run(&self, mut cmd: Command, input: &[u8]) -> Out {
+        let mut child = cmd
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        let mut stdin = child.stdin.take().unwrap();
+        let data = input.to_vec();
+        let writer = std::thread::spawn(move || {
+            let _ = stdin.write_all(&data);
+        });
+        let out = child.wait_with_output().expect("wait");
+        let _ = writer.join();
+        Out {
+            code: out.status.code().unwrap_or_else(|| {
+                use std::os::unix::process::ExitStatusExt;
+                128 + out.status.signal().unwrap_or(0)
+            }),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// `dokku ARGS…` with empty stdin.
+    pub fn dokku(&self, args: &[&str]) -> Out {
+        self.dokku_in(args, b"")
+    }
+
+    /// `dokku ARGS…` with `input` on stdin.
+    pub fn dokku_in(&self, args: &[&str], input: &[u8]) -> Out {
+        let mut c = self.command(self.root.join("bin/dokku"));
+        c.args(args);
+        self.run(c, input)
+    }
+
+    /// `plugn ARGS…` with empty stdin.
+    pub fn plugn(&self, args: &[&str]) -> Out {
+        let mut c = self.command(self.root.join("bin/plugn"));
+        c.args(args);
+        self.run(c, b"")
+    }
+
+    /// `bash -c SCRIPT` in this installation's environment (for shell-helper tests).
+    pub fn bash(&self, script: &str) -> Out {
+        let mut c = self.command("bash");
+        c.arg("-c").arg(script);
+        self.run(c, b"")
+    }
+
+    /// Copies fixture plugin `tests/fixtures/plugins/NAME` into `available/` and enables it.
+    pub fn add_fixture_plugin(&self, name: &str) {
+        let src = fixture(&format!("plugins/{name}"));
+        let dest = self.plugin_path().join("available").join(name);
+        let st = Command::new("cp").arg("-a").arg(&src).arg(&dest).status().unwrap();
+        assert!(st.success());
+        std::os::unix::fs::symlink(
+            Path::new("../available").join(name),
+            self.plugin_path().join("enabled").join(name),
+        )
+        .unwrap();
+    }
+}
