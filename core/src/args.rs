@@ -24,6 +24,17 @@ impl Args {
         self.flags.get(flag).map(String::as_str)
     }
 
+    /// Fails with `usage` when more than `max` positionals were given.
+    pub fn at_most(&self, max: usize, usage: &str) -> Result<()> {
+        if self.positional.len() > max {
+            bail!(
+                "unexpected argument {:?}; usage: {usage}",
+                self.positional[max]
+            );
+        }
+        Ok(())
+    }
+
     /// The positional at `i`.
     pub fn pos(&self, i: usize) -> Option<&String> {
         self.positional.get(i)

@@ -56,14 +56,20 @@ impl Out {
     /// Asserts that stderr holds `needle`.
     #[track_caller]
     pub fn err_has(self, needle: &str) -> Out {
-        assert!(self.stderr.contains(needle), "stderr lacks {needle:?}: {self:#?}");
+        assert!(
+            self.stderr.contains(needle),
+            "stderr lacks {needle:?}: {self:#?}"
+        );
         self
     }
 
     /// Asserts that stdout holds `needle`.
     #[track_caller]
     pub fn out_has(self, needle: &str) -> Out {
-        assert!(self.stdout.contains(needle), "stdout lacks {needle:?}: {self:#?}");
+        assert!(
+            self.stdout.contains(needle),
+            "stdout lacks {needle:?}: {self:#?}"
+        );
         self
     }
 }
@@ -92,7 +98,10 @@ impl Sandbox {
                 release_dir().join(b).display()
             );
         }
-        let dir = tempfile::Builder::new().prefix("dokku-test-").tempdir().unwrap();
+        let dir = tempfile::Builder::new()
+            .prefix("dokku-test-")
+            .tempdir()
+            .unwrap();
         let root = dir.path().join("root");
         let out = Command::new(repo().join("scripts/install"))
             .arg("--root")
@@ -139,13 +148,25 @@ impl Sandbox {
         vec![
             ("PATH".into(), path),
             ("DOKKU_ROOT".into(), self.dokku_root().display().to_string()),
-            ("DOKKU_LIB_ROOT".into(), self.lib_root().display().to_string()),
-            ("PLUGIN_PATH".into(), self.plugin_path().display().to_string()),
+            (
+                "DOKKU_LIB_ROOT".into(),
+                self.lib_root().display().to_string(),
+            ),
+            (
+                "PLUGIN_PATH".into(),
+                self.plugin_path().display().to_string(),
+            ),
             (
                 "PLUGIN_CORE_AVAILABLE_PATH".into(),
-                self.lib_root().join("core-plugins/available").display().to_string(),
+                self.lib_root()
+                    .join("core-plugins/available")
+                    .display()
+                    .to_string(),
             ),
-            ("DOKKU_LOGS_DIR".into(), self.logs_dir().display().to_string()),
+            (
+                "DOKKU_LOGS_DIR".into(),
+                self.logs_dir().display().to_string(),
+            ),
         ]
     }
 
@@ -153,7 +174,12 @@ impl Sandbox {
     pub fn command<S: AsRef<OsStr>>(&self, program: S) -> Command {
         let mut c = Command::new(program);
         for (k, _) in std::env::vars() {
-            if k.starts_with("DOKKU_") || k.starts_with("PLUGIN_") || k == "NAME" || k == "FINGERPRINT" || k == "SSH_ORIGINAL_COMMAND" {
+            if k.starts_with("DOKKU_")
+                || k.starts_with("PLUGIN_")
+                || k == "NAME"
+                || k == "FINGERPRINT"
+                || k == "SSH_ORIGINAL_COMMAND"
+            {
                 c.env_remove(k);
             }
         }
@@ -216,12 +242,37 @@ impl Sandbox {
     pub fn add_fixture_plugin(&self, name: &str) {
         let src = fixture(&format!("plugins/{name}"));
         let dest = self.plugin_path().join("available").join(name);
-        let st = Command::new("cp").arg("-a").arg(&src).arg(&dest).status().unwrap();
+        let st = Command::new("cp")
+            .arg("-a")
+            .arg(&src)
+            .arg(&dest)
+            .status()
+            .unwrap();
         assert!(st.success());
         std::os::unix::fs::symlink(
             Path::new("../available").join(name),
             self.plugin_path().join("enabled").join(name),
         )
         .unwrap();
+    }
+}
+
+impl Sandbox {
+    /// Writes a plugin into `available/NAME` from `(relative path, content)` pairs (every file
+    /// made executable unless its path ends in `.toml`) and enables it.
+    pub fn write_plugin(&self, name: &str, files: &[(&str, &str)]) {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = self.plugin_path().join("available").join(name);
+        for (rel, content) in files {
+            let p = dir.join(rel);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(&p, content).unwrap();
+            let mode = if rel.ends_with(".toml") { 0o644 } else { 0o755 };
+            std::fs::set_permissions(&p, std::fs::Permissions::from_mode(mode)).unwrap();
+        }
+        let link = self.plugin_path().join("enabled").join(name);
+        if link.symlink_metadata().is_err() {
+            std::os::unix::fs::symlink(Path::new("../available").join(name), link).unwrap();
+        }
     }
 }

@@ -62,7 +62,7 @@ fn show(argv: &[String]) -> Result<()> {
 
 /// `events:list`: the triggers being logged (every trigger an enabled plugin answers).
 fn list(argv: &[String]) -> Result<()> {
-    args::parse(argv, &[], &[])?;
+    args::parse(argv, &[], &[])?.at_most(0, "dokku events:list")?;
     if !events::enabled(paths()) {
         log::warn("Events logger disabled");
         return Ok(());
@@ -101,13 +101,13 @@ fn list(argv: &[String]) -> Result<()> {
 }
 
 fn on(argv: &[String]) -> Result<()> {
-    args::parse(argv, &[], &[])?;
+    args::parse(argv, &[], &[])?.at_most(0, "dokku events:on")?;
     log::info1("Enabling dokku events logger");
     events::set_enabled(paths(), true)
 }
 
 fn off(argv: &[String]) -> Result<()> {
-    args::parse(argv, &[], &[])?;
+    args::parse(argv, &[], &[])?.at_most(0, "dokku events:off")?;
     log::info1("Disabling dokku events logger");
     events::set_enabled(paths(), false)
 }

@@ -1,0 +1,184 @@
+//! `scripts/bench`: latency figures for the core paths, each a median over repeated runs, in a
+//! throwaway installation. Targets are printed beside the figures; timed tests never assert them.
+
+use dokku_tests::Sandbox;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+/// Median and 90th percentile, in milliseconds, of `runs` timed runs after 3 warm-ups.
+fn measure(runs: usize, mut f: impl FnMut()) -> (f64, f64) {
+    for _ in 0..3 {
+        f();
+    }
+    let mut v: Vec<f64> = (0..runs)
+        .map(|_| {
+            let t = Instant::now();
+            f();
+            t.elapsed().as_secs_f64() * 1000.0
+        })
+        .collect();
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    (v[v.len() / 2], v[(v.len() * 9 / 10).min(v.len() - 1)])
+}
+
+fn run_quiet(c: &mut Command) {
+    let st = c
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("spawn");
+    assert!(st.success(), "{c:?} failed");
+}
+
+fn row(name: &str, (med, p90): (f64, f64), target: &str, met: bool) {
+    println!(
+        "{name:<52} median {med:>8.2} ms   p90 {p90:>8.2} ms   target {target:<12} {}",
+        if met { "met" } else { "MISSED" }
+    );
+}
+
+fn main() {
+    // `--floor-loop EXE…`: run each executable in turn (the floor, as a process of its own).
+    let argv: Vec<String> = std::env::args().collect();
+    if argv.get(1).map(String::as_str) == Some("--floor-loop") {
+        for exe in &argv[2..] {
+            run_quiet(&mut Command::new(exe));
+        }
+        return;
+    }
+    let runs: usize = std::env::args()
+        .skip_while(|a| a != "--runs")
+        .nth(1)
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(30);
+    let sb = Sandbox::new();
+    let dokku = sb.root.join("bin/dokku");
+    let plugn = sb.root.join("bin/plugn");
+
+    // 60 community-style plugins: each answers `commands help`; every sixth implements the trigger.
+    let mut implementers: Vec<PathBuf> = Vec::new();
+    for i in 0..60 {
+        let name = format!("bench-{i:02}");
+        let commands = format!(
+            "#!/bin/sh\ncase \"$1\" in\n  help) echo \"    {name}, Benchmark plugin {i}\" ;;\n  *) exit 10 ;;\nesac\n"
+        );
+        let toml = format!("[plugin]\ndescription = \"bench {i}\"\nversion = \"1.0.0\"\n[plugin.config]\nindex = \"{i}\"\n");
+        let mut files: Vec<(&str, &str)> = vec![("plugin.toml", &toml), ("commands", &commands)];
+        let trig = "#!/bin/sh\n:\n";
+        if i % 6 == 0 {
+            files.push(("bench-trigger", trig));
+        }
+        sb.write_plugin(&name, &files);
+        if i % 6 == 0 {
+            implementers.push(
+                sb.plugin_path()
+                    .join("enabled")
+                    .join(&name)
+                    .join("bench-trigger"),
+            );
+        }
+    }
+    assert_eq!(implementers.len(), 10);
+
+    println!("dokku benchmarks ({runs} runs each, median and p90; 2-core machine)\n");
+
+    // (1) A trigger over 60 plugins of which 10 implement it, against the floor: the same 10
+    // executables run directly in a loop. In-process (how dokku and Rust plugins fire
+    // triggers, through the plugn library) and as the `plugn` command line, whose floor is the
+    // same loop in a process of its own (`dokku-bench --floor-loop`).
+    let floor = measure(runs, || {
+        for exe in &implementers {
+            run_quiet(sb.command(exe).env("CONFIG_INDEX", "0"));
+        }
+    });
+    row("floor: the 10 executables run in a loop", floor, "-", true);
+    for (k, v) in sb.env() {
+        std::env::set_var(k, v);
+    }
+    let paths = plugn::Paths::from_env();
+    let args = vec!["app".to_string()];
+    let lib = measure(runs, || {
+        let o = plugn::fire(
+            &paths,
+            "bench-trigger",
+            &args,
+            plugn::Input::Null,
+            plugn::Output::Capture,
+        )
+        .expect("fire");
+        assert!(o.success());
+    });
+    let ratio = lib.0 / floor.0;
+    row(
+        "plugn::fire in-process, 60 plugins, 10 implement",
+        lib,
+        "<=1.2x floor",
+        ratio <= 1.2,
+    );
+    println!(
+        "{:<52} ratio  {ratio:>8.2}x",
+        "  in-process trigger / floor"
+    );
+    let me = std::env::current_exe().expect("current exe");
+    let floor_proc = measure(runs, || {
+        let mut c = sb.command(&me);
+        c.arg("--floor-loop").args(&implementers);
+        run_quiet(&mut c)
+    });
+    row(
+        "floor as a process: the same loop in its own process",
+        floor_proc,
+        "-",
+        true,
+    );
+    let cli = measure(runs, || {
+        run_quiet(sb.command(&plugn).args(["trigger", "bench-trigger", "app"]))
+    });
+    let ratio = cli.0 / floor_proc.0;
+    row(
+        "plugn trigger command, 60 plugins, 10 implement",
+        cli,
+        "<=1.2x floor",
+        ratio <= 1.2,
+    );
+    println!(
+        "{:<52} ratio  {ratio:>8.2}x",
+        "  plugn trigger / floor as a process"
+    );
+    println!(
+        "{:<52} ratio  {:>8.2}x",
+        "  plugn trigger / in-process floor (incl. start-up)",
+        cli.0 / floor.0
+    );
+
+    // (2) dokku config:get latency.
+    run_quiet(sb.command(&dokku).args(["apps:create", "bench"]));
+    run_quiet(
+        sb.command(&dokku)
+            .args(["config:set", "--no-restart", "bench", "KEY=value"]),
+    );
+    let get = measure(runs, || {
+        run_quiet(sb.command(&dokku).args(["config:get", "bench", "KEY"]))
+    });
+    row("dokku config:get", get, "<5 ms", get.0 < 5.0);
+
+    // (3) dokku apps:list with 1,000 apps (created by apps:create).
+    let mut script = String::from("for i in $(seq 1 999); do dokku --quiet apps:create \"app-$i\" >/dev/null || exit 1; done\n");
+    script.push_str("dokku --quiet apps:list | wc -l\n");
+    let out = sb.bash(&script);
+    assert_eq!(out.code, 0, "creating 1,000 apps failed: {}", out.stderr);
+    assert_eq!(out.stdout.trim(), "1000", "expected 1,000 apps");
+    let list = measure(runs, || run_quiet(sb.command(&dokku).args(["apps:list"])));
+    row("dokku apps:list, 1,000 apps", list, "<50 ms", list.0 < 50.0);
+
+    // (4) dokku help with 60 plugins (plus the core ones).
+    let help = measure(runs, || run_quiet(sb.command(&dokku).arg("help")));
+    row(
+        "dokku help, 60 plugins + core",
+        help,
+        "<100 ms",
+        help.0 < 100.0,
+    );
+}
