@@ -12,8 +12,16 @@ use std::process::Command;
 
 /// How a command was resolved.
 pub enum Target {
-    /// An executable to replace this process with, and its arguments.
-    Exec(PathBuf, Vec<String>),
+    /// An executable of the plugin in the folder, to replace this process with, and its
+    /// arguments.
+    Exec {
+        /// The plugin's folder.
+        plugin_dir: PathBuf,
+        /// The executable.
+        exe: PathBuf,
+        /// Its arguments (the command first, as Dokku passes it).
+        argv: Vec<String>,
+    },
     /// Ask every plugin's `commands` file in turn.
     AskCommands,
 }
@@ -62,23 +70,39 @@ pub fn resolve(paths: &Paths, cmd: &str, rest: &[String]) -> Target {
         if sub == "help" {
             let c = dir.join("commands");
             if runnable(&c) {
-                return Target::Exec(c, argv);
+                return Target::Exec {
+                    plugin_dir: dir,
+                    exe: c,
+                    argv,
+                };
             }
         }
         let exe = dir.join("subcommands").join(sub);
         if runnable(&exe) {
-            return Target::Exec(exe, argv);
+            return Target::Exec {
+                plugin_dir: dir,
+                exe,
+                argv,
+            };
         }
     }
     Target::AskCommands
 }
 
-/// Replaces this process with `exe args` (stdin, terminal, signals and exit code pass through).
-pub fn exec(exe: &Path, args: &[String]) -> anyhow::Error {
+/// Replaces this process with `exe args` (stdin, terminal, signals and exit code pass through),
+/// with the plugin's `[plugin.config]` exported as `CONFIG_*` as for its triggers.
+pub fn exec(plugin_dir: &Path, exe: &Path, args: &[String]) -> anyhow::Error {
     if plugn::trigger::tracing() {
         eprintln!("+ {} {}", exe.display(), args.join(" "));
     }
-    let err = Command::new(exe).args(args).exec();
+    let config = match plugn::manifest::load(plugin_dir) {
+        Ok(m) => plugn::manifest::config_env(&m),
+        Err(e) => {
+            crate::log::warn(&format!("{e:#}"));
+            Vec::new()
+        }
+    };
+    let err = Command::new(exe).args(args).envs(config).exec();
     anyhow::Error::new(err).context(format!("cannot run {}", exe.display()))
 }
 

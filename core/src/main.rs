@@ -103,8 +103,12 @@ fn main() {
     }
     rest.extend(args);
     match dispatch::resolve(paths(), &cmd, &rest) {
-        Target::Exec(exe, argv) => {
-            let e = dispatch::exec(&exe, &argv);
+        Target::Exec {
+            plugin_dir,
+            exe,
+            argv,
+        } => {
+            let e = dispatch::exec(&plugin_dir, &exe, &argv);
             fail(&format!("{e:#}"))
         }
         Target::AskCommands => {
