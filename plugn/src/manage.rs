@@ -95,11 +95,7 @@ fn run(cmd: &mut Command, what: &str) -> Result<()> {
         .with_context(|| format!("{what}: cannot start {:?}", cmd.get_program()))?;
     if !out.status.success() {
         let err = String::from_utf8_lossy(&out.stderr);
-        let last = err
-            .lines()
-            .filter(|l| !l.trim().is_empty())
-            .next_back()
-            .unwrap_or("");
+        let last = err.lines().rfind(|l| !l.trim().is_empty()).unwrap_or("");
         bail!("{what} failed: {}", last.trim());
     }
     Ok(())
@@ -320,7 +316,8 @@ pub fn uninstall(paths: &Paths, name: &str) -> Result<()> {
     fs::remove_dir_all(&trash).with_context(|| format!("cannot remove {}", trash.display()))
 }
 
-/// Updates a git-installed plugin to the latest commit of its branch, or to `committish`.
+/// Updates a git-installed plugin to the latest commit of its branch, or to `committish`. A
+/// plugin pinned to a commit (detached) is moved back to its remote's default branch.
 pub fn update(paths: &Paths, name: &str, committish: Option<&str>) -> Result<()> {
     validate_plugin_name(name)?;
     if let Some(c) = committish {
@@ -336,8 +333,19 @@ pub fn update(paths: &Paths, name: &str, committish: Option<&str>) -> Result<()>
     if !dir.join(".git").exists() {
         bail!("plugin {name} was not installed from git; reinstall it to update");
     }
-    // Unshallow when needed so any committish can be reached.
+    // Unshallow when needed, and fetch every branch (a shallow clone tracks only one), so
+    // any committish can be reached.
     let shallow = dir.join(".git").join("shallow").exists();
+    if shallow {
+        run(
+            git().arg("-C").arg(&dir).args([
+                "config",
+                "remote.origin.fetch",
+                "+refs/heads/*:refs/remotes/origin/*",
+            ]),
+            "git config",
+        )?;
+    }
     let mut fetch = git();
     fetch
         .arg("-C")
@@ -348,38 +356,82 @@ pub fn update(paths: &Paths, name: &str, committish: Option<&str>) -> Result<()>
     }
     fetch.arg("origin");
     run(&mut fetch, "git fetch")?;
+    let git_text = |args: &[&str]| {
+        Command::new("git")
+            .arg("-C")
+            .arg(&dir)
+            .args(args)
+            .stdin(Stdio::null())
+            .stderr(Stdio::null())
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+    };
+    let branch_of =
+        |r: &str| git_text(&["symbolic-ref", "--quiet", "--short", r]).filter(|s| !s.is_empty());
+    // Where the plugin is now, to go back to when the new version's manifest is broken.
+    let before = (git_text(&["rev-parse", "HEAD"]), branch_of("HEAD"));
     match committish {
         Some(c) => run(
             git().arg("-C").arg(&dir).args(["checkout", "--quiet", c]),
             "git checkout",
         )?,
-        None => {
-            let branch = Command::new("git")
-                .arg("-C")
-                .arg(&dir)
-                .args(["symbolic-ref", "--quiet", "--short", "HEAD"])
-                .output()
-                .ok()
-                .filter(|o| o.status.success())
-                .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
-            match branch {
-                Some(b) => run(
-                    git()
-                        .arg("-C")
-                        .arg(&dir)
-                        .args(["merge", "--quiet", "--ff-only"])
-                        .arg(format!("origin/{b}")),
-                    "git merge",
-                )?,
-                None => {
-                    return Err(anyhow!(
-                        "plugin {name} is at a detached commit; name a committish to update to"
-                    ))
-                }
-            }
+        None if branch_of("HEAD").is_none() => {
+            // A plugin pinned to a commit (a detached checkout) goes back to the remote's
+            // default branch, the one `git clone` checks out.
+            let default = branch_of("refs/remotes/origin/HEAD")
+                .and_then(|r| r.strip_prefix("origin/").map(str::to_string))
+                .ok_or_else(|| {
+                    anyhow!(
+                        "plugin {name} is at a detached commit and its remote names no default branch; name a committish to update to"
+                    )
+                })?;
+            validate_committish(&default)?;
+            run(
+                git()
+                    .arg("-C")
+                    .arg(&dir)
+                    .args(["checkout", "--quiet", &default]),
+                "git checkout",
+            )?
+        }
+        None => {}
+    }
+    // On a branch the remote has too: move it to the remote's tip.
+    if let Some(branch) = branch_of("HEAD") {
+        let remote = format!("refs/remotes/origin/{branch}");
+        if git_text(&["rev-parse", "--verify", "--quiet", &remote]).is_some() {
+            run(
+                git()
+                    .arg("-C")
+                    .arg(&dir)
+                    .args(["merge", "--quiet", "--ff-only"])
+                    .arg(&remote),
+                "git merge",
+            )?;
         }
     }
-    manifest::load(&dir)?;
+    if let Err(e) = manifest::load(&dir) {
+        if let (Some(commit), branch) = before {
+            let mut back = git();
+            back.arg("-C").arg(&dir);
+            match branch {
+                Some(b) => {
+                    run(
+                        git().arg("-C").arg(&dir).args(["checkout", "--quiet", &b]),
+                        "git checkout",
+                    )?;
+                    back.args(["reset", "--quiet", "--hard", &commit]);
+                }
+                None => {
+                    back.args(["checkout", "--quiet", &commit]);
+                }
+            }
+            run(&mut back, "git rollback")?;
+        }
+        bail!("{e:#}; plugin {name} was left at its previous version");
+    }
     Ok(())
 }
 

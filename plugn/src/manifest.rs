@@ -41,11 +41,18 @@ pub fn parse(text: &str, origin: &Path) -> Result<Manifest> {
         Ok(m) => Ok(m),
         Err(e) => {
             let line = e.span().map(|s| line_of(text, s.start)).unwrap_or(1);
+            // Some messages span lines ("invalid table header\nexpected ..."): keep one line.
+            let message: Vec<&str> = e
+                .message()
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .collect();
             Err(anyhow!(
                 "{}: line {}: {}",
                 origin.display(),
                 line,
-                e.message().trim()
+                message.join(": ")
             ))
         }
     }
@@ -171,6 +178,11 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(err.contains("p/plugin.toml: line 3"), "{err}");
+        let err = parse("[plugin]\n[oops\n", Path::new("plugin.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("plugin.toml: line 2: "), "{err}");
+        assert!(!err.contains('\n'), "{err}");
     }
 
     #[test]

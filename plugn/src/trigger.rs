@@ -36,6 +36,8 @@ pub struct Outcome {
     pub code: i32,
     /// The concatenated stdout of the plugins, when captured.
     pub stdout: Vec<u8>,
+    /// The plugin whose failure stopped the chain, when one did.
+    pub failed: Option<String>,
 }
 
 impl Outcome {
@@ -166,6 +168,19 @@ pub fn fire(
     input: Input,
     output: Output,
 ) -> Result<Outcome> {
+    fire_where(paths, name, args, input, output, &|_| true)
+}
+
+/// Fires trigger `name` as [`fire`] does, but only across the enabled plugins that `only`
+/// accepts (as `plugin:install --core` does for the core plugins).
+pub fn fire_where(
+    paths: &Paths,
+    name: &str,
+    args: &[String],
+    input: Input,
+    output: Output,
+    only: &dyn Fn(&discovery::Plugin) -> bool,
+) -> Result<Outcome> {
     validate_trigger_name(name)?;
     crate::events::record(paths, name, args);
     if tracing() {
@@ -175,6 +190,9 @@ pub fn fire(
     let capture = matches!(output, Output::Capture);
     let mut outcome = Outcome::default();
     for plugin in discovery::enabled(paths)? {
+        if !only(&plugin) {
+            continue;
+        }
         let exe = plugin.dir.join(name);
         match discovery::executable(&exe) {
             Executable::Missing => continue,
@@ -202,6 +220,7 @@ pub fn fire(
         let code = exit_code(status);
         if code != 0 {
             outcome.code = code;
+            outcome.failed = Some(plugin.name);
             break;
         }
     }
