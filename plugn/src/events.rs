@@ -140,21 +140,23 @@ pub fn record(paths: &Paths, trigger: &str, args: &[String]) {
 
 /// The last `n` lines of the file at `path` (all of it when shorter); empty when absent.
 pub fn last_lines(path: &Path, n: usize) -> Result<Vec<u8>> {
-    let mut f = match File::open(path) {
-        Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(e).with_context(|| format!("cannot open {}", path.display())),
-    };
-    let len = f.metadata()?.len();
+    match File::open(path) {
+        Ok(mut f) => {
+            let len = f.metadata()?.len();
+            tail_of(&mut f, len, n)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(e) => Err(e).with_context(|| format!("cannot open {}", path.display())),
+    }
+}
+
+/// The last `n` lines of the first `len` bytes of `f`.
+fn tail_of(f: &mut File, len: u64, n: usize) -> Result<Vec<u8>> {
     let mut pos = len;
     let mut tail: Vec<u8> = Vec::new();
     let chunk = 64 * 1024u64;
-    loop {
-        let newlines = tail.iter().filter(|&&b| b == b'\n').count();
-        // A trailing newline ends the last line; n lines need n+1 separators before them.
-        if newlines > n || pos == 0 {
-            break;
-        }
+    // Read backwards until n+1 newlines (a trailing newline ends the last line) or the start.
+    while pos > 0 && tail.iter().filter(|&&b| b == b'\n').count() <= n {
         let start = pos.saturating_sub(chunk);
         let mut buf = vec![0u8; (pos - start) as usize];
         f.seek(SeekFrom::Start(start))?;
@@ -168,21 +170,34 @@ pub fn last_lines(path: &Path, n: usize) -> Result<Vec<u8>> {
     } else {
         tail.len()
     };
-    let mut count = 0;
-    let mut cut = 0;
-    for i in (0..body_end).rev() {
-        if tail[i] == b'\n' {
-            count += 1;
-            if count == n {
-                cut = i + 1;
-                break;
-            }
-        }
-    }
-    if count < n && pos > 0 {
-        cut = 0;
-    }
+    let cut = tail[..body_end]
+        .iter()
+        .enumerate()
+        .rev()
+        .filter(|(_, &b)| b == b'\n')
+        .nth(n.saturating_sub(1))
+        .map(|(i, _)| i + 1)
+        .unwrap_or(0);
     Ok(tail[cut..].to_vec())
+}
+
+/// Writes the last `n` lines of the log at `path` to `out`, then follows it as
+/// [`follow`] does from exactly where that tail ended, so a line appended in between is never
+/// missed.
+pub fn tail_and_follow(
+    path: &Path,
+    n: usize,
+    out: &mut dyn Write,
+    stop: &dyn Fn() -> bool,
+) -> Result<()> {
+    let mut file = File::open(path).ok();
+    if let Some(f) = file.as_mut() {
+        let len = f.metadata()?.len();
+        out.write_all(&tail_of(f, len, n)?)?;
+        out.flush()?;
+        f.seek(SeekFrom::Start(len))?;
+    }
+    follow_file(path, file, out, stop)
 }
 
 /// Follows the file at `path` from its current end, writing new bytes to `out` as they come.
@@ -190,50 +205,56 @@ pub fn last_lines(path: &Path, n: usize) -> Result<Vec<u8>> {
 /// the new one is read from its start, so no line is lost. Runs until `out` fails or `stop`
 /// says so (checked between polls).
 pub fn follow(path: &Path, out: &mut dyn Write, stop: &dyn Fn() -> bool) -> Result<()> {
-    let open = |p: &Path| File::open(p).ok();
-    let mut file = open(path);
+    let mut file = File::open(path).ok();
     if let Some(f) = file.as_mut() {
         f.seek(SeekFrom::End(0))?;
     }
+    follow_file(path, file, out, stop)
+}
+
+/// Copies what remains in `f` to `out`.
+fn drain(f: &mut File, out: &mut dyn Write, buf: &mut [u8]) -> Result<()> {
+    loop {
+        let n = f.read(buf)?;
+        if n == 0 {
+            return Ok(());
+        }
+        out.write_all(&buf[..n])?;
+    }
+}
+
+fn follow_file(
+    path: &Path,
+    mut file: Option<File>,
+    out: &mut dyn Write,
+    stop: &dyn Fn() -> bool,
+) -> Result<()> {
     let mut buf = vec![0u8; 64 * 1024];
     loop {
-        // Drain what is there.
         if let Some(f) = file.as_mut() {
-            loop {
-                let n = f.read(&mut buf)?;
-                if n == 0 {
-                    break;
-                }
-                out.write_all(&buf[..n])?;
-            }
+            drain(f, out, &mut buf)?;
             out.flush()?;
         }
         if stop() {
             return Ok(());
         }
-        // Rotated or truncated?
-        let current = fs::metadata(path).ok();
-        match (&mut file, current) {
+        match (file.as_mut(), fs::metadata(path).ok()) {
             (Some(f), Some(m)) => {
                 let fm = f.metadata()?;
                 if fm.ino() != m.ino() || fm.dev() != m.dev() {
-                    // Drain the old file one last time, then switch to the new one.
-                    loop {
-                        let n = f.read(&mut buf)?;
-                        if n == 0 {
-                            break;
-                        }
-                        out.write_all(&buf[..n])?;
-                    }
-                    file = open(path);
+                    // Rotated: drain the old file one last time, then read the new one whole.
+                    drain(f, out, &mut buf)?;
+                    file = File::open(path).ok();
                     continue;
-                } else if m.len() < f.stream_position()? {
+                }
+                if m.len() < f.stream_position()? {
+                    // Truncated in place: start again from its beginning.
                     f.seek(SeekFrom::Start(0))?;
                     continue;
                 }
             }
             (None, Some(_)) => {
-                file = open(path);
+                file = File::open(path).ok();
                 continue;
             }
             _ => {}

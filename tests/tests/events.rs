@@ -4,6 +4,7 @@
 use dokku_tests::Sandbox;
 use std::io::{BufRead, BufReader};
 use std::process::Stdio;
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 fn log(sb: &Sandbox) -> String {
@@ -133,6 +134,33 @@ fn many_writers_never_interleave_or_lose_lines() {
     }
 }
 
+/// Lines of a child's stdout, read on a thread so that waiting for one is bounded in time.
+fn line_channel(stdout: std::process::ChildStdout) -> mpsc::Receiver<String> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+/// Waits up to 20 s for a line holding `needle`.
+fn wait_for(rx: &mpsc::Receiver<String>, needle: &str) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+        match rx.recv_timeout(left) {
+            Ok(line) if line.contains(needle) => return true,
+            Ok(_) => {}
+            Err(_) => return false,
+        }
+    }
+    false
+}
+
 #[test]
 fn follow_sees_new_lines_across_a_rotation() {
     let sb = Sandbox::new();
@@ -143,33 +171,25 @@ fn follow_sees_new_lines_across_a_rotation() {
         .stdout(Stdio::piped())
         .stdin(Stdio::null());
     let mut child = c.spawn().unwrap();
-    let mut reader = BufReader::new(child.stdout.take().unwrap());
-    let wait_for = |reader: &mut BufReader<std::process::ChildStdout>, needle: &str| {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        let mut line = String::new();
-        while Instant::now() < deadline {
-            line.clear();
-            if reader.read_line(&mut line).unwrap() == 0 {
-                break;
-            }
-            if line.contains(needle) {
-                return true;
-            }
-        }
-        false
-    };
-    assert!(wait_for(&mut reader, "before-follow"));
+    let rx = line_channel(child.stdout.take().unwrap());
+    // Written right away, possibly before the follower has printed the tail: never lost.
+    sb.plugn(&["trigger", "while-starting"]).ok();
+    let mut seen = vec![];
+    for needle in ["before-follow", "while-starting"] {
+        seen.push((needle, wait_for(&rx, needle)));
+    }
     sb.plugn(&["trigger", "while-following"]).ok();
-    assert!(wait_for(&mut reader, "while-following"));
+    seen.push(("while-following", wait_for(&rx, "while-following")));
     // Rotate as logrotate does: rename away, then new writes create a new file.
     let log_path = sb.logs_dir().join("events.log");
     std::fs::rename(&log_path, sb.logs_dir().join("events.log.1")).unwrap();
     sb.plugn(&["trigger", "after-rotation"]).ok();
-    assert!(wait_for(&mut reader, "after-rotation"));
+    seen.push(("after-rotation", wait_for(&rx, "after-rotation")));
     sb.plugn(&["trigger", "after-rotation-2"]).ok();
-    assert!(wait_for(&mut reader, "after-rotation-2"));
+    seen.push(("after-rotation-2", wait_for(&rx, "after-rotation-2")));
     child.kill().unwrap();
     let _ = child.wait();
+    assert!(seen.iter().all(|(_, ok)| *ok), "missed lines: {seen:?}");
 }
 
 #[test]

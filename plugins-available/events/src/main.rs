@@ -51,12 +51,13 @@ fn show(argv: &[String]) -> Result<()> {
     }
     let log_path = paths().events_log();
     let mut out = std::io::stdout().lock();
-    out.write_all(&events::last_lines(&log_path, 100)?)?;
-    out.flush()?;
     if follow {
         // A closed stdout (the reader went away) ends the follow quietly.
-        let _ = events::follow(&log_path, &mut out, &|| false);
+        let _ = events::tail_and_follow(&log_path, 100, &mut out, &|| false);
+        return Ok(());
     }
+    out.write_all(&events::last_lines(&log_path, 100)?)?;
+    out.flush()?;
     Ok(())
 }
 
