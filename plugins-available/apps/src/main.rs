@@ -1,1 +1,237 @@
-fn main() {}
+//! The apps plugin: an app is its folder `$DOKKU_ROOT/APP`. Commands `apps:create|destroy|list|
+//! exists|rename|clone|report|lock|unlock|locked`; triggers `app-exists` and `app-maybe-create`.
+
+mod lifecycle;
+mod lock;
+
+use anyhow::{bail, Context, Result};
+use dokku_core::appname::{self, app_dir};
+use dokku_core::plugin::{Command, Plugin, Trigger};
+use dokku_core::report::{self, Format, Report};
+use dokku_core::{args, log, paths, property, Exit};
+use std::io::Write;
+
+static PLUGIN: Plugin = Plugin {
+    prefix: "apps",
+    summary: "Manage apps",
+    commands: &[
+        Command {
+            name: "default",
+            usage: "",
+            help: "List your apps (as apps:list)",
+            run: list,
+        },
+        Command {
+            name: "clone",
+            usage: "[--skip-deploy] [--ignore-existing] <old-app> <new-app>",
+            help: "Clones an app",
+            run: lifecycle::clone,
+        },
+        Command {
+            name: "create",
+            usage: "<app>",
+            help: "Create a new app",
+            run: lifecycle::create,
+        },
+        Command {
+            name: "destroy",
+            usage: "[--force] <app>",
+            help: "Permanently destroy an app",
+            run: lifecycle::destroy,
+        },
+        Command {
+            name: "exists",
+            usage: "<app>",
+            help: "Checks if an app exists",
+            run: exists,
+        },
+        Command {
+            name: "list",
+            usage: "[--format stdout|json]",
+            help: "List your apps",
+            run: list,
+        },
+        Command {
+            name: "lock",
+            usage: "<app>",
+            help: "Locks an app for deployment",
+            run: lock::lock,
+        },
+        Command {
+            name: "locked",
+            usage: "<app>",
+            help: "Checks if an app is locked for deployment",
+            run: lock::locked,
+        },
+        Command {
+            name: "rename",
+            usage: "[--skip-deploy] <old-app> <new-app>",
+            help: "Rename an app",
+            run: lifecycle::rename,
+        },
+        Command {
+            name: "report",
+            usage: "[<app>] [--format stdout|json] [<flag>]",
+            help: "Display report about an app",
+            run: report_cmd,
+        },
+        Command {
+            name: "unlock",
+            usage: "<app>",
+            help: "Unlocks an app for deployment",
+            run: lock::unlock,
+        },
+    ],
+    triggers: &[
+        Trigger {
+            name: "app-exists",
+            run: trigger_app_exists,
+        },
+        Trigger {
+            name: "app-maybe-create",
+            run: trigger_app_maybe_create,
+        },
+    ],
+};
+
+fn main() {
+    PLUGIN.main()
+}
+
+/// The property plugin name under which apps keeps its own values.
+pub const PROPS: &str = "apps";
+
+/// The names of every app, sorted: folders of `$DOKKU_ROOT` whose names are valid app names.
+pub fn app_names() -> Result<Vec<String>> {
+    let root = &paths().dokku_root;
+    let rd = match std::fs::read_dir(root) {
+        Ok(rd) => rd,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e).with_context(|| format!("cannot list {}", root.display())),
+    };
+    let mut names: Vec<String> = rd
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter(|n| appname::is_valid(n))
+        .collect();
+    names.sort_unstable();
+    Ok(names)
+}
+
+/// `apps:list [--format stdout|json]`.
+fn list(argv: &[String]) -> Result<()> {
+    let a = args::parse(argv, &[], &["--format"])?;
+    a.at_most(0, "dokku apps:list [--format stdout|json]")?;
+    let format = Format::parse(a.value("--format"))?;
+    let names = app_names()?;
+    let mut out = std::io::stdout().lock();
+    if format == Format::Json {
+        writeln!(out, "{}", serde_json::to_string(&names)?)?;
+        return Ok(());
+    }
+    if !log::quiet() {
+        writeln!(out, "=====> My Apps")?;
+    }
+    for n in names {
+        writeln!(out, "{n}")?;
+    }
+    Ok(())
+}
+
+/// `apps:exists APP`: exit 0 when the app exists, 1 otherwise.
+fn exists(argv: &[String]) -> Result<()> {
+    let a = args::parse(argv, &[], &[])?;
+    a.at_most(1, "dokku apps:exists <app>")?;
+    let app = appname::required(a.pos(0))?;
+    appname::verify(&app)
+}
+
+/// The flags `apps:report` answers, with their labels.
+const REPORT_FIELDS: &[(&str, &str)] = &[
+    ("app-created-at", "App created at"),
+    ("app-deploy-source", "App deploy source"),
+    ("app-deploy-source-metadata", "App deploy source metadata"),
+    ("app-dir", "App dir"),
+    ("app-locked", "App locked"),
+];
+
+fn report_of(app: &str) -> Result<Report> {
+    let mut rows = Vec::new();
+    for (key, label) in REPORT_FIELDS {
+        let value = match *key {
+            "app-created-at" => property::get_or(PROPS, app, "created-at", "")?,
+            "app-deploy-source" => property::get_or(PROPS, app, "deploy-source", "")?,
+            "app-deploy-source-metadata" => {
+                property::get_or(PROPS, app, "deploy-source-metadata", "")?
+            }
+            "app-dir" => app_dir(app).display().to_string(),
+            _ => lock::is_locked(app).to_string(),
+        };
+        rows.push((key.to_string(), label.to_string(), value));
+    }
+    Ok(Report {
+        heading: format!("{app} app information"),
+        rows,
+    })
+}
+
+/// `apps:report [APP] [--format stdout|json] [--app-…]`.
+fn report_cmd(argv: &[String]) -> Result<()> {
+    let flags: Vec<String> = REPORT_FIELDS
+        .iter()
+        .map(|(k, _)| format!("--{k}"))
+        .collect();
+    let flag_refs: Vec<&str> = flags.iter().map(String::as_str).collect();
+    let a = args::parse(argv, &flag_refs, &["--format"])?;
+    a.at_most(
+        1,
+        "dokku apps:report [<app>] [--format stdout|json] [<flag>]",
+    )?;
+    let format = Format::parse(a.value("--format"))?;
+    let info: Vec<&String> = a
+        .flags
+        .keys()
+        .filter(|k| k.as_str() != "--format")
+        .collect();
+    if info.len() > 1 {
+        bail!("only one report flag may be given at a time");
+    }
+    let info_flag = info.first().map(|s| s.as_str());
+    let apps = match a.pos(0) {
+        Some(app) => {
+            appname::verify(app)?;
+            vec![app.clone()]
+        }
+        None => {
+            let all = app_names()?;
+            if all.is_empty() {
+                log::warn("You haven't deployed any applications yet");
+                return Ok(());
+            }
+            all
+        }
+    };
+    for app in apps {
+        report::print(&report_of(&app)?, format, info_flag)?;
+    }
+    Ok(())
+}
+
+/// Trigger `app-exists APP`: exit 0 when the app exists, 1 otherwise (silently).
+fn trigger_app_exists(argv: &[String]) -> Result<()> {
+    match argv.first() {
+        Some(app) if appname::exists(app) => Ok(()),
+        _ => Err(Exit(1).into()),
+    }
+}
+
+/// Trigger `app-maybe-create APP`: creates the app when it does not exist yet.
+fn trigger_app_maybe_create(argv: &[String]) -> Result<()> {
+    let app = argv.first().map(String::as_str).unwrap_or("");
+    appname::validate(app)?;
+    if appname::exists(app) {
+        return Ok(());
+    }
+    lifecycle::create_app(app)
+}

@@ -1,0 +1,180 @@
+//! Creating, destroying, renaming and cloning apps. A name is claimed with one `mkdir`, so two
+//! creators of the same name can never both win; what a failed step made is removed again.
+
+use crate::{lock, PROPS};
+use anyhow::{bail, Context, Result};
+use dokku_core::appname::{self, app_dir};
+use dokku_core::{args, log, paths, property, trigger};
+use std::fs;
+use std::io::BufRead;
+use std::path::Path;
+
+/// Claims `app`'s folder; fails with Dokku's message when the name is taken.
+fn claim(app: &str) -> Result<()> {
+    let root = &paths().dokku_root;
+    fs::create_dir_all(root).with_context(|| format!("cannot create {}", root.display()))?;
+    let dir = app_dir(app);
+    match fs::create_dir(&dir) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => bail!("Name is already taken"),
+        Err(e) => Err(e).with_context(|| format!("cannot create {}", dir.display())),
+    }
+}
+
+/// Removes an app's folder and properties (best effort, used to undo a failed step).
+fn remove_quietly(app: &str) {
+    let _ = fs::remove_dir_all(app_dir(app));
+    let _ = property::destroy_app(app);
+}
+
+fn now() -> String {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+        .to_string()
+}
+
+/// Creates `app` (already validated) and fires `post-create`; undone when that fails.
+pub fn create_app(app: &str) -> Result<()> {
+    claim(app)?;
+    log::info1(&format!("Creating {app}..."));
+    let made = property::write(PROPS, app, "created-at", &now())
+        .and_then(|_| trigger("post-create", &[app]));
+    if let Err(e) = made {
+        remove_quietly(app);
+        return Err(e);
+    }
+    Ok(())
+}
+
+/// `apps:create APP`.
+pub fn create(argv: &[String]) -> Result<()> {
+    let a = args::parse(argv, &[], &[])?;
+    a.at_most(1, "dokku apps:create <app>")?;
+    let app = appname::required(a.pos(0))?;
+    appname::validate(&app)?;
+    create_app(&app)
+}
+
+/// Asks the operator to type the app's name; true when it matches.
+fn confirmed(app: &str) -> Result<bool> {
+    log::warn("WARNING: Potentially Destructive Action");
+    log::warn(&format!("This command will destroy app {app}."));
+    log::warn(&format!("To proceed, type \"{app}\""));
+    eprintln!();
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("cannot read the confirmation")?;
+    Ok(line.trim_end_matches(['\n', '\r']) == app)
+}
+
+/// `apps:destroy [--force] APP`.
+pub fn destroy(argv: &[String]) -> Result<()> {
+    let a = args::parse(argv, &["--force"], &[])?;
+    a.at_most(1, "dokku apps:destroy [--force] <app>")?;
+    let app = appname::required(a.pos(0))?;
+    appname::verify(&app)?;
+    let forced =
+        a.has("--force") || std::env::var("DOKKU_APPS_FORCE_DELETE").is_ok_and(|v| v == "1");
+    if !forced && !confirmed(&app)? {
+        bail!("Confirmation did not match {app}. Aborted.");
+    }
+    log::info1(&format!("Destroying {app} (including all add-ons)"));
+    trigger("pre-delete", &[&app])?;
+    // Move the folder aside first: the app disappears at once, never half-removed.
+    let dir = app_dir(&app);
+    let trash = paths()
+        .dokku_root
+        .join(format!(".destroy-{app}-{}", std::process::id()));
+    fs::rename(&dir, &trash).with_context(|| format!("cannot remove {}", dir.display()))?;
+    property::destroy_app(&app)?;
+    fs::remove_dir_all(&trash).with_context(|| format!("cannot remove {}", trash.display()))?;
+    trigger("post-delete", &[&app])
+}
+
+/// The two app names of rename and clone, checked: OLD exists, NEW is valid.
+fn old_and_new(a: &args::Args, usage: &str) -> Result<(String, String)> {
+    a.at_most(2, usage)?;
+    let old = appname::required(a.pos(0))?;
+    let Some(new) = a.pos(1).cloned() else {
+        bail!("Please specify a new app name; usage: {usage}");
+    };
+    appname::verify(&old)?;
+    appname::validate(&new)?;
+    if old == new {
+        bail!("The new name must differ from the old one");
+    }
+    Ok((old, new))
+}
+
+/// `apps:rename [--skip-deploy] OLD NEW`.
+pub fn rename(argv: &[String]) -> Result<()> {
+    let a = args::parse(argv, &["--skip-deploy"], &[])?;
+    let (old, new) = old_and_new(&a, "dokku apps:rename [--skip-deploy] <old-app> <new-app>")?;
+    if lock::is_locked(&old) {
+        bail!("App {old} is locked for deployment; run apps:unlock {old} first");
+    }
+    claim(&new)?;
+    log::info1(&format!("Renaming {old} to {new}"));
+    // Renaming onto the empty folder just claimed replaces it in one step.
+    if let Err(e) = fs::rename(app_dir(&old), app_dir(&new)) {
+        let _ = fs::remove_dir(app_dir(&new));
+        return Err(e).with_context(|| {
+            format!(
+                "cannot rename {} to {}",
+                app_dir(&old).display(),
+                app_dir(&new).display()
+            )
+        });
+    }
+    property::rename_app(&old, &new)?;
+    trigger("post-app-rename-setup", &[&old, &new])?;
+    trigger("post-app-rename", &[&old, &new])
+}
+
+fn copy_tree(from: &Path, to: &Path) -> Result<()> {
+    let st = std::process::Command::new("cp")
+        .arg("-a")
+        .arg("--")
+        .arg(format!("{}/.", from.display()))
+        .arg(to)
+        .status()
+        .context("cannot run cp")?;
+    if !st.success() {
+        bail!("cannot copy {} to {}", from.display(), to.display());
+    }
+    Ok(())
+}
+
+/// `apps:clone [--skip-deploy] [--ignore-existing] OLD NEW`.
+pub fn clone(argv: &[String]) -> Result<()> {
+    let a = args::parse(argv, &["--skip-deploy", "--ignore-existing"], &[])?;
+    let (old, new) = old_and_new(
+        &a,
+        "dokku apps:clone [--skip-deploy] [--ignore-existing] <old-app> <new-app>",
+    )?;
+    if a.has("--ignore-existing") && appname::exists(&new) {
+        log::warn(&format!("Name {new} is already taken; skipping"));
+        return Ok(());
+    }
+    claim(&new)?;
+    log::info1(&format!("Cloning {old} to {new}"));
+    let done = (|| -> Result<()> {
+        copy_tree(&app_dir(&old), &app_dir(&new))?;
+        let stale_lock = app_dir(&new).join(".deploy.lock");
+        if stale_lock.exists() {
+            fs::remove_file(&stale_lock)?;
+        }
+        property::clone_app(&old, &new)?;
+        property::write(PROPS, &new, "created-at", &now())?;
+        trigger("post-app-clone-setup", &[&old, &new])
+    })();
+    if let Err(e) = done {
+        remove_quietly(&new);
+        return Err(e);
+    }
+    trigger("post-app-clone", &[&old, &new])
+}
