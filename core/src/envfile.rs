@@ -76,7 +76,7 @@ pub fn parse(text: &str) -> Result<BTreeMap<String, String>> {
             i += 1;
         }
         let key: String = b[ks..i].iter().collect();
-        if key.is_empty() || i >= n || b[i] != '=' {
+        if key.is_empty() || i >= n || b[i] != '=' || validate_key(&key).is_err() {
             bail!("ENV line {start_line}: expected KEY=VALUE");
         }
         i += 1;
