@@ -65,8 +65,8 @@ pub fn lock_path(path: &Path) -> PathBuf {
     path.with_file_name(format!(".{name}.lock"))
 }
 
-/// Takes the exclusive lock guarding `path`, waiting for other holders.
-pub fn lock(path: &Path) -> Result<Lock> {
+/// Opens (creating) the lock file guarding `path`.
+fn open_lock_file(path: &Path) -> Result<(PathBuf, File)> {
     let lp = lock_path(path);
     let file = OpenOptions::new()
         .create(true)
@@ -75,20 +75,19 @@ pub fn lock(path: &Path) -> Result<Lock> {
         .mode(0o600)
         .open(&lp)
         .with_context(|| format!("cannot open lock {}", lp.display()))?;
+    Ok((lp, file))
+}
+
+/// Takes the exclusive lock guarding `path`, waiting for other holders.
+pub fn lock(path: &Path) -> Result<Lock> {
+    let (lp, file) = open_lock_file(path)?;
     flock(&file, libc::LOCK_EX).with_context(|| format!("cannot lock {}", lp.display()))?;
     Ok(Lock { _file: file })
 }
 
 /// Takes the exclusive lock guarding `path` without waiting; `Ok(None)` when another holds it.
 pub fn try_lock(path: &Path) -> Result<Option<Lock>> {
-    let lp = lock_path(path);
-    let file = OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .mode(0o600)
-        .open(&lp)
-        .with_context(|| format!("cannot open lock {}", lp.display()))?;
+    let (lp, file) = open_lock_file(path)?;
     match flock(&file, libc::LOCK_EX | libc::LOCK_NB) {
         Ok(()) => Ok(Some(Lock { _file: file })),
         Err(e) if e.raw_os_error() == Some(libc::EWOULDBLOCK) => Ok(None),

@@ -31,9 +31,8 @@ fn sorted_entries(dir: &Path) -> Result<Vec<String>> {
     Ok(names)
 }
 
-/// The enabled plugins, sorted byte-wise by name (the trigger order).
-pub fn enabled(paths: &Paths) -> Result<Vec<Plugin>> {
-    let dir = paths.enabled();
+/// The plugins in `dir` (an `enabled/` or `available/` folder), sorted byte-wise by name.
+fn plugins_in(dir: PathBuf) -> Result<Vec<Plugin>> {
     Ok(sorted_entries(&dir)?
         .into_iter()
         .map(|name| Plugin {
@@ -43,16 +42,14 @@ pub fn enabled(paths: &Paths) -> Result<Vec<Plugin>> {
         .collect())
 }
 
+/// The enabled plugins, sorted byte-wise by name (the trigger order).
+pub fn enabled(paths: &Paths) -> Result<Vec<Plugin>> {
+    plugins_in(paths.enabled())
+}
+
 /// The available plugins (enabled or not), sorted byte-wise by name.
 pub fn available(paths: &Paths) -> Result<Vec<Plugin>> {
-    let dir = paths.available();
-    Ok(sorted_entries(&dir)?
-        .into_iter()
-        .map(|name| Plugin {
-            dir: dir.join(&name),
-            name,
-        })
-        .collect())
+    plugins_in(paths.available())
 }
 
 /// Whether the plugin `name` is enabled.

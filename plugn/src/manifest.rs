@@ -104,15 +104,20 @@ pub fn config_env(m: &Manifest) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Checks a plugin name: a letter or digit first, then letters, digits, `_`, `.`, `-`.
-pub fn validate_plugin_name(name: &str) -> Result<()> {
-    let ok = !name.is_empty()
-        && name.len() <= 100
+/// Whether `name` is at most `max` bytes of letters, digits, `_`, `.`, `-`, starting with a
+/// letter or digit: the rule for plugin and trigger names, which become path parts.
+pub fn is_safe_name(name: &str, max: usize) -> bool {
+    !name.is_empty()
+        && name.len() <= max
         && name.as_bytes()[0].is_ascii_alphanumeric()
         && name
             .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-');
-    if !ok {
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-')
+}
+
+/// Checks a plugin name: a letter or digit first, then letters, digits, `_`, `.`, `-`.
+pub fn validate_plugin_name(name: &str) -> Result<()> {
+    if !is_safe_name(name, 100) {
         bail!(
             "invalid plugin name {:?}: use letters, digits, '_', '.', '-', starting with a letter or digit",
             name

@@ -59,13 +59,7 @@ pub fn tracing() -> bool {
 
 /// Checks a trigger name, so that it can never name a path outside a plugin folder.
 pub fn validate_trigger_name(name: &str) -> Result<()> {
-    let ok = !name.is_empty()
-        && name.len() <= 200
-        && name.as_bytes()[0].is_ascii_alphanumeric()
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-');
-    if !ok {
+    if !manifest::is_safe_name(name, 200) {
         bail!("invalid trigger name {:?}", name);
     }
     Ok(())

@@ -53,6 +53,22 @@ impl Out {
         self
     }
 
+    /// Asserts that stderr is exactly one ` !     ` error line (blank lines aside) and returns it.
+    #[track_caller]
+    pub fn one_error_line(&self) -> String {
+        let lines: Vec<&str> = self
+            .stderr
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .collect();
+        assert_eq!(lines.len(), 1, "expected one error line: {self:#?}");
+        assert!(
+            lines[0].starts_with(" !     "),
+            "not an error line: {self:#?}"
+        );
+        lines[0].to_string()
+    }
+
     /// Asserts that stderr holds `needle`.
     #[track_caller]
     pub fn err_has(self, needle: &str) -> Out {

@@ -11,17 +11,7 @@ use std::process::Command;
 /// Asserts that stderr is exactly one ` !     ` error line, and returns it.
 #[track_caller]
 fn one_error_line(out: &Out) -> String {
-    let lines: Vec<&str> = out
-        .stderr
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .collect();
-    assert_eq!(lines.len(), 1, "expected one error line: {out:#?}");
-    assert!(
-        lines[0].starts_with(" !     "),
-        "not an error line: {out:#?}"
-    );
-    lines[0].to_string()
+    out.one_error_line()
 }
 
 /// Copies the `hello` fixture plugin to `SANDBOX/src/DEST` and returns that folder.
