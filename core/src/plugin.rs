@@ -37,6 +37,9 @@ pub struct Plugin {
     pub summary: &'static str,
     /// Its subcommands.
     pub commands: &'static [Command],
+    /// Commands answered by their bare name through `commands` (e.g. `git-receive-pack`, which
+    /// the ssh forced command runs); not listed in help.
+    pub bare_commands: &'static [Command],
     /// Its triggers.
     pub triggers: &'static [Trigger],
 }
@@ -127,6 +130,10 @@ impl Plugin {
             }
             if let Some(c) = self.commands.iter().find(|c| self.command_name(c) == first) {
                 self.run_command(c, args)?;
+                return Ok(0);
+            }
+            if let Some(c) = self.bare_commands.iter().find(|c| c.name == first) {
+                (c.run)(&args[1..])?;
                 return Ok(0);
             }
             return Ok(NOT_IMPLEMENTED_EXIT);

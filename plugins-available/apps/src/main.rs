@@ -82,6 +82,7 @@ static PLUGIN: Plugin = Plugin {
             run: lock::unlock,
         },
     ],
+    bare_commands: &[],
     triggers: &[
         Trigger {
             name: "app-exists",

@@ -74,6 +74,7 @@ static PLUGIN: Plugin = Plugin {
             run: unset,
         },
     ],
+    bare_commands: &[],
     triggers: &[
         Trigger {
             name: "config-export",

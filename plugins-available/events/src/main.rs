@@ -36,6 +36,7 @@ static PLUGIN: Plugin = Plugin {
             run: off,
         },
     ],
+    bare_commands: &[],
     triggers: &[],
 };
 

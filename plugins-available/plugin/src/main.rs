@@ -82,6 +82,7 @@ static PLUGIN: Plugin = Plugin {
             run: update,
         },
     ],
+    bare_commands: &[],
     triggers: &[],
 };
 
