@@ -11,6 +11,7 @@ pub mod log;
 pub mod plugin;
 pub mod property;
 pub mod report;
+pub mod sshcommand;
 
 pub use plugn::Paths;
 

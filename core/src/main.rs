@@ -65,6 +65,25 @@ fn export_environment() {
     for (k, v) in paths().exports() {
         std::env::set_var(k, v);
     }
+    if let Ok(me) = std::env::current_exe() {
+        std::env::set_var("DOKKU_BIN", me);
+    }
+    let user = std::env::var("USER")
+        .ok()
+        .filter(|u| !u.is_empty())
+        .or_else(|| {
+            nix::unistd::User::from_uid(nix::unistd::getuid())
+                .ok()
+                .flatten()
+                .map(|u| u.name)
+        })
+        .unwrap_or_else(|| "dokku".into());
+    std::env::set_var("SSH_USER", user);
+    let name = std::env::var("NAME")
+        .ok()
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| "default".into());
+    std::env::set_var("SSH_NAME", name);
     if std::env::var_os("DOKKU_PID").is_none_or(|v| v.is_empty()) {
         std::env::set_var("DOKKU_PID", std::process::id().to_string());
     }
@@ -72,9 +91,42 @@ fn export_environment() {
     std::env::set_var("DOKKU_VALID_EXIT", "0");
 }
 
+/// When sshd started dokku as the forced command: the command the client asked for, parsed
+/// without a shell, and checked by the `user-auth` trigger. `None` when not run over ssh.
+fn ssh_command() -> Option<Vec<String>> {
+    let line = std::env::var("SSH_ORIGINAL_COMMAND").ok()?;
+    let argv = match dokku_core::sshcommand::parse(&line) {
+        Ok(a) => a,
+        Err(e) => fail(&format!("{e:#}")),
+    };
+    let user = std::env::var("SSH_USER").unwrap_or_default();
+    let name = std::env::var("SSH_NAME").unwrap_or_default();
+    let mut auth = vec![user, name];
+    auth.extend(argv.iter().cloned());
+    match plugn::fire(
+        paths(),
+        "user-auth",
+        &auth,
+        plugn::Input::Null,
+        plugn::Output::Inherit,
+    ) {
+        Ok(o) if o.success() => Some(argv),
+        Ok(o) => {
+            log::error("Access denied");
+            exit(o.code)
+        }
+        Err(e) => fail(&format!("{e:#}")),
+    }
+}
+
 fn main() {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
     export_environment();
+    if args.is_empty() {
+        if let Some(argv) = ssh_command() {
+            args = argv;
+        }
+    }
     let g = parse_globals(&mut args);
     std::env::set_var("DOKKU_GLOBAL_FLAGS", g.given.join(" "));
     if args.is_empty() {

@@ -90,6 +90,18 @@ impl Out {
     }
 }
 
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        if self.root.join("ssh/sshd.pid").exists() {
+            let _ = Command::new(repo().join("scripts/install"))
+                .arg("--root")
+                .arg(&self.root)
+                .arg("--stop")
+                .status();
+        }
+    }
+}
+
 /// One throwaway installation.
 pub struct Sandbox {
     /// The temp folder (removed on drop).
@@ -105,8 +117,25 @@ impl Default for Sandbox {
 }
 
 impl Sandbox {
-    /// Installs a fresh root (binaries must have been built with `cargo build --release`).
+    /// Installs a fresh root without services (binaries must have been built with
+    /// `cargo build --release`).
     pub fn new() -> Sandbox {
+        Self::install(&["--no-sshd"])
+    }
+
+    /// Installs a fresh root with its private sshd on a free 127.0.0.1 port and the user key
+    /// `ROOT/id_ed25519` added as `admin`; the sshd is stopped when the sandbox is dropped.
+    pub fn with_ssh() -> Sandbox {
+        assert!(
+            Path::new("/usr/sbin/sshd").exists(),
+            "sshd is missing: scripts/test installs openssh-server when run as root"
+        );
+        let sb = Self::install(&[]);
+        assert!(sb.root.join("ssh/port").exists(), "sshd did not start");
+        sb
+    }
+
+    fn install(extra: &[&str]) -> Sandbox {
         for b in ["dokku", "plugn"] {
             assert!(
                 release_dir().join(b).exists(),
@@ -123,6 +152,7 @@ impl Sandbox {
             .arg("--root")
             .arg(&root)
             .arg("--no-build")
+            .args(extra)
             .env("DOKKU_QUIET_OUTPUT", "1")
             .output()
             .expect("run scripts/install");
@@ -132,6 +162,63 @@ impl Sandbox {
             String::from_utf8_lossy(&out.stderr)
         );
         Sandbox { dir, root }
+    }
+
+    /// The port of this installation's sshd.
+    pub fn ssh_port(&self) -> u16 {
+        std::fs::read_to_string(self.root.join("ssh/port"))
+            .expect("sshd port (use Sandbox::with_ssh)")
+            .trim()
+            .parse()
+            .unwrap()
+    }
+
+    /// The user sshd lets in (the one running the tests).
+    pub fn ssh_user(&self) -> String {
+        let out = Command::new("id").arg("-un").output().unwrap();
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
+    /// A `GIT_SSH_COMMAND` / ssh prefix that logs in with `key` (default: the admin key).
+    pub fn ssh_command_with(&self, key: &Path) -> String {
+        format!(
+            "ssh -i {} -o IdentitiesOnly=yes -o BatchMode=yes -o UserKnownHostsFile={} -o StrictHostKeyChecking=yes",
+            key.display(),
+            self.root.join("ssh/known_hosts").display()
+        )
+    }
+
+    /// `ssh -p PORT USER@127.0.0.1 REMOTE` with `key`; `remote` is sent as one string, as a
+    /// user's ssh client sends it.
+    pub fn ssh_with(&self, key: &Path, remote: &str) -> Out {
+        let mut c = self.command("sh");
+        c.arg("-c")
+            .arg(format!(
+                "exec {} -p {} {}@127.0.0.1 \"$1\"",
+                self.ssh_command_with(key),
+                self.ssh_port(),
+                self.ssh_user()
+            ))
+            .arg("sh")
+            .arg(remote);
+        self.run(c, b"")
+    }
+
+    /// `ssh` to this installation as `admin`.
+    pub fn ssh(&self, remote: &str) -> Out {
+        self.ssh_with(&self.root.join("id_ed25519"), remote)
+    }
+
+    /// A fresh ed25519 key pair in the sandbox; returns the private key's path.
+    pub fn new_key(&self, name: &str) -> PathBuf {
+        let key = self.dir.path().join(format!("key-{name}"));
+        let st = Command::new("ssh-keygen")
+            .args(["-q", "-t", "ed25519", "-N", "", "-C", name, "-f"])
+            .arg(&key)
+            .status()
+            .unwrap();
+        assert!(st.success());
+        key
     }
 
     /// `DOKKU_ROOT` of this installation.
