@@ -181,4 +181,117 @@ fn main() {
         "<100 ms",
         help.0 < 100.0,
     );
+
+    push_benchmark(runs.min(20));
+}
+
+/// `git` in `dir` with a fixed identity.
+fn git(dir: &std::path::Path) -> Command {
+    let mut c = Command::new("git");
+    c.current_dir(dir)
+        .args([
+            "-c",
+            "user.name=bench",
+            "-c",
+            "user.email=bench@example.com",
+        ])
+        .env_remove("GIT_DIR");
+    c
+}
+
+/// (5) `git push` of a one-commit change until the builder is handed the revision, against a
+/// plain `git push` of the same commit to a bare repository over the same sshd (the floor).
+fn push_benchmark(runs: usize) {
+    let sb = Sandbox::with_ssh();
+    if !sb.plugin_path().join("enabled/git").exists() {
+        println!("git push to builder hand-off: skipped (no git plugin)");
+        return;
+    }
+    // A builder that returns at once: the figure is the push and the hand-off, not a build.
+    sb.write_plugin(
+        "bench-builder",
+        &[
+            (
+                "plugin.toml",
+                "[plugin]\ndescription = \"b\"\nversion = \"1\"\n",
+            ),
+            ("builder-build", "#!/bin/sh\nexit 0\n"),
+        ],
+    );
+    // The floor's key logs in without the forced command and pushes to a plain bare repo.
+    let floor_key = sb.new_key("floor");
+    let pubkey = std::fs::read_to_string(format!("{}.pub", floor_key.display())).unwrap();
+    let ak = sb.dokku_root().join(".ssh/authorized_keys");
+    let mut text = std::fs::read_to_string(&ak).unwrap();
+    text.push_str(&pubkey);
+    std::fs::write(&ak, text).unwrap();
+    let floor_repo = sb.dir.path().join("floor.git");
+    run_quiet(
+        Command::new("git")
+            .args(["init", "--bare", "--quiet"])
+            .arg(&floor_repo),
+    );
+    let work = sb.dir.path().join("work");
+    std::fs::create_dir_all(&work).unwrap();
+    run_quiet(git(&work).args(["init", "--quiet", "-b", "main"]));
+    let admin_ssh = sb.ssh_command_with(&sb.root.join("id_ed25519"));
+    let floor_ssh = sb.ssh_command_with(&floor_key);
+    let host = format!("ssh://{}@127.0.0.1:{}", sb.ssh_user(), sb.ssh_port());
+    let app_url = format!("{host}/bench-app");
+    let floor_url = format!("{host}{}", floor_repo.display());
+    let push = |ssh: &str, url: &str| {
+        run_quiet(
+            git(&work)
+                .env("GIT_SSH_COMMAND", ssh)
+                .args(["push", "--quiet", url, "main"]),
+        )
+    };
+    let (mut app_times, mut floor_times) = (Vec::new(), Vec::new());
+    for i in 0..runs + 2 {
+        std::fs::write(work.join("file.txt"), format!("change {i}\n")).unwrap();
+        run_quiet(git(&work).args(["add", "file.txt"]));
+        run_quiet(git(&work).args(["commit", "--quiet", "-m", &format!("change {i}")]));
+        let order: [bool; 2] = if i % 2 == 0 {
+            [true, false]
+        } else {
+            [false, true]
+        };
+        for to_app in order {
+            let t = Instant::now();
+            if to_app {
+                push(&admin_ssh, &app_url);
+            } else {
+                push(&floor_ssh, &floor_url);
+            }
+            let ms = t.elapsed().as_secs_f64() * 1000.0;
+            // The first two rounds warm up (the first push also creates the app).
+            if i >= 2 {
+                if to_app {
+                    app_times.push(ms)
+                } else {
+                    floor_times.push(ms)
+                }
+            }
+        }
+    }
+    let stats = |v: &mut Vec<f64>| {
+        v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        (v[v.len() / 2], v[(v.len() * 9 / 10).min(v.len() - 1)])
+    };
+    let floor = stats(&mut floor_times);
+    let app = stats(&mut app_times);
+    row(
+        "floor: git push to a bare repo over the same sshd",
+        floor,
+        "-",
+        true,
+    );
+    let ratio = app.0 / floor.0;
+    row(
+        "git push to dokku until builder hand-off",
+        app,
+        "<=1.3x floor",
+        ratio <= 1.3,
+    );
+    println!("{:<52} ratio  {ratio:>8.2}x", "  push to hand-off / floor");
 }
