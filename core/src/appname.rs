@@ -2,7 +2,7 @@
 //! `APP.domain` stays a valid host name; and where an app lives.
 
 use crate::Exit;
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 use std::path::PathBuf;
 
 /// The longest app name accepted, in bytes (one DNS label).
@@ -42,6 +42,24 @@ pub fn app_dir(app: &str) -> PathBuf {
 /// Whether the app exists (its folder does).
 pub fn exists(app: &str) -> bool {
     is_valid(app) && app_dir(app).is_dir()
+}
+
+/// The names of every app, sorted: folders of `$DOKKU_ROOT` whose names are valid app names.
+pub fn all() -> Result<Vec<String>> {
+    let root = &crate::paths().dokku_root;
+    let rd = match std::fs::read_dir(root) {
+        Ok(rd) => rd,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e).with_context(|| format!("cannot list {}", root.display())),
+    };
+    let mut names: Vec<String> = rd
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter(|n| is_valid(n))
+        .collect();
+    names.sort_unstable();
+    Ok(names)
 }
 
 /// Checks that `app` is a valid name of an existing app, as Dokku's `verify_app_name`.

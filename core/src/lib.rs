@@ -4,6 +4,7 @@
 
 pub mod appname;
 pub mod args;
+pub mod deploylock;
 pub mod dispatch;
 pub mod envfile;
 pub mod help;

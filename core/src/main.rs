@@ -92,13 +92,18 @@ fn export_environment() {
 }
 
 /// When sshd started dokku as the forced command: the command the client asked for, parsed
-/// without a shell, and checked by the `user-auth` trigger. `None` when not run over ssh.
+/// without a shell. `None` when not run over ssh.
 fn ssh_command() -> Option<Vec<String>> {
     let line = std::env::var("SSH_ORIGINAL_COMMAND").ok()?;
-    let argv = match dokku_core::sshcommand::parse(&line) {
-        Ok(a) => a,
+    match dokku_core::sshcommand::parse(&line) {
+        Ok(a) => Some(a),
         Err(e) => fail(&format!("{e:#}")),
-    };
+    }
+}
+
+/// Asks `user-auth SSH_USER SSH_NAME COMMAND ARGS…` (global flags already taken off, so that
+/// `--quiet apps:destroy` is seen as `apps:destroy`); exits with "Access denied" on a refusal.
+fn authorize_ssh_command(argv: &[String]) {
     let user = std::env::var("SSH_USER").unwrap_or_default();
     let name = std::env::var("SSH_NAME").unwrap_or_default();
     let mut auth = vec![user, name];
@@ -110,7 +115,7 @@ fn ssh_command() -> Option<Vec<String>> {
         plugn::Input::Null,
         plugn::Output::Inherit,
     ) {
-        Ok(o) if o.success() => Some(argv),
+        Ok(o) if o.success() => {}
         Ok(o) => {
             log::error("Access denied");
             exit(o.code)
@@ -122,12 +127,17 @@ fn ssh_command() -> Option<Vec<String>> {
 fn main() {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
     export_environment();
+    let mut over_ssh = false;
     if args.is_empty() {
         if let Some(argv) = ssh_command() {
             args = argv;
+            over_ssh = true;
         }
     }
     let g = parse_globals(&mut args);
+    if over_ssh {
+        authorize_ssh_command(&args);
+    }
     std::env::set_var("DOKKU_GLOBAL_FLAGS", g.given.join(" "));
     if args.is_empty() {
         args.push("help".into());

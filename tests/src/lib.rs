@@ -92,7 +92,7 @@ impl Out {
 
 impl Drop for Sandbox {
     fn drop(&mut self) {
-        if self.root.join("ssh/sshd.pid").exists() {
+        if self.root.join("ssh/sshd.pid").exists() || self.root.join("nginx/nginx.pid").exists() {
             let _ = Command::new(repo().join("scripts/install"))
                 .arg("--root")
                 .arg(&self.root)
@@ -120,7 +120,7 @@ impl Sandbox {
     /// Installs a fresh root without services (binaries must have been built with
     /// `cargo build --release`).
     pub fn new() -> Sandbox {
-        Self::install(&["--no-sshd"])
+        Self::install(&["--no-sshd", "--no-nginx"])
     }
 
     /// Installs a fresh root with its private sshd on a free 127.0.0.1 port and the user key
@@ -130,9 +130,32 @@ impl Sandbox {
             Path::new("/usr/sbin/sshd").exists(),
             "sshd is missing: scripts/test installs openssh-server when run as root"
         );
-        let sb = Self::install(&[]);
+        let sb = Self::install(&["--no-nginx"]);
         assert!(sb.root.join("ssh/port").exists(), "sshd did not start");
         sb
+    }
+
+    /// Installs a fresh root with its private sshd and its private nginx serving git over http
+    /// (through fcgiwrap) on a free 127.0.0.1 port; both are stopped when the sandbox is dropped.
+    pub fn with_git_http() -> Sandbox {
+        for tool in ["/usr/sbin/nginx", "/usr/sbin/fcgiwrap"] {
+            assert!(
+                Path::new(tool).exists(),
+                "{tool} is missing: scripts/test installs nginx and fcgiwrap when run as root"
+            );
+        }
+        let sb = Self::install(&[]);
+        assert!(sb.root.join("nginx/port").exists(), "nginx did not start");
+        sb
+    }
+
+    /// The port of this installation's nginx serving git over http.
+    pub fn git_http_port(&self) -> u16 {
+        std::fs::read_to_string(self.root.join("nginx/port"))
+            .expect("nginx port (use Sandbox::with_git_http)")
+            .trim()
+            .parse()
+            .unwrap()
     }
 
     fn install(extra: &[&str]) -> Sandbox {
@@ -194,7 +217,7 @@ impl Sandbox {
         let mut c = self.command("sh");
         c.arg("-c")
             .arg(format!(
-                "exec {} -p {} {}@127.0.0.1 \"$1\"",
+                "exec {} -p {} {}@127.0.0.1 -- \"$1\"",
                 self.ssh_command_with(key),
                 self.ssh_port(),
                 self.ssh_user()
@@ -377,5 +400,103 @@ impl Sandbox {
         if link.symlink_metadata().is_err() {
             std::os::unix::fs::symlink(Path::new("../available").join(name), link).unwrap();
         }
+    }
+}
+
+/// `git` in `dir` with a fixed identity, no hook variables and no global config from outside.
+pub fn git(dir: &Path) -> Command {
+    let mut c = Command::new("git");
+    c.current_dir(dir)
+        .args([
+            "-c",
+            "user.name=dokku-test",
+            "-c",
+            "user.email=test@example.com",
+        ])
+        .args([
+            "-c",
+            "init.defaultBranch=main",
+            "-c",
+            "advice.detachedHead=false",
+        ])
+        .env_remove("GIT_DIR")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null");
+    c
+}
+
+/// Runs a git command that must succeed; returns its trimmed stdout.
+#[track_caller]
+pub fn git_ok(dir: &Path, args: &[&str]) -> String {
+    let out = git(dir).args(args).output().expect("run git");
+    assert!(
+        out.status.success(),
+        "git {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+impl Sandbox {
+    /// A fresh git work tree `NAME` (branch `main`) in the sandbox's folder.
+    pub fn work_tree(&self, name: &str) -> PathBuf {
+        let w = self.dir.path().join(name);
+        std::fs::create_dir_all(&w).unwrap();
+        git_ok(&w, &["init", "--quiet", "-b", "main"]);
+        w
+    }
+
+    /// Writes `files` into the work tree and commits them; returns the new commit.
+    #[track_caller]
+    pub fn commit(&self, work: &Path, files: &[(&str, &str)], message: &str) -> String {
+        for (rel, content) in files {
+            let p = work.join(rel);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(&p, content).unwrap();
+        }
+        git_ok(work, &["add", "--all"]);
+        git_ok(work, &["commit", "--quiet", "--allow-empty", "-m", message]);
+        git_ok(work, &["rev-parse", "HEAD"])
+    }
+
+    /// The ssh URL of an app on this installation's sshd.
+    pub fn push_url(&self, app: &str) -> String {
+        format!(
+            "ssh://{}@127.0.0.1:{}/{app}",
+            self.ssh_user(),
+            self.ssh_port()
+        )
+    }
+
+    /// `git push URL REFSPECS…` from `work` over this installation's sshd, logged in with `key`.
+    pub fn git_push_with(&self, key: &Path, work: &Path, url: &str, refspecs: &[&str]) -> Out {
+        let mut c = git(work);
+        for (k, _) in std::env::vars() {
+            if k.starts_with("DOKKU_") || k.starts_with("PLUGIN_") {
+                c.env_remove(k);
+            }
+        }
+        c.env("GIT_SSH_COMMAND", self.ssh_command_with(key))
+            .args(["push", url])
+            .args(refspecs);
+        self.run(c, b"")
+    }
+
+    /// `git push` of `refspecs` to `app` as `admin`.
+    pub fn git_push(&self, work: &Path, app: &str, refspecs: &[&str]) -> Out {
+        self.git_push_with(
+            &self.root.join("id_ed25519"),
+            work,
+            &self.push_url(app),
+            refspecs,
+        )
+    }
+
+    /// The lines the `fx-builder` fixture logged for `app`.
+    pub fn builds(&self, app: &str) -> Vec<String> {
+        std::fs::read_to_string(self.lib_root().join(format!("data/fx-builder/{app}.log")))
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_string)
+            .collect()
     }
 }

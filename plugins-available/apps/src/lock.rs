@@ -1,18 +1,10 @@
 //! The deploy lock an operator sets by hand: the file `$DOKKU_ROOT/APP/.deploy.lock`.
 
 use anyhow::{Context, Result};
-use dokku_core::appname::{self, app_dir};
+use dokku_core::appname;
+pub use dokku_core::deploylock::is_locked;
+use dokku_core::deploylock::manual_lock_file as lock_file;
 use dokku_core::{args, log, Exit};
-use std::path::PathBuf;
-
-fn lock_file(app: &str) -> PathBuf {
-    app_dir(app).join(".deploy.lock")
-}
-
-/// Whether the app's deploy lock is set.
-pub fn is_locked(app: &str) -> bool {
-    lock_file(app).exists()
-}
 
 fn app_arg(argv: &[String], usage: &str) -> Result<String> {
     let a = args::parse(argv, &[], &[])?;

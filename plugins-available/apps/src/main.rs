@@ -1,5 +1,6 @@
 //! The apps plugin: an app is its folder `$DOKKU_ROOT/APP`. Commands `apps:create|destroy|list|
-//! exists|rename|clone|report|lock|unlock|locked`; triggers `app-exists` and `app-maybe-create`.
+//! exists|rename|clone|report|lock|unlock|locked`; triggers `app-exists`, `app-maybe-create` and
+//! `deploy-source-set`.
 
 mod lifecycle;
 mod lock;
@@ -92,6 +93,10 @@ static PLUGIN: Plugin = Plugin {
             name: "app-maybe-create",
             run: trigger_app_maybe_create,
         },
+        Trigger {
+            name: "deploy-source-set",
+            run: trigger_deploy_source_set,
+        },
     ],
 };
 
@@ -102,30 +107,12 @@ fn main() {
 /// The property plugin name under which apps keeps its own values.
 pub const PROPS: &str = "apps";
 
-/// The names of every app, sorted: folders of `$DOKKU_ROOT` whose names are valid app names.
-pub fn app_names() -> Result<Vec<String>> {
-    let root = &paths().dokku_root;
-    let rd = match std::fs::read_dir(root) {
-        Ok(rd) => rd,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(e).with_context(|| format!("cannot list {}", root.display())),
-    };
-    let mut names: Vec<String> = rd
-        .filter_map(|e| e.ok())
-        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
-        .filter_map(|e| e.file_name().into_string().ok())
-        .filter(|n| appname::is_valid(n))
-        .collect();
-    names.sort_unstable();
-    Ok(names)
-}
-
 /// `apps:list [--format stdout|json]`.
 fn list(argv: &[String]) -> Result<()> {
     let a = args::parse(argv, &[], &["--format"])?;
     a.at_most(0, "dokku apps:list [--format stdout|json]")?;
     let format = Format::parse(a.value("--format"))?;
-    let names = app_names()?;
+    let names = appname::all()?;
     let mut out = std::io::stdout().lock();
     if format == Format::Json {
         writeln!(out, "{}", serde_json::to_string(&names)?)?;
@@ -205,7 +192,7 @@ fn report_cmd(argv: &[String]) -> Result<()> {
             vec![app.clone()]
         }
         None => {
-            let all = app_names()?;
+            let all = appname::all()?;
             if all.is_empty() {
                 log::warn("You haven't deployed any applications yet");
                 return Ok(());
@@ -234,5 +221,34 @@ fn trigger_app_maybe_create(argv: &[String]) -> Result<()> {
     if appname::exists(app) {
         return Ok(());
     }
+    if autocreation_disabled()? {
+        bail!("App {app} does not exist, and creating apps on push is turned off (global config DOKKU_DISABLE_APP_AUTOCREATION=true)");
+    }
     lifecycle::create_app(app)
+}
+
+/// Whether the global config sets `DOKKU_DISABLE_APP_AUTOCREATION=true`, as Dokku's.
+fn autocreation_disabled() -> Result<bool> {
+    let path = paths().dokku_root.join("ENV");
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+    };
+    let vars = dokku_core::envfile::parse(&text)
+        .with_context(|| format!("cannot parse {}", path.display()))?;
+    Ok(vars
+        .get("DOKKU_DISABLE_APP_AUTOCREATION")
+        .is_some_and(|v| v == "true"))
+}
+
+/// Trigger `deploy-source-set APP TYPE METADATA`: records where the app's code came from (shown
+/// by `apps:report` as the deploy source and its metadata).
+fn trigger_deploy_source_set(argv: &[String]) -> Result<()> {
+    let app = argv.first().map(String::as_str).unwrap_or("");
+    appname::verify(app)?;
+    let kind = argv.get(1).map(String::as_str).unwrap_or("");
+    let meta = argv.get(2).map(String::as_str).unwrap_or("");
+    property::write(PROPS, app, "deploy-source", kind)?;
+    property::write(PROPS, app, "deploy-source-metadata", meta)
 }

@@ -1,7 +1,7 @@
 //! `scripts/bench`: latency figures for the core paths, each a median over repeated runs, in a
 //! throwaway installation. Targets are printed beside the figures; timed tests never assert them.
 
-use dokku_tests::Sandbox;
+use dokku_tests::{git, Sandbox};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::Instant;
@@ -183,20 +183,6 @@ fn main() {
     );
 
     push_benchmark(runs.min(20));
-}
-
-/// `git` in `dir` with a fixed identity.
-fn git(dir: &std::path::Path) -> Command {
-    let mut c = Command::new("git");
-    c.current_dir(dir)
-        .args([
-            "-c",
-            "user.name=bench",
-            "-c",
-            "user.email=bench@example.com",
-        ])
-        .env_remove("GIT_DIR");
-    c
 }
 
 /// (5) `git push` of a one-commit change until the builder is handed the revision, against a

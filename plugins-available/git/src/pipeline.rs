@@ -1,0 +1,174 @@
+//! The build pipeline's entry: `receive-app APP REV` extracts the revision into a fresh folder,
+//! fires `post-extract`, asks `builder-detect` for the builder (default
+//! `herokuish`), fires `pre-receive-app` and hands the folder to `builder-build`, whose output
+//! streams through to the pushing client; a successful build records the revision (`GIT_REV`).
+//! The whole run holds the app's deploy lock.
+
+use crate::{repo, settings};
+use anyhow::{bail, Context, Result};
+use dokku_core::appname::{self, app_dir};
+use dokku_core::{deploylock, log, property, trigger, trigger_value, Exit};
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+/// The builder used when no plugin's `builder-detect` names one, as Dokku's.
+pub const DEFAULT_BUILDER: &str = "herokuish";
+
+/// Fires `receive-app APP REV` (the git plugin's own answer builds; other plugins may add to
+/// it), turning a bare failure into a message.
+pub fn run_receive_app(app: &str, rev: &str) -> Result<()> {
+    match trigger("receive-app", &[app, rev]) {
+        Err(e) if e.downcast_ref::<Exit>().is_some() => {
+            // The failing step has already said why; name the outcome once more.
+            log::error(&format!(
+                "{app}: deploy of {} failed; the running release is unchanged",
+                short(rev)
+            ));
+            Err(e)
+        }
+        other => other,
+    }
+}
+
+fn short(rev: &str) -> &str {
+    &rev[..rev.len().min(12)]
+}
+
+/// Writes the tree of `rev` into `dest` (`git archive`, read in-process: no shell, no tar).
+fn extract(app: &str, rev: &str, dest: &Path) -> Result<()> {
+    // Inside a pre-receive hook the pushed objects are only in the quarantine that git's
+    // environment points at, so this one git command keeps the hook's environment.
+    let mut child = Command::new("git")
+        .arg("--git-dir")
+        .arg(app_dir(app))
+        .args(["archive", "--format=tar", rev])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .spawn()
+        .context("cannot run git archive")?;
+    let stdout = child.stdout.take().expect("piped stdout");
+    let unpacked = tar::Archive::new(stdout).unpack(dest);
+    let st = child.wait().context("cannot wait for git archive")?;
+    if !st.success() {
+        bail!("cannot extract {} of {app}: git archive failed", short(rev));
+    }
+    unpacked.with_context(|| format!("cannot extract {} of {app}", short(rev)))
+}
+
+/// Gives the build folder a `.git` holding `rev` (`keep-git-dir`), self-contained.
+fn add_git_dir(app: &str, rev: &str, dest: &Path) -> Result<()> {
+    let what = format!("cannot keep the .git folder for {app}");
+    let mut init = repo::git();
+    init.args(["init", "--quiet"]).arg(dest);
+    repo::run(init, &what)?;
+    // Borrow the app's objects (and a push's quarantine) until the repack copies them.
+    let mut stores = vec![app_dir(app).join("objects").display().to_string()];
+    if let Ok(q) = std::env::var("GIT_QUARANTINE_PATH") {
+        stores.push(q);
+    }
+    let alternates = dest.join(".git/objects/info/alternates");
+    std::fs::write(&alternates, stores.join("\n") + "\n")
+        .with_context(|| format!("{what}: cannot write {}", alternates.display()))?;
+    for args in [
+        vec!["update-ref", "HEAD", rev],
+        vec!["reset", "--quiet"],
+        vec!["repack", "-a", "-d", "-q"],
+    ] {
+        let mut c = repo::git();
+        c.arg("-C").arg(dest).args(&args);
+        repo::run(c, &what)?;
+    }
+    std::fs::remove_file(&alternates)
+        .with_context(|| format!("{what}: cannot remove {}", alternates.display()))
+}
+
+/// Sets the app's revision config var (`GIT_REV` unless `rev-env-var` says otherwise).
+fn record_rev(app: &str, rev: &str) -> Result<()> {
+    property::write(settings::PROPS, app, "last-updated-at", &now())?;
+    let Some(var) = settings::rev_env_var(app)? else {
+        return Ok(());
+    };
+    let dokku = std::env::var("DOKKU_BIN").unwrap_or_else(|_| "dokku".into());
+    let out = Command::new(dokku)
+        .args(["--quiet", "config:set", "--no-restart", app])
+        .arg(format!("{var}={rev}"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .output()
+        .context("cannot run dokku config:set")?;
+    if !out.status.success() {
+        bail!(
+            "cannot set {var} for {app}: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    Ok(())
+}
+
+fn now() -> String {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+        .to_string()
+}
+
+/// Removes git's hook variables from this process, so that triggers and builders see a plain
+/// environment.
+fn leave_hook_environment() {
+    for v in [
+        "GIT_DIR",
+        "GIT_WORK_TREE",
+        "GIT_INDEX_FILE",
+        "GIT_OBJECT_DIRECTORY",
+        "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+        "GIT_QUARANTINE_PATH",
+    ] {
+        std::env::remove_var(v);
+    }
+}
+
+/// Builds `rev` of `app` under its deploy lock.
+pub fn build(app: &str, rev: &str) -> Result<()> {
+    appname::verify(app)?;
+    if rev.len() < 4 || !rev.bytes().all(|b| b.is_ascii_hexdigit()) {
+        bail!("invalid revision {rev:?}");
+    }
+    let _lock = deploylock::acquire(app)?;
+    let work = tempfile::Builder::new()
+        .prefix(&format!("dokku-{app}-build-"))
+        .tempdir()
+        .context("cannot create a build folder")?;
+    let dir = work.path();
+    let dir_s = dir.display().to_string();
+    extract(app, rev, dir)?;
+    if settings::keep_git_dir(app)? {
+        add_git_dir(app, rev, dir)?;
+    }
+    leave_hook_environment();
+    trigger("post-extract", &[app, &dir_s, rev])?;
+    let builder = trigger_value("builder-detect", &[app, &dir_s])?
+        .and_then(|v| v.lines().find(|l| !l.trim().is_empty()).map(str::to_string))
+        .unwrap_or_else(|| DEFAULT_BUILDER.to_string());
+    trigger("pre-receive-app", &[app, &builder, &dir_s, rev])?;
+    log::info1(&format!("Building {app} from {builder}"));
+    if let Err(e) = trigger("builder-build", &[&builder, app, &dir_s]) {
+        if let Some(Exit(code)) = e.downcast_ref::<Exit>() {
+            bail!(
+                "{app}: the {builder} build of {} failed (exit {code})",
+                short(rev)
+            );
+        }
+        return Err(e);
+    }
+    // Recorded once the build succeeded, so that a failed push leaves the config as it was.
+    record_rev(app, rev)
+}
+
+/// Trigger `receive-app APP REV`: the git plugin's build of a received revision.
+pub fn trigger_receive_app(argv: &[String]) -> Result<()> {
+    let [app, rev] = argv else {
+        bail!("receive-app needs APP and REV");
+    };
+    build(app, rev)
+}

@@ -1,0 +1,176 @@
+//! The git plugin's properties (`git:set`, `git:report`): the deploy branch (per app and
+//! global), whether the build folder keeps `.git`, the config var that carries the deployed
+//! revision, and the image of `git:from-image`.
+
+use anyhow::{bail, Result};
+use dokku_core::report::{self, Format, Report};
+use dokku_core::{appname, args, property};
+
+/// The property plugin name under which git keeps its values.
+pub const PROPS: &str = "git";
+
+/// The config var that carries the deployed revision unless `rev-env-var` says otherwise.
+pub const DEFAULT_REV_ENV_VAR: &str = "GIT_REV";
+
+/// The deploy branch of `app`: its own, else the global one; `None` when neither is set (the
+/// first branch pushed then becomes the app's).
+pub fn deploy_branch(app: &str) -> Result<Option<String>> {
+    for scope in [app, property::GLOBAL] {
+        if let Some(b) = property::get(PROPS, scope, "deploy-branch")?.filter(|b| !b.is_empty()) {
+            return Ok(Some(b));
+        }
+    }
+    Ok(None)
+}
+
+/// The config var that gets the deployed revision; `None` when set to empty (turned off).
+pub fn rev_env_var(app: &str) -> Result<Option<String>> {
+    match property::get(PROPS, app, "rev-env-var")? {
+        None => Ok(Some(DEFAULT_REV_ENV_VAR.to_string())),
+        Some(v) if v.is_empty() => Ok(None),
+        Some(v) => Ok(Some(v)),
+    }
+}
+
+/// Whether the build folder keeps the repository's `.git`.
+pub fn keep_git_dir(app: &str) -> Result<bool> {
+    Ok(property::get(PROPS, app, "keep-git-dir")?.as_deref() == Some("true"))
+}
+
+const USAGE: &str = "dokku git:set [--global|<app>] <key> [<value>]";
+
+fn check_value(key: &str, value: &str) -> Result<()> {
+    match key {
+        "deploy-branch" => crate::repo::validate_branch(value),
+        "keep-git-dir" if value != "true" && value != "false" => {
+            bail!("keep-git-dir must be true or false, not {value:?}")
+        }
+        "rev-env-var" => dokku_core::envfile::validate_key(value),
+        "source-image" => crate::sources::validate_image(value),
+        _ => Ok(()),
+    }
+}
+
+/// `git:set [--global|APP] KEY [VALUE]`: sets a property, or unsets it without a value.
+pub fn set(argv: &[String]) -> Result<()> {
+    let a = args::parse(argv, &["--global"], &[])?;
+    let global = a.has("--global");
+    let (scope, rest) = if global {
+        (property::GLOBAL.to_string(), &a.positional[..])
+    } else {
+        let app = appname::required(a.pos(0))?;
+        appname::verify(&app)?;
+        (app, a.positional.get(1..).unwrap_or(&[]))
+    };
+    let Some(key) = rest.first() else {
+        bail!("no property given; usage: {USAGE}");
+    };
+    if rest.len() > 2 {
+        bail!("unexpected argument {:?}; usage: {USAGE}", rest[2]);
+    }
+    let keys: &[&str] = if global {
+        &["deploy-branch", "rev-env-var"]
+    } else {
+        &[
+            "deploy-branch",
+            "keep-git-dir",
+            "rev-env-var",
+            "source-image",
+        ]
+    };
+    if !keys.contains(&key.as_str()) {
+        bail!(
+            "invalid property {key:?}{}; valid: {}",
+            if global { " for --global" } else { "" },
+            keys.join(", ")
+        );
+    }
+    match rest
+        .get(1)
+        .filter(|v| !v.is_empty() || key == "rev-env-var")
+    {
+        Some(value) => {
+            if !(key == "rev-env-var" && value.is_empty()) {
+                check_value(key, value)?;
+            }
+            property::write(PROPS, &scope, key, value)?;
+            dokku_core::log::info1(&format!("Setting {key} to {value}"));
+            if key == "deploy-branch" && !global && crate::repo::exists(&scope) {
+                crate::repo::set_head(&scope, value)?;
+            }
+        }
+        None => {
+            property::delete(PROPS, &scope, key)?;
+            dokku_core::log::info1(&format!("Unsetting {key}"));
+        }
+    }
+    Ok(())
+}
+
+/// The flags `git:report` answers, with their labels.
+const REPORT_FIELDS: &[(&str, &str)] = &[
+    ("git-deploy-branch", "Git deploy branch"),
+    ("git-global-deploy-branch", "Git global deploy branch"),
+    ("git-keep-git-dir", "Git keep git dir"),
+    ("git-rev-env-var", "Git rev env var"),
+    ("git-sha", "Git sha"),
+    ("git-source-image", "Git source image"),
+    ("git-last-updated-at", "Git last updated at"),
+];
+
+fn report_of(app: &str) -> Result<Report> {
+    let mut rows = Vec::new();
+    for (key, label) in REPORT_FIELDS {
+        let value = match *key {
+            "git-deploy-branch" => deploy_branch(app)?.unwrap_or_default(),
+            "git-global-deploy-branch" => {
+                property::get_or(PROPS, property::GLOBAL, "deploy-branch", "")?
+            }
+            "git-keep-git-dir" => keep_git_dir(app)?.to_string(),
+            "git-rev-env-var" => rev_env_var(app)?.unwrap_or_default(),
+            "git-sha" => match deploy_branch(app)? {
+                Some(b) => {
+                    crate::repo::rev_of(app, &format!("refs/heads/{b}"))?.unwrap_or_default()
+                }
+                None => String::new(),
+            },
+            "git-source-image" => property::get_or(PROPS, app, "source-image", "")?,
+            _ => property::get_or(PROPS, app, "last-updated-at", "")?,
+        };
+        rows.push((key.to_string(), label.to_string(), value));
+    }
+    Ok(Report {
+        heading: format!("{app} git information"),
+        rows,
+    })
+}
+
+/// `git:report [APP] [--format stdout|json] [--git-…]`.
+pub fn report_cmd(argv: &[String]) -> Result<()> {
+    let flags: Vec<String> = REPORT_FIELDS
+        .iter()
+        .map(|(k, _)| format!("--{k}"))
+        .collect();
+    let flag_refs: Vec<&str> = flags.iter().map(String::as_str).collect();
+    let a = args::parse(argv, &flag_refs, &["--format"])?;
+    a.at_most(
+        1,
+        "dokku git:report [<app>] [--format stdout|json] [<flag>]",
+    )?;
+    let format = Format::parse(a.value("--format"))?;
+    let info: Vec<&String> = a.flags.keys().filter(|k| *k != "--format").collect();
+    if info.len() > 1 {
+        bail!("only one report flag may be given at a time");
+    }
+    let apps = match a.pos(0) {
+        Some(app) => {
+            appname::verify(app)?;
+            vec![app.clone()]
+        }
+        None => dokku_core::appname::all()?,
+    };
+    for app in apps {
+        report::print(&report_of(&app)?, format, info.first().map(|s| s.as_str()))?;
+    }
+    Ok(())
+}
