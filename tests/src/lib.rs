@@ -136,14 +136,13 @@ impl Sandbox {
     }
 
     /// Installs a fresh root with its private sshd and its private nginx serving git over http
-    /// (through fcgiwrap) on a free 127.0.0.1 port; both are stopped when the sandbox is dropped.
+    /// (through the git plugin's FastCGI responder) on a free 127.0.0.1 port; both are stopped
+    /// when the sandbox is dropped.
     pub fn with_git_http() -> Sandbox {
-        for tool in ["/usr/sbin/nginx", "/usr/sbin/fcgiwrap"] {
-            assert!(
-                Path::new(tool).exists(),
-                "{tool} is missing: scripts/test installs nginx and fcgiwrap when run as root"
-            );
-        }
+        assert!(
+            Path::new("/usr/sbin/nginx").exists(),
+            "nginx is missing: scripts/test installs it when run as root"
+        );
         let sb = Self::install(&[]);
         assert!(sb.root.join("nginx/port").exists(), "nginx did not start");
         sb

@@ -139,6 +139,10 @@ fn user_auth_can_refuse_a_command() {
     sb.ssh("apps:destroy --force web")
         .fails()
         .err_has("Access denied");
+    // Global flags in front do not hide the command from user-auth.
+    sb.ssh("--quiet --force apps:destroy web")
+        .fails()
+        .err_has("Access denied");
     assert!(sb.dokku_root().join("web").is_dir());
     sb.ssh("apps:list").ok().out_has("web");
 }
@@ -172,7 +176,10 @@ fn install_writes_ssh_env_and_stop_stops_sshd() {
     // Gone, or a zombie waiting for its parent (this container's init reaps it late).
     let state = fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
     let zombie = state.split(' ').nth(2) == Some("Z");
-    assert!(state.is_empty() || zombie, "sshd {pid} still running: {state}");
+    assert!(
+        state.is_empty() || zombie,
+        "sshd {pid} still running: {state}"
+    );
     assert!(!sb.root.join("ssh/sshd.pid").exists());
     assert_eq!(sb.ssh("apps:list").code, 255);
 }

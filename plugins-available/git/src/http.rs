@@ -1,5 +1,5 @@
 //! Push over http(s): nginx checks basic auth against `$DOKKU_ROOT/.git-http/htpasswd` and runs
-//! `dokku git-http-backend` as a CGI program (through fcgiwrap) for `/APP/info/refs`,
+//! `dokku git-http-backend` as a CGI program (through our FastCGI responder, fastcgi.rs) for `/APP/info/refs`,
 //! `/APP/git-upload-pack` and `/APP/git-receive-pack`. It does what `git-receive-pack` does
 //! over ssh (auth trigger, app creation, repository, deploy lock) and hands the request to
 //! `git http-backend`, whose `pre-receive` hook runs the same pipeline; the build's output
@@ -65,7 +65,7 @@ fn parse_request(path_info: &str, query: &str) -> Result<(String, Service, bool)
     }
 }
 
-/// `git-http-backend` (a CGI program started by fcgiwrap for nginx).
+/// `git-http-backend` (a CGI program started by the FastCGI responder for nginx).
 pub fn backend(_argv: &[String]) -> Result<()> {
     let path_info = std::env::var("PATH_INFO").unwrap_or_default();
     let query = std::env::var("QUERY_STRING").unwrap_or_default();
@@ -138,7 +138,10 @@ pub fn backend(_argv: &[String]) -> Result<()> {
 
 /// Checks an http user name: letters, digits, `.`, `_`, `@`, `-`; no `:` (the file's separator).
 fn validate_user(name: &str) -> Result<()> {
-    let ok = !name.is_empty()
+    let ok = name
+        .bytes()
+        .next()
+        .is_some_and(|b| b.is_ascii_alphanumeric())
         && name.len() <= 64
         && name
             .bytes()

@@ -5,6 +5,7 @@
 //! `git:set|report|sync|from-archive|from-image|initialize|unlock|http-user-add|remove|list`.
 
 mod archive;
+mod fastcgi;
 mod http;
 mod pipeline;
 mod push;
@@ -124,6 +125,15 @@ static PLUGIN: Plugin = Plugin {
 };
 
 fn main() {
+    let argv: Vec<String> = std::env::args().skip(1).collect();
+    if argv.first().map(String::as_str) == Some("--fastcgi-serve") {
+        // The long-running server nginx hands http pushes to (see fastcgi.rs).
+        if let Err(e) = fastcgi::run(&argv[1..]) {
+            log::error(&format!("{e:#}"));
+            std::process::exit(1);
+        }
+        return;
+    }
     PLUGIN.main()
 }
 
