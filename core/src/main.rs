@@ -124,6 +124,44 @@ fn authorize_ssh_command(argv: &[String]) {
     }
 }
 
+/// As root on a system install, where `DOKKU_ROOT` belongs to the `dokku` user, commands run as
+/// that user (as Dokku's do), so that what they write stays readable to sshd's forced command
+/// and to later commands. As in Dokku, `plugin:*` keeps root (it installs software) and so does
+/// `ssh-keys:*` (it reads the operator's key files and hands `.ssh` to the dokku user).
+fn become_dokku_user(cmd: &str) {
+    use std::os::unix::fs::MetadataExt;
+    if !nix::unistd::geteuid().is_root()
+        || cmd.starts_with("plugin:")
+        || cmd.starts_with("ssh-keys:")
+    {
+        return;
+    }
+    let Ok(meta) = std::fs::metadata(&paths().dokku_root) else {
+        return;
+    };
+    if meta.uid() == 0 {
+        return;
+    }
+    let uid = nix::unistd::Uid::from_raw(meta.uid());
+    let user = match nix::unistd::User::from_uid(uid) {
+        Ok(Some(u)) => u,
+        _ => fail(&format!(
+            "{} belongs to uid {}, which is no user; chown it to the dokku user",
+            paths().dokku_root.display(),
+            meta.uid()
+        )),
+    };
+    let name = std::ffi::CString::new(user.name.clone()).unwrap_or_default();
+    let switched = nix::unistd::initgroups(&name, user.gid)
+        .and_then(|_| nix::unistd::setgid(user.gid))
+        .and_then(|_| nix::unistd::setuid(user.uid));
+    if let Err(e) = switched {
+        fail(&format!("cannot switch to the {} user: {e}", user.name));
+    }
+    std::env::set_var("HOME", &user.dir);
+    std::env::set_var("USER", &user.name);
+}
+
 fn main() {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
     export_environment();
@@ -143,6 +181,7 @@ fn main() {
         args.push("help".into());
     }
     let cmd = args.remove(0);
+    become_dokku_user(&cmd);
     match cmd.as_str() {
         "help" => {
             let all = args.iter().any(|a| a == "--all");

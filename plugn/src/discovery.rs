@@ -87,6 +87,14 @@ pub fn executable(path: &Path) -> Executable {
     }
 }
 
+/// The enabled plugins that implement trigger `name` (have a runnable executable of that name).
+pub fn implementers(paths: &Paths, name: &str) -> Result<Vec<Plugin>> {
+    Ok(enabled(paths)?
+        .into_iter()
+        .filter(|p| matches!(executable(&p.dir.join(name)), Executable::Runnable))
+        .collect())
+}
+
 /// The names of a plugin's subcommands (`subcommands/*`), sorted.
 pub fn subcommands(dir: &Path) -> Vec<String> {
     sorted_entries(&dir.join("subcommands")).unwrap_or_default()

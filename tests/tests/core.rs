@@ -242,3 +242,58 @@ fn env_file_makes_dokku_work() {
         .stdout
         .contains(&sb.root.join("bin/plugn").display().to_string()));
 }
+
+#[test]
+fn root_runs_commands_as_the_owner_of_dokku_root() {
+    use std::os::unix::fs::MetadataExt;
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        eprintln!("not root: the switch to the dokku user cannot be shown");
+        return;
+    }
+    let sb = Sandbox::new();
+    // A system install: the state belongs to an unprivileged user (here `nobody`).
+    let st = std::process::Command::new("chown")
+        .args(["-R", "nobody"])
+        .arg(sb.dokku_root())
+        .arg(sb.lib_root())
+        .arg(sb.logs_dir())
+        .status()
+        .unwrap();
+    assert!(st.success());
+    for d in [sb.dir.path(), sb.root.as_path()] {
+        std::fs::set_permissions(d, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    }
+    sb.dokku(&["apps:create", "web"]).ok();
+    let nobody = std::fs::metadata(sb.dokku_root()).unwrap().uid();
+    assert_eq!(
+        std::fs::metadata(sb.dokku_root().join("web"))
+            .unwrap()
+            .uid(),
+        nobody
+    );
+    sb.dokku(&["config:set", "--no-restart", "web", "A=1"]).ok();
+    assert_eq!(
+        std::fs::metadata(sb.dokku_root().join("web/ENV"))
+            .unwrap()
+            .uid(),
+        nobody
+    );
+    // plugin:* keeps root.
+    sb.dokku(&["plugin:list"]).ok();
+    // ssh-keys:* keeps root to read the operator's key, and hands .ssh to the dokku user.
+    let key = sb.new_key("operator");
+    sb.dokku(&[
+        "ssh-keys:add",
+        "operator",
+        &format!("{}.pub", key.display()),
+    ])
+    .ok();
+    for p in [".ssh", ".ssh/authorized_keys"] {
+        assert_eq!(
+            std::fs::metadata(sb.dokku_root().join(p)).unwrap().uid(),
+            nobody,
+            "{p}"
+        );
+    }
+}

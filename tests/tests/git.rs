@@ -550,3 +550,18 @@ fn git_unlock_removes_stale_locks() {
     assert!(!stale.exists());
     sb.git_push(&w, "web", &["main"]).ok();
 }
+
+#[test]
+fn without_a_builder_the_push_is_stored_and_says_so() {
+    let sb = Sandbox::with_ssh();
+    let w = sb.work_tree("w");
+    let rev = sb.commit(&w, &[("id.txt", "one")], "one");
+    let out = sb.git_push(&w, "web", &["main"]).ok();
+    assert!(
+        out.stderr
+            .contains("No enabled plugin builds apps (none answers builder-build)"),
+        "{out:#?}"
+    );
+    assert_eq!(repo_rev(&sb, "web", "refs/heads/main"), rev);
+    sb.dokku(&["config:get", "web", "GIT_REV"]).fails();
+}

@@ -152,6 +152,14 @@ pub fn build(app: &str, rev: &str) -> Result<()> {
         .unwrap_or_else(|| DEFAULT_BUILDER.to_string());
     trigger("pre-receive-app", &[app, &builder, &dir_s, rev])?;
     log::info1(&format!("Building {app} from {builder}"));
+    if plugn::discovery::implementers(dokku_core::paths(), "builder-build")?.is_empty() {
+        // Like a push to another branch: kept, said plainly, nothing recorded as deployed.
+        log::warn(&format!(
+            "No enabled plugin builds apps (none answers builder-build): {} of {app} is stored, not built",
+            short(rev)
+        ));
+        return Ok(());
+    }
     if let Err(e) = trigger("builder-build", &[&builder, app, &dir_s]) {
         if let Some(Exit(code)) = e.downcast_ref::<Exit>() {
             bail!(

@@ -259,7 +259,33 @@ pub fn update<T>(path: &Path, change: impl FnOnce(&mut KeyFile) -> Result<T>) ->
         plugn::atomic::write(path, after.as_bytes(), 0o600)
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
+    give_to_home_owner(dir, &[path, &plugn::atomic::lock_path(path)])?;
     Ok(value)
+}
+
+/// Run by root (as `ssh-keys:*` is on a system install), hands `.ssh` and its files to the
+/// owner of the folder above it (`DOKKU_ROOT`, the dokku user's home): sshd reads them as
+/// that user and refuses files it cannot read.
+fn give_to_home_owner(ssh_dir: &Path, files: &[&Path]) -> Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    if !nix::unistd::geteuid().is_root() {
+        return Ok(());
+    }
+    let Some(home) = ssh_dir.parent() else {
+        return Ok(());
+    };
+    let meta =
+        std::fs::metadata(home).with_context(|| format!("cannot read {}", home.display()))?;
+    if meta.uid() == 0 {
+        return Ok(());
+    }
+    for p in std::iter::once(ssh_dir).chain(files.iter().copied()) {
+        if p.exists() {
+            std::os::unix::fs::chown(p, Some(meta.uid()), Some(meta.gid()))
+                .with_context(|| format!("cannot hand {} to uid {}", p.display(), meta.uid()))?;
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
