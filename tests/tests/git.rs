@@ -105,6 +105,9 @@ fn push_creates_the_app_and_hands_off_the_revision() {
     .arg(&clone);
     sb.run(c, b"").ok();
     assert_eq!(git_ok(&clone, &["rev-parse", "HEAD"]), rev2);
+    let events = std::fs::read_to_string(sb.logs_dir().join("events.log")).unwrap();
+    assert!(events.contains("INVOKED: git-pre-pull( web )"), "{events}");
+    assert!(events.contains("INVOKED: git-post-pull( web )"), "{events}");
 }
 
 #[test]
@@ -564,4 +567,50 @@ fn without_a_builder_the_push_is_stored_and_says_so() {
     );
     assert_eq!(repo_rev(&sb, "web", "refs/heads/main"), rev);
     sb.dokku(&["config:get", "web", "GIT_REV"]).fails();
+}
+
+#[test]
+fn git_from_archive_downloads_over_http() {
+    let sb = sandbox();
+    let src = sb.work_tree("src");
+    sb.commit(&src, &[("id.txt", "web-archive")], "a");
+    let served = sb.dir.path().join("served");
+    std::fs::create_dir_all(&served).unwrap();
+    let archive = dokku_tests::git(&src)
+        .args(["archive", "--format", "tar.gz", "HEAD"])
+        .output()
+        .unwrap()
+        .stdout;
+    std::fs::write(served.join("app.tar.gz"), archive).unwrap();
+    // A file server on loopback, on a port the kernel picks; it prints the port it got.
+    let mut server = std::process::Command::new("python3")
+        .args([
+            "-u",
+            "-c",
+            "import http.server,functools,sys\n\
+             h=functools.partial(http.server.SimpleHTTPRequestHandler,directory=sys.argv[1])\n\
+             s=http.server.HTTPServer(('127.0.0.1',0),h)\n\
+             print(s.server_address[1],flush=True)\n\
+             s.serve_forever()",
+        ])
+        .arg(&served)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut port = String::new();
+    BufReader::new(server.stdout.take().unwrap())
+        .read_line(&mut port)
+        .unwrap();
+    let url = format!("http://127.0.0.1:{}/app.tar.gz", port.trim());
+    let out = sb.dokku(&["git:from-archive", "web", &url]);
+    let missing = sb.dokku(&["git:from-archive", "web", &format!("{url}.nope")]);
+    let _ = server.kill();
+    let _ = server.wait();
+    out.ok();
+    assert_eq!(built_ids(&sb, "web"), ["web-archive"]);
+    sb.dokku(&["apps:report", "web", "--app-deploy-source-metadata"])
+        .ok()
+        .out_has(&url);
+    missing.fails().err_has("404");
 }
