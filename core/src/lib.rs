@@ -58,3 +58,12 @@ pub fn trigger_value(name: &str, args: &[&str]) -> Result<Option<String>> {
     let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
     plugn::trigger::value(paths(), name, &args)
 }
+
+/// The current time in whole seconds since the Unix epoch, as Dokku stores timestamps.
+pub fn unix_now() -> String {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+        .to_string()
+}

@@ -78,3 +78,40 @@ pub fn print(report: &Report, format: Format, info_flag: Option<&str>) -> Result
     }
     Ok(())
 }
+
+/// A whole `PLUGIN:report [APP] [--format stdout|json] [--FLAG]` command: `fields` are the
+/// (flag, label) pairs the report has, `build` makes one app's report; without an app, every
+/// app's report is printed (with Dokku's warning when there is none).
+pub fn command(
+    argv: &[String],
+    fields: &[(&str, &str)],
+    usage: &str,
+    build: impl Fn(&str) -> Result<Report>,
+) -> Result<()> {
+    let flags: Vec<String> = fields.iter().map(|(k, _)| format!("--{k}")).collect();
+    let flag_refs: Vec<&str> = flags.iter().map(String::as_str).collect();
+    let a = crate::args::parse(argv, &flag_refs, &["--format"])?;
+    a.at_most(1, usage)?;
+    let format = Format::parse(a.value("--format"))?;
+    let info: Vec<&String> = a.flags.keys().filter(|k| *k != "--format").collect();
+    if info.len() > 1 {
+        bail!("only one report flag may be given at a time");
+    }
+    let apps = match a.pos(0) {
+        Some(app) => {
+            crate::appname::verify(app)?;
+            vec![app.clone()]
+        }
+        None => {
+            let all = crate::appname::all()?;
+            if all.is_empty() {
+                crate::log::warn("You haven't deployed any applications yet");
+            }
+            all
+        }
+    };
+    for app in apps {
+        print(&build(&app)?, format, info.first().map(|s| s.as_str()))?;
+    }
+    Ok(())
+}

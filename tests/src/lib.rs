@@ -490,6 +490,16 @@ impl Sandbox {
         )
     }
 
+    /// `dokku config:get APP KEY`, which must succeed, trimmed.
+    #[track_caller]
+    pub fn config_get(&self, app: &str, key: &str) -> String {
+        self.dokku(&["config:get", app, key])
+            .ok()
+            .stdout
+            .trim()
+            .to_string()
+    }
+
     /// The lines the `fx-builder` fixture logged for `app`.
     pub fn builds(&self, app: &str) -> Vec<String> {
         std::fs::read_to_string(self.lib_root().join(format!("data/fx-builder/{app}.log")))
@@ -497,5 +507,63 @@ impl Sandbox {
             .lines()
             .map(str::to_string)
             .collect()
+    }
+}
+
+/// The SHA256 fingerprint of a public key file (`ssh-keygen -E sha256 -l`).
+pub fn fingerprint(pub_key: &Path) -> String {
+    let out = Command::new("ssh-keygen")
+        .args(["-E", "sha256", "-l", "-f"])
+        .arg(pub_key)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .to_string()
+}
+
+/// A command's stderr lines with the time each arrived, for checking that output streams.
+pub struct TimedRun {
+    /// (time since start, line), in order.
+    pub lines: Vec<(std::time::Duration, String)>,
+    /// Time from start until the command ended.
+    pub total: std::time::Duration,
+    /// Whether it exited 0.
+    pub success: bool,
+}
+
+impl TimedRun {
+    /// When the first line holding `needle` arrived.
+    pub fn first_at(&self, needle: &str) -> Option<std::time::Duration> {
+        self.lines
+            .iter()
+            .find(|(_, l)| l.contains(needle))
+            .map(|(t, _)| *t)
+    }
+
+    /// All of stderr.
+    pub fn text(&self) -> String {
+        self.lines.iter().map(|(_, l)| format!("{l}\n")).collect()
+    }
+}
+
+/// Runs `cmd` (stdout discarded) and times each line of its stderr as it arrives.
+pub fn timed_stderr(mut cmd: Command) -> TimedRun {
+    use std::io::BufRead;
+    cmd.stdout(Stdio::null()).stderr(Stdio::piped());
+    let start = std::time::Instant::now();
+    let mut child = cmd.spawn().expect("spawn");
+    let mut lines = Vec::new();
+    for line in std::io::BufReader::new(child.stderr.take().unwrap()).lines() {
+        lines.push((start.elapsed(), line.unwrap()));
+    }
+    let success = child.wait().unwrap().success();
+    TimedRun {
+        lines,
+        total: start.elapsed(),
+        success,
     }
 }

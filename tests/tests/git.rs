@@ -7,7 +7,7 @@ use dokku_tests::{git_ok, Out, Sandbox};
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::Stdio;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 fn sandbox() -> Sandbox {
     let sb = Sandbox::with_ssh();
@@ -50,13 +50,7 @@ fn push_creates_the_app_and_hands_off_the_revision() {
     );
     assert!(sb.dokku_root().join("web").is_dir());
     assert_eq!(built_ids(&sb, "web"), ["one"]);
-    assert_eq!(
-        sb.dokku(&["config:get", "web", "GIT_REV"])
-            .ok()
-            .stdout
-            .trim(),
-        rev
-    );
+    assert_eq!(sb.config_get("web", "GIT_REV"), rev);
     assert_eq!(repo_rev(&sb, "web", "refs/heads/main"), rev);
     sb.dokku(&["git:report", "web", "--git-deploy-branch"])
         .ok()
@@ -87,13 +81,7 @@ fn push_creates_the_app_and_hands_off_the_revision() {
     ]);
     sb.run(c, b"").ok();
     assert_eq!(built_ids(&sb, "web"), ["one", "two"]);
-    assert_eq!(
-        sb.dokku(&["config:get", "web", "GIT_REV"])
-            .ok()
-            .stdout
-            .trim(),
-        rev2
-    );
+    assert_eq!(sb.config_get("web", "GIT_REV"), rev2);
     // A clone over ssh gets the deploy branch.
     let clone = sb.dir.path().join("clone");
     let mut c = dokku_tests::git(sb.dir.path());
@@ -120,25 +108,17 @@ fn output_arrives_while_the_build_runs() {
         "GIT_SSH_COMMAND",
         sb.ssh_command_with(&sb.root.join("id_ed25519")),
     )
-    .args(["push", &sb.push_url("web"), "main"])
-    .stdout(Stdio::null())
-    .stderr(Stdio::piped());
-    let start = Instant::now();
-    let mut child = c.spawn().unwrap();
-    let mut step1_at = None;
-    for line in BufReader::new(child.stderr.take().unwrap()).lines() {
-        let line = line.unwrap();
-        if line.contains("fx-builder: step 1") && step1_at.is_none() {
-            step1_at = Some(start.elapsed());
-        }
-    }
-    assert!(child.wait().unwrap().success());
-    let total = start.elapsed();
-    let step1 = step1_at.expect("step 1 line arrived");
+    .args(["push", &sb.push_url("web"), "main"]);
+    let run = dokku_tests::timed_stderr(c);
+    assert!(run.success, "{}", run.text());
+    let step1 = run
+        .first_at("fx-builder: step 1")
+        .expect("step 1 line arrived");
     // The builder sleeps 2 s between its steps: step 1 must be seen well before the end.
     assert!(
-        total - step1 >= Duration::from_millis(1500),
-        "step 1 arrived at {step1:?}, the push ended at {total:?}"
+        run.total - step1 >= Duration::from_millis(1500),
+        "step 1 arrived at {step1:?}, the push ended at {:?}",
+        run.total
     );
 }
 
@@ -392,13 +372,7 @@ fn keep_git_dir_rev_env_var_and_builder_detect() {
     assert!(out.stderr.contains("Building web from fx"), "{out:#?}");
     assert!(sb.builds("web").contains(&format!("git-dir {rev}")));
     assert!(sb.builds("web")[0].ends_with(" fx"));
-    assert_eq!(
-        sb.dokku(&["config:get", "web", "SOURCE_SHA"])
-            .ok()
-            .stdout
-            .trim(),
-        rev
-    );
+    assert_eq!(sb.config_get("web", "SOURCE_SHA"), rev);
     let json = sb
         .dokku(&["git:report", "web", "--format", "json"])
         .ok()
@@ -427,13 +401,7 @@ fn git_sync_fetches_and_builds() {
     sb.dokku(&["git:sync", "--build-if-changes", "web", path, "main"])
         .ok();
     assert_eq!(built_ids(&sb, "web"), ["s1", "s2"]);
-    assert_eq!(
-        sb.dokku(&["config:get", "web", "GIT_REV"])
-            .ok()
-            .stdout
-            .trim(),
-        r2
-    );
+    assert_eq!(sb.config_get("web", "GIT_REV"), r2);
     for bad in [
         vec!["git:sync", "web", "--upload-pack=touch /tmp/x"],
         vec!["git:sync", "web", "ext::sh"],

@@ -3,9 +3,7 @@
 //! pipeline and its output streams back; a wrong password gets 401 and nothing deploys.
 
 use dokku_tests::{git_ok, Sandbox};
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
-use std::time::Instant;
+use std::process::Command;
 
 fn sandbox() -> Sandbox {
     let sb = Sandbox::with_git_http();
@@ -46,39 +44,23 @@ fn push_over_http_deploys_and_streams() {
     let w = sb.work_tree("w");
     let rev = sb.commit(&w, &[("id.txt", "h1"), ("SLEEP", "2")], "h1");
     let mut c = dokku_tests::git(&w);
-    c.args(["push", &url(&sb, "alice:correct%20horse", "web"), "main"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
-    let start = Instant::now();
-    let mut child = c.spawn().unwrap();
-    let mut step1_at = None;
-    let mut err = String::new();
-    for line in BufReader::new(child.stderr.take().unwrap()).lines() {
-        let line = line.unwrap();
-        if line.contains("fx-builder: step 1") && step1_at.is_none() {
-            step1_at = Some(start.elapsed());
-        }
-        err.push_str(&line);
-        err.push('\n');
-    }
-    assert!(child.wait().unwrap().success(), "{err}");
-    let total = start.elapsed();
-    let step1 = step1_at.unwrap_or_else(|| panic!("no step 1 line: {err}"));
+    c.args(["push", &url(&sb, "alice:correct%20horse", "web"), "main"]);
+    let run = dokku_tests::timed_stderr(c);
+    let err = run.text();
+    assert!(run.success, "{err}");
+    let step1 = run
+        .first_at("fx-builder: step 1")
+        .unwrap_or_else(|| panic!("no step 1 line: {err}"));
     assert!(
-        total.as_secs_f64() - step1.as_secs_f64() >= 1.5,
-        "step 1 at {step1:?}, end at {total:?}: output did not stream"
+        run.total.as_secs_f64() - step1.as_secs_f64() >= 1.5,
+        "step 1 at {step1:?}, end at {:?}: output did not stream",
+        run.total
     );
     assert!(
         err.contains("remote: -----> Building web from herokuish"),
         "{err}"
     );
-    assert_eq!(
-        sb.dokku(&["config:get", "web", "GIT_REV"])
-            .ok()
-            .stdout
-            .trim(),
-        rev
-    );
+    assert_eq!(sb.config_get("web", "GIT_REV"), rev);
     let events = std::fs::read_to_string(sb.logs_dir().join("events.log")).unwrap();
     assert!(
         events.contains(&format!("INVOKED: receive-app( web {rev} ) NAME=alice")),

@@ -3,6 +3,7 @@
 //! can refuse a command, the key's NAME and FINGERPRINT reach the events log, and
 //! `scripts/install --stop` stops the sshd.
 
+use dokku_tests::fingerprint;
 use dokku_tests::{repo, Out, Sandbox};
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -10,20 +11,6 @@ use std::process::Command;
 
 fn pub_of(key: &Path) -> PathBuf {
     PathBuf::from(format!("{}.pub", key.display()))
-}
-
-fn fingerprint(pub_key: &Path) -> String {
-    let out = Command::new("ssh-keygen")
-        .args(["-E", "sha256", "-l", "-f"])
-        .arg(pub_key)
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    String::from_utf8_lossy(&out.stdout)
-        .split_whitespace()
-        .nth(1)
-        .unwrap()
-        .to_string()
 }
 
 /// `ssh … REMOTE` with `key` and `input` on stdin.

@@ -3,11 +3,11 @@
 //! untouched, duplicates, lines it did not write kept as they are, file modes, concurrent adds,
 //! and the `user-auth` rule for adding keys over ssh.
 
+use dokku_tests::fingerprint;
 use dokku_tests::{Out, Sandbox};
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 const OPTIONS: &str = "no-agent-forwarding,no-user-rc,no-X11-forwarding,no-port-forwarding";
 
@@ -23,21 +23,6 @@ fn keys_text(sb: &Sandbox) -> String {
 fn new_pub(sb: &Sandbox, name: &str) -> PathBuf {
     let key = sb.new_key(name);
     PathBuf::from(format!("{}.pub", key.display()))
-}
-
-/// `ssh-keygen -l` of a public key file: its SHA256 fingerprint.
-fn fingerprint(pub_key: &Path) -> String {
-    let out = Command::new("ssh-keygen")
-        .args(["-E", "sha256", "-l", "-f"])
-        .arg(pub_key)
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    String::from_utf8_lossy(&out.stdout)
-        .split_whitespace()
-        .nth(1)
-        .unwrap()
-        .to_string()
 }
 
 /// `TYPE BASE64` of a public key file (its comment dropped).

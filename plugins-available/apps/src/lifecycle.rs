@@ -27,19 +27,11 @@ fn remove_quietly(app: &str) {
     let _ = property::destroy_app(app);
 }
 
-fn now() -> String {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
-        .to_string()
-}
-
 /// Creates `app` (already validated) and fires `post-create`; undone when that fails.
 pub fn create_app(app: &str) -> Result<()> {
     claim(app)?;
     log::info1(&format!("Creating {app}..."));
-    let made = property::write(PROPS, app, "created-at", &now())
+    let made = property::write(PROPS, app, "created-at", &dokku_core::unix_now())
         .and_then(|_| trigger("post-create", &[app]));
     if let Err(e) = made {
         remove_quietly(app);
@@ -169,7 +161,7 @@ pub fn clone(argv: &[String]) -> Result<()> {
             fs::remove_file(&stale_lock)?;
         }
         property::clone_app(&old, &new)?;
-        property::write(PROPS, &new, "created-at", &now())?;
+        property::write(PROPS, &new, "created-at", &dokku_core::unix_now())?;
         trigger("post-app-clone-setup", &[&old, &new])
     })();
     if let Err(e) = done {

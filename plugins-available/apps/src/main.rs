@@ -166,44 +166,12 @@ fn report_of(app: &str) -> Result<Report> {
 
 /// `apps:report [APP] [--format stdout|json] [--app-…]`.
 fn report_cmd(argv: &[String]) -> Result<()> {
-    let flags: Vec<String> = REPORT_FIELDS
-        .iter()
-        .map(|(k, _)| format!("--{k}"))
-        .collect();
-    let flag_refs: Vec<&str> = flags.iter().map(String::as_str).collect();
-    let a = args::parse(argv, &flag_refs, &["--format"])?;
-    a.at_most(
-        1,
+    report::command(
+        argv,
+        REPORT_FIELDS,
         "dokku apps:report [<app>] [--format stdout|json] [<flag>]",
-    )?;
-    let format = Format::parse(a.value("--format"))?;
-    let info: Vec<&String> = a
-        .flags
-        .keys()
-        .filter(|k| k.as_str() != "--format")
-        .collect();
-    if info.len() > 1 {
-        bail!("only one report flag may be given at a time");
-    }
-    let info_flag = info.first().map(|s| s.as_str());
-    let apps = match a.pos(0) {
-        Some(app) => {
-            appname::verify(app)?;
-            vec![app.clone()]
-        }
-        None => {
-            let all = appname::all()?;
-            if all.is_empty() {
-                log::warn("You haven't deployed any applications yet");
-                return Ok(());
-            }
-            all
-        }
-    };
-    for app in apps {
-        report::print(&report_of(&app)?, format, info_flag)?;
-    }
-    Ok(())
+        report_of,
+    )
 }
 
 /// Trigger `app-exists APP`: exit 0 when the app exists, 1 otherwise (silently).

@@ -84,7 +84,12 @@ fn add_git_dir(app: &str, rev: &str, dest: &Path) -> Result<()> {
 
 /// Sets the app's revision config var (`GIT_REV` unless `rev-env-var` says otherwise).
 fn record_rev(app: &str, rev: &str) -> Result<()> {
-    property::write(settings::PROPS, app, "last-updated-at", &now())?;
+    property::write(
+        settings::PROPS,
+        app,
+        "last-updated-at",
+        &dokku_core::unix_now(),
+    )?;
     let Some(var) = settings::rev_env_var(app)? else {
         return Ok(());
     };
@@ -105,25 +110,10 @@ fn record_rev(app: &str, rev: &str) -> Result<()> {
     Ok(())
 }
 
-fn now() -> String {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
-        .to_string()
-}
-
 /// Removes git's hook variables from this process, so that triggers and builders see a plain
 /// environment.
 fn leave_hook_environment() {
-    for v in [
-        "GIT_DIR",
-        "GIT_WORK_TREE",
-        "GIT_INDEX_FILE",
-        "GIT_OBJECT_DIRECTORY",
-        "GIT_ALTERNATE_OBJECT_DIRECTORIES",
-        "GIT_QUARANTINE_PATH",
-    ] {
+    for v in repo::GIT_HOOK_ENV {
         std::env::remove_var(v);
     }
 }

@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 /// The environment variables git sets for hooks; removed before running git elsewhere.
-const GIT_HOOK_ENV: &[&str] = &[
+pub const GIT_HOOK_ENV: &[&str] = &[
     "GIT_DIR",
     "GIT_WORK_TREE",
     "GIT_INDEX_FILE",

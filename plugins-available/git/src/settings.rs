@@ -3,7 +3,7 @@
 //! revision, and the image of `git:from-image`.
 
 use anyhow::{bail, Result};
-use dokku_core::report::{self, Format, Report};
+use dokku_core::report::{self, Report};
 use dokku_core::{appname, args, property};
 
 /// The property plugin name under which git keeps its values.
@@ -147,30 +147,10 @@ fn report_of(app: &str) -> Result<Report> {
 
 /// `git:report [APP] [--format stdout|json] [--git-…]`.
 pub fn report_cmd(argv: &[String]) -> Result<()> {
-    let flags: Vec<String> = REPORT_FIELDS
-        .iter()
-        .map(|(k, _)| format!("--{k}"))
-        .collect();
-    let flag_refs: Vec<&str> = flags.iter().map(String::as_str).collect();
-    let a = args::parse(argv, &flag_refs, &["--format"])?;
-    a.at_most(
-        1,
+    report::command(
+        argv,
+        REPORT_FIELDS,
         "dokku git:report [<app>] [--format stdout|json] [<flag>]",
-    )?;
-    let format = Format::parse(a.value("--format"))?;
-    let info: Vec<&String> = a.flags.keys().filter(|k| *k != "--format").collect();
-    if info.len() > 1 {
-        bail!("only one report flag may be given at a time");
-    }
-    let apps = match a.pos(0) {
-        Some(app) => {
-            appname::verify(app)?;
-            vec![app.clone()]
-        }
-        None => dokku_core::appname::all()?,
-    };
-    for app in apps {
-        report::print(&report_of(&app)?, format, info.first().map(|s| s.as_str()))?;
-    }
-    Ok(())
+        report_of,
+    )
 }

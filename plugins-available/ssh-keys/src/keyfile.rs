@@ -47,12 +47,13 @@ pub struct KeyFile {
     pub lines: Vec<Line>,
 }
 
-/// The end (exclusive) of the options field at the start of `line`: the first blank outside
-/// double quotes, as sshd reads it (`\"` inside quotes is an escaped quote).
-fn options_end(line: &str) -> usize {
+/// The byte offsets in `s` of the characters `is_sep` accepts outside double quotes, as sshd
+/// reads an options field (`\"` inside quotes is an escaped quote).
+fn separators_outside_quotes(s: &str, is_sep: impl Fn(char) -> bool) -> Vec<usize> {
+    let mut out = Vec::new();
     let mut in_quotes = false;
     let mut escaped = false;
-    for (i, c) in line.char_indices() {
+    for (i, c) in s.char_indices() {
         if in_quotes {
             if escaped {
                 escaped = false;
@@ -63,34 +64,29 @@ fn options_end(line: &str) -> usize {
             }
         } else if c == '"' {
             in_quotes = true;
-        } else if c == ' ' || c == '\t' {
-            return i;
+        } else if is_sep(c) {
+            out.push(i);
         }
     }
-    line.len()
+    out
+}
+
+/// The end (exclusive) of the options field at the start of `line`: its first blank outside
+/// double quotes.
+fn options_end(line: &str) -> usize {
+    separators_outside_quotes(line, |c| c == ' ' || c == '\t')
+        .first()
+        .copied()
+        .unwrap_or(line.len())
 }
 
 /// Splits an options field on the commas outside double quotes.
 fn split_options(opts: &str) -> Vec<&str> {
     let mut out = Vec::new();
     let mut start = 0;
-    let mut in_quotes = false;
-    let mut escaped = false;
-    for (i, c) in opts.char_indices() {
-        if in_quotes {
-            if escaped {
-                escaped = false;
-            } else if c == '\\' {
-                escaped = true;
-            } else if c == '"' {
-                in_quotes = false;
-            }
-        } else if c == '"' {
-            in_quotes = true;
-        } else if c == ',' {
-            out.push(&opts[start..i]);
-            start = i + 1;
-        }
+    for i in separators_outside_quotes(opts, |c| c == ',') {
+        out.push(&opts[start..i]);
+        start = i + 1;
     }
     out.push(&opts[start..]);
     out

@@ -2,10 +2,9 @@
 //! `TYPE BASE64 [COMMENT]` line, which `ssh-keygen -l` must accept), and its fingerprint.
 
 use anyhow::{bail, Context, Result};
-use std::fs::{DirBuilder, OpenOptions};
+use std::fs::OpenOptions;
 use std::io::Write;
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
-use std::path::{Path, PathBuf};
+use std::os::unix::fs::OpenOptionsExt;
 use std::process::{Command, Stdio};
 
 /// The longest key name accepted.
@@ -113,45 +112,18 @@ pub fn parse_public_key(text: &str) -> Result<PublicKey> {
     bail!("ssh-keys:add: not a valid public ssh key")
 }
 
-/// A private temp folder (mode 0700), removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> Result<TempDir> {
-        let base = std::env::temp_dir();
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.subsec_nanos())
-            .unwrap_or(0);
-        for attempt in 0..100u32 {
-            let p = base.join(format!(
-                "dokku-ssh-keys-{}-{nanos}-{attempt}",
-                std::process::id()
-            ));
-            match DirBuilder::new().mode(0o700).create(&p) {
-                Ok(()) => return Ok(TempDir(p)),
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-                Err(e) => return Err(e).with_context(|| format!("cannot create {}", p.display())),
-            }
-        }
-        bail!("cannot create a temp folder in {}", base.display())
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
+/// A private (0700) temp folder, removed with its contents when dropped.
+fn private_temp_dir() -> Result<tempfile::TempDir> {
+    tempfile::Builder::new()
+        .prefix("dokku-ssh-keys-")
+        .tempdir()
+        .context("cannot create a temp folder")
 }
 
 /// The SHA256 fingerprint of `key`, from `ssh-keygen -E sha256 -l -f FILE` run on a temp file
 /// holding the key line; a key ssh-keygen refuses is "not a valid public ssh key".
 pub fn fingerprint(key: &PublicKey) -> Result<String> {
-    let dir = TempDir::new()?;
+    let dir = private_temp_dir()?;
     let file = dir.path().join("key.pub");
     let mut f = OpenOptions::new()
         .write(true)
