@@ -6,6 +6,7 @@ pub mod appname;
 pub mod args;
 pub mod deploylock;
 pub mod dispatch;
+pub mod docker;
 pub mod envfile;
 pub mod help;
 pub mod log;

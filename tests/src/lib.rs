@@ -1,6 +1,8 @@
 //! The test harness: every test gets its own installation (`scripts/install --root`) in a temp
 //! folder, and runs the real `dokku` and `plugn` binaries against it.
 
+pub mod docker;
+
 use std::ffi::OsStr;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -92,6 +94,20 @@ impl Out {
 
 impl Drop for Sandbox {
     fn drop(&mut self) {
+        if self.uses_docker.get() {
+            // Every app's containers and images go with the sandbox.
+            if let Ok(rd) = std::fs::read_dir(self.dokku_root()) {
+                for e in rd.filter_map(|e| e.ok()) {
+                    if e.file_type().is_ok_and(|t| t.is_dir()) {
+                        if let Some(app) = e.file_name().to_str() {
+                            if !app.starts_with('.') {
+                                docker::remove_app(app);
+                            }
+                        }
+                    }
+                }
+            }
+        }
         if self.root.join("ssh/sshd.pid").exists() || self.root.join("nginx/nginx.pid").exists() {
             let _ = Command::new(repo().join("scripts/install"))
                 .arg("--root")
@@ -108,6 +124,8 @@ pub struct Sandbox {
     pub dir: tempfile::TempDir,
     /// `--root` of the installation.
     pub root: PathBuf,
+    /// Whether the sandbox's apps may have containers and images to remove on drop.
+    pub uses_docker: std::cell::Cell<bool>,
 }
 
 impl Default for Sandbox {
@@ -183,7 +201,37 @@ impl Sandbox {
             "install failed: {}",
             String::from_utf8_lossy(&out.stderr)
         );
-        Sandbox { dir, root }
+        Sandbox {
+            dir,
+            root,
+            uses_docker: std::cell::Cell::new(false),
+        }
+    }
+
+    /// Makes sure the Docker engine answers and marks the sandbox's apps for removal (their
+    /// containers and images) when it is dropped.
+    pub fn use_docker(&self) -> &Self {
+        docker::ensure_engine();
+        self.uses_docker.set(true);
+        self
+    }
+
+    /// An app name unique to this sandbox (`PREFIX-xxxxxxxx`): apps of parallel tests share
+    /// one Docker engine, where container and image names are global.
+    pub fn unique_app(&self, prefix: &str) -> String {
+        let tag: String = self
+            .dir
+            .path()
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("x")
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .map(|c| c.to_ascii_lowercase())
+            .rev()
+            .take(6)
+            .collect();
+        format!("{prefix}-{tag}")
     }
 
     /// The port of this installation's sshd.

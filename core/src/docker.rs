@@ -1,0 +1,147 @@
+//! The Docker engine as plugins reach it: the `docker` CLI (`$DOCKER_BIN`, default `docker`),
+//! run with argument vectors; the image and labels of an app, as Dokku names them; and the
+//! `docker-args-*` triggers, whose output (one argument string that each plugin extends) is
+//! split into arguments without a shell.
+
+use anyhow::{bail, Context, Result};
+use std::process::{Command, Stdio};
+
+/// The label every container and image dokku makes carries (Dokku's `--label=dokku`).
+pub const LABEL: &str = "dokku";
+/// The label naming the app of a container or image.
+pub const APP_LABEL: &str = "com.dokku.app-name";
+/// The label naming the process type of a container.
+pub const PROCESS_LABEL: &str = "com.dokku.process-type";
+/// The label naming a container's kind: `deploy` (scheduled) or `run` (one-off).
+pub const CONTAINER_TYPE_LABEL: &str = "com.dokku.container-type";
+
+/// The docker CLI program (`$DOCKER_BIN`, default `docker`).
+pub fn bin() -> String {
+    std::env::var("DOCKER_BIN")
+        .ok()
+        .filter(|b| !b.is_empty())
+        .unwrap_or_else(|| "docker".to_string())
+}
+
+/// A `docker ARGS…` command.
+pub fn command<I, S>(args: I) -> Command
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    let mut c = Command::new(bin());
+    c.args(args);
+    c
+}
+
+/// Runs `docker ARGS…` and returns its trimmed stdout; fails with docker's first error line.
+pub fn output<I, S>(args: I) -> Result<String>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    let args: Vec<std::ffi::OsString> = args
+        .into_iter()
+        .map(|a| a.as_ref().to_os_string())
+        .collect();
+    let out = command(&args)
+        .stdin(Stdio::null())
+        .output()
+        .with_context(|| format!("cannot run {} (is the Docker engine installed?)", bin()))?;
+    if !out.status.success() {
+        let err = String::from_utf8_lossy(&out.stderr);
+        let line = err
+            .lines()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("failed")
+            .trim_start_matches("Error response from daemon: ")
+            .to_string();
+        let what = args
+            .iter()
+            .take(2)
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join(" ");
+        bail!("docker {what}: {line}");
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+/// Runs `docker ARGS…` with output passed through (streamed); fails with its exit code.
+pub fn stream<I, S>(args: I) -> Result<()>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    let st = command(args)
+        .stdin(Stdio::null())
+        .status()
+        .with_context(|| format!("cannot run {}", bin()))?;
+    if !st.success() {
+        return Err(crate::Exit(plugn::trigger::exit_code(st)).into());
+    }
+    Ok(())
+}
+
+/// Whether a Docker engine answers.
+pub fn engine_answers() -> bool {
+    command(["version", "--format", "{{.Server.Version}}"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// The image repository of an app (`dokku/APP`), as Dokku names it.
+pub fn app_repo(app: &str) -> String {
+    format!("dokku/{app}")
+}
+
+/// The image an app runs: `dokku/APP:TAG` (`latest` unless a release tag is given).
+pub fn app_image(app: &str, tag: &str) -> String {
+    format!("{}:{tag}", app_repo(app))
+}
+
+/// `--label` arguments every container and image of `app` gets.
+pub fn labels(app: &str) -> Vec<String> {
+    vec![
+        "--label".into(),
+        LABEL.into(),
+        "--label".into(),
+        format!("{APP_LABEL}={app}"),
+    ]
+}
+
+/// Whether `image` exists in the engine.
+pub fn image_exists(image: &str) -> bool {
+    command(["image", "inspect", "--format", "{{.Id}}", image])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// Fires a `docker-args-*` trigger: `initial` goes in on stdin, each plugin echoes what it read
+/// and appends its own; the result is split into arguments as a shell would, without one
+/// (operators and substitutions are refused).
+pub fn args_trigger(name: &str, args: &[&str], initial: &str) -> Result<Vec<String>> {
+    let argv: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    let o = plugn::fire(
+        crate::paths(),
+        name,
+        &argv,
+        plugn::Input::Bytes(initial.as_bytes().to_vec()),
+        plugn::Output::Capture,
+    )?;
+    if o.code != 0 {
+        bail!(
+            "{name} failed (exit {}{})",
+            o.code,
+            o.failed.map(|p| format!(" in {p}")).unwrap_or_default()
+        );
+    }
+    let text = String::from_utf8_lossy(&o.stdout).replace('\n', " ");
+    crate::sshcommand::parse(&text).with_context(|| format!("{name} answered {text:?}"))
+}

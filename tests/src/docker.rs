@@ -1,0 +1,142 @@
+//! The Docker engine for tests: found through `DOCKER_HOST` or the default socket, started
+//! (`dockerd`) when none answers and we are root; a missing engine fails the test, it never
+//! skips. Test apps run a local `FROM scratch` image with a static busybox.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+/// The image small test apps build `FROM`: `/bin/busybox` (static) and its applets.
+pub const BUSYBOX_IMAGE: &str = "dokku-test/busybox:latest";
+
+fn answers() -> bool {
+    Command::new("docker")
+        .args(["version", "--format", "{{.Server.Version}}"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// Makes sure a Docker engine answers, starting `dockerd` when we may; panics otherwise (with
+/// `CI=true` or not: a test that needs Docker never passes without it).
+pub fn ensure_engine() {
+    static READY: OnceLock<()> = OnceLock::new();
+    READY.get_or_init(|| {
+        if answers() {
+            return;
+        }
+        // SAFETY: geteuid has no preconditions.
+        let root = unsafe { libc::geteuid() } == 0;
+        if root && Path::new("/usr/sbin/dockerd").exists() {
+            let _guard = lock("dockerd");
+            if !answers() {
+                let log = std::fs::File::create("/tmp/dokku-test-dockerd.log").unwrap();
+                let _ = Command::new("setsid")
+                    .arg("/usr/sbin/dockerd")
+                    .stdin(Stdio::null())
+                    .stdout(log.try_clone().unwrap())
+                    .stderr(log)
+                    .spawn();
+                let start = Instant::now();
+                while !answers() && start.elapsed() < Duration::from_secs(30) {
+                    std::thread::sleep(Duration::from_millis(200));
+                }
+            }
+        }
+        assert!(
+            answers(),
+            "no Docker engine answers (CI={}): scripts/test installs docker.io and starts dockerd when run as root",
+            std::env::var("CI").unwrap_or_default()
+        );
+    });
+}
+
+/// An exclusive lock shared by every test process (one file per `name` under /tmp).
+fn lock(name: &str) -> std::fs::File {
+    let f = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(format!("/tmp/dokku-test-{name}.lock"))
+        .unwrap();
+    // SAFETY: flock on an open descriptor we own.
+    unsafe { libc::flock(std::os::unix::io::AsRawFd::as_raw_fd(&f), libc::LOCK_EX) };
+    f
+}
+
+/// Builds [`BUSYBOX_IMAGE`] once (from Debian's static busybox) and returns its name.
+pub fn busybox_image() -> &'static str {
+    static BUILT: OnceLock<()> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        ensure_engine();
+        let _guard = lock("busybox-image");
+        let exists = Command::new("docker")
+            .args(["image", "inspect", BUSYBOX_IMAGE])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if exists {
+            return;
+        }
+        let busybox = Path::new("/bin/busybox");
+        assert!(
+            busybox.exists(),
+            "/bin/busybox is missing: scripts/test installs busybox-static"
+        );
+        let ctx = tempfile::tempdir().unwrap();
+        std::fs::copy(busybox, ctx.path().join("busybox")).unwrap();
+        std::fs::write(
+            ctx.path().join("Dockerfile"),
+            "FROM scratch\nCOPY busybox /bin/busybox\nRUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\nCMD [\"/bin/sh\"]\n",
+        )
+        .unwrap();
+        let out = Command::new("docker")
+            .args(["build", "-q", "-t", BUSYBOX_IMAGE])
+            .arg(ctx.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "cannot build {BUSYBOX_IMAGE}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    });
+    BUSYBOX_IMAGE
+}
+
+/// Removes every container and image of `app` (labelled `com.dokku.app-name=APP`, or named
+/// `dokku/APP`).
+pub fn remove_app(app: &str) {
+    let ids = Command::new("docker")
+        .args(["ps", "-aq", "--filter"])
+        .arg(format!("label=com.dokku.app-name={app}"))
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_default();
+    let ids: Vec<&str> = ids.split_whitespace().collect();
+    if !ids.is_empty() {
+        let _ = Command::new("docker")
+            .args(["rm", "-f", "-v"])
+            .args(&ids)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+    }
+    let images = Command::new("docker")
+        .args(["images", "-q", "--filter"])
+        .arg(format!("label=com.dokku.app-name={app}"))
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_default();
+    let mut refs: Vec<String> = images.split_whitespace().map(str::to_string).collect();
+    refs.push(format!("dokku/{app}"));
+    let _ = Command::new("docker")
+        .args(["rmi", "-f"])
+        .args(&refs)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+}
