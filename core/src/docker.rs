@@ -145,3 +145,53 @@ pub fn args_trigger(name: &str, args: &[&str], initial: &str) -> Result<Vec<Stri
     let text = String::from_utf8_lossy(&o.stdout).replace('\n', " ");
     crate::sshcommand::parse(&text).with_context(|| format!("{name} answered {text:?}"))
 }
+
+/// `-e KEY=VALUE` arguments for the app's config (argv, never a shell string).
+pub fn env_args(app: &str) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    for (k, v) in crate::app_config(app)? {
+        out.push("-e".to_string());
+        out.push(format!("{k}={v}"));
+    }
+    Ok(out)
+}
+
+/// A label of an image (empty when unset).
+pub fn image_label(image: &str, label: &str) -> Result<String> {
+    output([
+        "image",
+        "inspect",
+        "--format",
+        &format!("{{{{index .Config.Labels {label:?}}}}}"),
+        image,
+    ])
+    .map(|s| if s == "<no value>" { String::new() } else { s })
+}
+
+/// The command that runs `command` (a shell command line) in an image made by `builder`:
+/// herokuish images run it through `/exec` in the app's environment, others through `/bin/sh`.
+pub fn shell_command(builder: &str, command: &str) -> Vec<String> {
+    if builder == "herokuish" {
+        vec![
+            "/exec".into(),
+            "/bin/sh".into(),
+            "-c".into(),
+            command.into(),
+        ]
+    } else {
+        vec!["/bin/sh".into(), "-c".into(), command.into()]
+    }
+}
+
+/// Runs `command` in a one-off container of `image` for `app` (its config as env, the
+/// `docker-args-run` options, Dokku's labels), output streaming; fails with its exit code.
+pub fn run_oneoff(app: &str, image: &str, command: &[String]) -> Result<()> {
+    let mut args: Vec<String> = vec!["run".into(), "--rm".into()];
+    args.extend(labels(app));
+    args.extend(["--label".into(), format!("{CONTAINER_TYPE_LABEL}=run")]);
+    args.extend(env_args(app)?);
+    args.extend(args_trigger("docker-args-run", &[app, "latest"], "")?);
+    args.push(image.to_string());
+    args.extend(command.iter().cloned());
+    stream(&args)
+}

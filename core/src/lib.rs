@@ -11,6 +11,7 @@ pub mod envfile;
 pub mod help;
 pub mod log;
 pub mod plugin;
+pub mod procfile;
 pub mod property;
 pub mod report;
 pub mod sshcommand;
@@ -67,4 +68,33 @@ pub fn unix_now() -> String {
         .map(|d| d.as_secs())
         .unwrap_or(0)
         .to_string()
+}
+
+/// The app's config merged over the global one, as the `config-export` trigger gives it (so a
+/// replacement config plugin is honoured).
+pub fn app_config(app: &str) -> Result<std::collections::BTreeMap<String, String>> {
+    let args: Vec<String> = [app, "false", "true", "json"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let o = plugn::fire(
+        paths(),
+        "config-export",
+        &args,
+        plugn::Input::Null,
+        plugn::Output::Capture,
+    )?;
+    if o.code != 0 {
+        anyhow::bail!(
+            "cannot read the config of {app} (config-export exited {})",
+            o.code
+        );
+    }
+    let text = String::from_utf8_lossy(&o.stdout);
+    if text.trim().is_empty() {
+        return Ok(Default::default());
+    }
+    serde_json::from_str(text.trim()).map_err(|e| {
+        anyhow::anyhow!("config-export answered something other than a JSON object: {e}")
+    })
 }

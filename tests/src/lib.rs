@@ -94,7 +94,7 @@ impl Out {
 
 impl Drop for Sandbox {
     fn drop(&mut self) {
-        if self.uses_docker.get() {
+        if self.uses_docker.load(std::sync::atomic::Ordering::Relaxed) {
             // Every app's containers and images go with the sandbox.
             if let Ok(rd) = std::fs::read_dir(self.dokku_root()) {
                 for e in rd.filter_map(|e| e.ok()) {
@@ -125,7 +125,7 @@ pub struct Sandbox {
     /// `--root` of the installation.
     pub root: PathBuf,
     /// Whether the sandbox's apps may have containers and images to remove on drop.
-    pub uses_docker: std::cell::Cell<bool>,
+    pub uses_docker: std::sync::atomic::AtomicBool,
 }
 
 impl Default for Sandbox {
@@ -204,7 +204,7 @@ impl Sandbox {
         Sandbox {
             dir,
             root,
-            uses_docker: std::cell::Cell::new(false),
+            uses_docker: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -212,7 +212,8 @@ impl Sandbox {
     /// containers and images) when it is dropped.
     pub fn use_docker(&self) -> &Self {
         docker::ensure_engine();
-        self.uses_docker.set(true);
+        self.uses_docker
+            .store(true, std::sync::atomic::Ordering::Relaxed);
         self
     }
 
@@ -546,6 +547,20 @@ impl Sandbox {
             .stdout
             .trim()
             .to_string()
+    }
+
+    /// Adds the `fx-builder` fixture as the only builder and disables the release step: a push
+    /// then ends at the builder, which records what it was handed (for tests of the git side).
+    pub fn use_fx_builder(&self) {
+        self.add_fixture_plugin("fx-builder");
+        for p in [
+            "ps",
+            "builder-dockerfile",
+            "builder-herokuish",
+            "builder-null",
+        ] {
+            self.dokku(&["plugin:disable", p]).ok();
+        }
     }
 
     /// The lines the `fx-builder` fixture logged for `app`.

@@ -9,9 +9,11 @@ use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
 
+/// A sandbox whose builds are recorded by the `fx-builder` fixture (the only builder; no
+/// release step, so a push ends at the builder).
 fn sandbox() -> Sandbox {
     let sb = Sandbox::with_ssh();
-    sb.add_fixture_plugin("fx-builder");
+    sb.use_fx_builder();
     sb
 }
 
@@ -525,6 +527,9 @@ fn git_unlock_removes_stale_locks() {
 #[test]
 fn without_a_builder_the_push_is_stored_and_says_so() {
     let sb = Sandbox::with_ssh();
+    for builder in ["builder-dockerfile", "builder-herokuish", "builder-null"] {
+        sb.dokku(&["plugin:disable", builder]).ok();
+    }
     let w = sb.work_tree("w");
     let rev = sb.commit(&w, &[("id.txt", "one")], "one");
     let out = sb.git_push(&w, "web", &["main"]).ok();

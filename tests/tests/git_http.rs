@@ -7,7 +7,7 @@ use std::process::Command;
 
 fn sandbox() -> Sandbox {
     let sb = Sandbox::with_git_http();
-    sb.add_fixture_plugin("fx-builder");
+    sb.use_fx_builder();
     sb.dokku_in(&["git:http-user-add", "alice"], b"correct horse\n")
         .ok();
     sb

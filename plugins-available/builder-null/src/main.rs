@@ -1,2 +1,40 @@
-//! stub
-fn main() {}
+//! The null builder: builds nothing. Selected with `builder:set APP selected null` for apps
+//! whose image is made elsewhere (`git:from-image`, an image tagged `dokku/APP:latest` by
+//! hand); the deploy then runs the image that is there.
+
+use anyhow::{bail, Result};
+use dokku_core::plugin::{Plugin, Trigger};
+use dokku_core::{docker, log};
+
+static PLUGIN: Plugin = Plugin {
+    prefix: "builder-null",
+    summary: "A builder that builds nothing",
+    commands: &[],
+    bare_commands: &[],
+    triggers: &[Trigger {
+        name: "builder-build",
+        run: trigger_build,
+    }],
+};
+
+fn main() {
+    PLUGIN.main()
+}
+
+/// Trigger `builder-build BUILDER APP DIR`.
+fn trigger_build(argv: &[String]) -> Result<()> {
+    let (Some(builder), Some(app)) = (argv.first(), argv.get(1)) else {
+        bail!("builder-build needs BUILDER APP DIR");
+    };
+    if builder != "null" {
+        return Ok(());
+    }
+    let image = docker::app_image(app, "latest");
+    if !docker::image_exists(&image) {
+        bail!("{app}: the null builder builds nothing, and there is no {image} to deploy");
+    }
+    log::info1(&format!(
+        "Skipping the build of {app} (null builder); deploying {image}"
+    ));
+    Ok(())
+}

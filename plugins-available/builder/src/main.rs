@@ -1,2 +1,212 @@
-//! stub
-fn main() {}
+//! The builder plugin: which builder builds an app. `builder:set APP selected NAME` forces one
+//! (it answers `builder-detect` first, since `builder` sorts before every `builder-*` plugin);
+//! `builder:set APP build-dir SUBDIR` builds a subfolder of the repository (its `post-extract`
+//! moves that folder's contents to the top of the build folder). `builder:report`.
+
+use anyhow::{bail, Context, Result};
+use dokku_core::plugin::{Command, Plugin, Trigger};
+use dokku_core::report::{self, Report};
+use dokku_core::{appname, args, log, property};
+use std::path::{Component, Path};
+
+static PLUGIN: Plugin = Plugin {
+    prefix: "builder",
+    summary: "Manage the builder settings for an app",
+    commands: &[
+        Command {
+            name: "report",
+            usage: "[<app>] [--format stdout|json] [<flag>]",
+            help: "Displays a builder report for one or more apps",
+            run: report_cmd,
+        },
+        Command {
+            name: "set",
+            usage: "[--global|<app>] <key> [<value>]",
+            help: "Set or clear a builder property for an app (selected, build-dir)",
+            run: set,
+        },
+    ],
+    bare_commands: &[],
+    triggers: &[
+        Trigger {
+            name: "builder-detect",
+            run: trigger_detect,
+        },
+        Trigger {
+            name: "post-extract",
+            run: trigger_post_extract,
+        },
+    ],
+};
+
+fn main() {
+    PLUGIN.main()
+}
+
+const PROPS: &str = "builder";
+
+/// A property of the app, else the global one; `None` when neither is set.
+fn app_or_global(app: &str, key: &str) -> Result<Option<String>> {
+    for scope in [app, property::GLOBAL] {
+        if let Some(v) = property::get(PROPS, scope, key)?.filter(|v| !v.is_empty()) {
+            return Ok(Some(v));
+        }
+    }
+    Ok(None)
+}
+
+fn check_builder_name(v: &str) -> Result<()> {
+    let ok = !v.is_empty()
+        && v.len() <= 64
+        && v.bytes().next().is_some_and(|b| b.is_ascii_lowercase())
+        && v.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if !ok {
+        bail!("invalid builder {v:?}: use a builder name such as dockerfile, herokuish or null");
+    }
+    Ok(())
+}
+
+/// A relative path inside the repository: no `..`, not absolute, not empty.
+fn check_build_dir(v: &str) -> Result<()> {
+    let p = Path::new(v);
+    let ok = !v.is_empty()
+        && !v.chars().any(|c| c.is_control())
+        && p.components().all(|c| matches!(c, Component::Normal(_)));
+    if !ok {
+        bail!("invalid build-dir {v:?}: use a folder of the repository, e.g. apps/web");
+    }
+    Ok(())
+}
+
+const USAGE: &str = "dokku builder:set [--global|<app>] <key> [<value>]";
+
+/// `builder:set [--global|APP] selected|build-dir [VALUE]`.
+fn set(argv: &[String]) -> Result<()> {
+    let a = args::parse(argv, &["--global"], &[])?;
+    let (scope, rest) = if a.has("--global") {
+        (property::GLOBAL.to_string(), &a.positional[..])
+    } else {
+        let app = appname::required(a.pos(0))?;
+        appname::verify(&app)?;
+        (app, a.positional.get(1..).unwrap_or(&[]))
+    };
+    let Some(key) = rest.first() else {
+        bail!("no property given; usage: {USAGE}");
+    };
+    if rest.len() > 2 {
+        bail!("unexpected argument {:?}; usage: {USAGE}", rest[2]);
+    }
+    match rest.get(1).filter(|v| !v.is_empty()) {
+        Some(v) => {
+            match key.as_str() {
+                "selected" => check_builder_name(v)?,
+                "build-dir" => check_build_dir(v)?,
+                other => bail!("invalid property {other:?}; valid: selected, build-dir"),
+            }
+            property::write(PROPS, &scope, key, v)?;
+            log::info1(&format!("Setting {key} to {v}"));
+        }
+        None => {
+            if !["selected", "build-dir"].contains(&key.as_str()) {
+                bail!("invalid property {key:?}; valid: selected, build-dir");
+            }
+            property::delete(PROPS, &scope, key)?;
+            log::info1(&format!("Unsetting {key}"));
+        }
+    }
+    Ok(())
+}
+
+const REPORT_FIELDS: &[(&str, &str)] = &[
+    ("builder-build-dir", "Builder build dir"),
+    ("builder-computed-build-dir", "Builder computed build dir"),
+    ("builder-global-build-dir", "Builder global build dir"),
+    ("builder-selected", "Builder selected"),
+    ("builder-computed-selected", "Builder computed selected"),
+    ("builder-global-selected", "Builder global selected"),
+];
+
+fn report_of(app: &str) -> Result<Report> {
+    let mut rows = Vec::new();
+    for (key, label) in REPORT_FIELDS {
+        let value = match *key {
+            "builder-build-dir" => property::get_or(PROPS, app, "build-dir", "")?,
+            "builder-computed-build-dir" => app_or_global(app, "build-dir")?.unwrap_or_default(),
+            "builder-global-build-dir" => {
+                property::get_or(PROPS, property::GLOBAL, "build-dir", "")?
+            }
+            "builder-selected" => property::get_or(PROPS, app, "selected", "")?,
+            "builder-computed-selected" => app_or_global(app, "selected")?.unwrap_or_default(),
+            _ => property::get_or(PROPS, property::GLOBAL, "selected", "")?,
+        };
+        rows.push((key.to_string(), label.to_string(), value));
+    }
+    Ok(Report {
+        heading: format!("{app} builder information"),
+        rows,
+    })
+}
+
+fn report_cmd(argv: &[String]) -> Result<()> {
+    report::command(
+        argv,
+        REPORT_FIELDS,
+        "dokku builder:report [<app>] [--format stdout|json] [<flag>]",
+        report_of,
+    )
+}
+
+/// Trigger `builder-detect APP DIR`: the selected builder, when one is set.
+fn trigger_detect(argv: &[String]) -> Result<()> {
+    let Some(app) = argv.first() else {
+        return Ok(());
+    };
+    if let Some(b) = app_or_global(app, "selected")? {
+        println!("{b}");
+    }
+    Ok(())
+}
+
+/// Trigger `post-extract APP DIR REV`: with a build-dir, only that folder is built: its contents
+/// replace the build folder's.
+fn trigger_post_extract(argv: &[String]) -> Result<()> {
+    let (Some(app), Some(dir)) = (argv.first(), argv.get(1)) else {
+        return Ok(());
+    };
+    let Some(sub) = app_or_global(app, "build-dir")? else {
+        return Ok(());
+    };
+    check_build_dir(&sub)?;
+    let dir = Path::new(dir);
+    let src = dir.join(&sub);
+    if !src.is_dir() {
+        bail!("build-dir {sub} does not exist in the repository of {app}");
+    }
+    // Move the subfolder aside, clear the rest, then move its entries up.
+    let holding = dir.join(format!(".dokku-build-dir-{}", std::process::id()));
+    std::fs::rename(&src, &holding).with_context(|| format!("cannot move {}", src.display()))?;
+    for e in std::fs::read_dir(dir).with_context(|| format!("cannot list {}", dir.display()))? {
+        let p = e?.path();
+        if p == holding {
+            continue;
+        }
+        if p.is_dir() && !p.is_symlink() {
+            std::fs::remove_dir_all(&p)
+        } else {
+            std::fs::remove_file(&p)
+        }
+        .with_context(|| format!("cannot remove {}", p.display()))?;
+    }
+    for e in
+        std::fs::read_dir(&holding).with_context(|| format!("cannot list {}", holding.display()))?
+    {
+        let p = e?.path();
+        let to = dir.join(p.file_name().expect("entry has a name"));
+        std::fs::rename(&p, &to).with_context(|| format!("cannot move {}", p.display()))?;
+    }
+    std::fs::remove_dir(&holding)
+        .with_context(|| format!("cannot remove {}", holding.display()))?;
+    log::info1(&format!("Building {app} from the {sub} folder"));
+    Ok(())
+}

@@ -1,2 +1,373 @@
-//! stub
-fn main() {}
+//! The checks plugin: whether a new container is fit to take over. Answers
+//! `check-deploy APP CONTAINER_ID PROC_TYPE PORT IP` for the scheduler: the `healthchecks` of
+//! the app's `app.json` for that process type (HTTP `path` on the published loopback port, with
+//! `attempts`, `timeout`, `wait`, `initialDelay`, optional `content`; `uptime`), or by default
+//! "the container is still running after `default-wait` seconds" (10). Commands
+//! `checks:disable|enable|skip|set|report`.
+
+mod http;
+
+use anyhow::{bail, Context, Result};
+use dokku_core::plugin::{Command, Plugin, Trigger};
+use dokku_core::report::{self, Report};
+use dokku_core::{appname, args, docker, log, procfile, property};
+use std::time::{Duration, Instant};
+
+static PLUGIN: Plugin = Plugin {
+    prefix: "checks",
+    summary: "Manage zero-downtime settings",
+    commands: &[
+        Command {
+            name: "disable",
+            usage: "<app> [<process-type(s)>]",
+            help: "Disable zero-downtime deployment for all or some process types",
+            run: disable,
+        },
+        Command {
+            name: "enable",
+            usage: "<app> [<process-type(s)>]",
+            help: "Enable zero-downtime deployment for all or some process types",
+            run: enable,
+        },
+        Command {
+            name: "report",
+            usage: "[<app>] [--format stdout|json] [<flag>]",
+            help: "Displays a checks report for one or more apps",
+            run: report_cmd,
+        },
+        Command {
+            name: "set",
+            usage: "[--global|<app>] <key> [<value>]",
+            help: "Set or clear a checks property (wait-to-retire, default-wait)",
+            run: set,
+        },
+        Command {
+            name: "skip",
+            usage: "<app> [<process-type(s)>]",
+            help: "Skip zero-downtime checks for all or some process types",
+            run: skip,
+        },
+    ],
+    bare_commands: &[],
+    triggers: &[Trigger {
+        name: "check-deploy",
+        run: trigger_check_deploy,
+    }],
+};
+
+fn main() {
+    PLUGIN.main()
+}
+
+const PROPS: &str = "checks";
+const ALL: &str = "_all_";
+
+/// The comma list stored under `key` (`disabled`, `skipped`).
+fn list(app: &str, key: &str) -> Result<Vec<String>> {
+    Ok(property::get_or(PROPS, app, key, "")?
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect())
+}
+
+fn write_list(app: &str, key: &str, v: &[String]) -> Result<()> {
+    if v.is_empty() {
+        property::delete(PROPS, app, key)
+    } else {
+        property::write(PROPS, app, key, &v.join(","))
+    }
+}
+
+fn in_list(app: &str, key: &str, kind: &str) -> Result<bool> {
+    Ok(list(app, key)?.iter().any(|t| t == ALL || t == kind))
+}
+
+/// The app and the process types (`_all_` when none) of disable/enable/skip.
+fn app_and_types(argv: &[String], usage: &str) -> Result<(String, Vec<String>)> {
+    let a = args::parse(argv, &[], &[])?;
+    a.at_most(2, usage)?;
+    let app = appname::required(a.pos(0))?;
+    appname::verify(&app)?;
+    let types = match a.pos(1) {
+        None => vec![ALL.to_string()],
+        Some(t) => {
+            let v: Vec<String> = t.split(',').map(str::to_string).collect();
+            for k in &v {
+                procfile::validate_type(k)?;
+            }
+            v
+        }
+    };
+    Ok((app, types))
+}
+
+/// Adds `types` to list `add` and removes them from list `remove`.
+fn mark(app: &str, types: &[String], add: Option<&str>, remove: &[&str]) -> Result<()> {
+    for key in remove {
+        let kept: Vec<String> = if types.iter().any(|t| t == ALL) {
+            Vec::new()
+        } else {
+            list(app, key)?
+                .into_iter()
+                .filter(|t| !types.contains(t))
+                .collect()
+        };
+        write_list(app, key, &kept)?;
+    }
+    if let Some(key) = add {
+        let mut v = if types.iter().any(|t| t == ALL) {
+            Vec::new()
+        } else {
+            list(app, key)?
+        };
+        for t in types {
+            if !v.contains(t) {
+                v.push(t.clone());
+            }
+        }
+        write_list(app, key, &v)?;
+    }
+    Ok(())
+}
+
+/// `checks:disable APP [TYPES]`: no zero-downtime (old containers stop first) and no checks.
+fn disable(argv: &[String]) -> Result<()> {
+    let (app, types) = app_and_types(argv, "dokku checks:disable <app> [<process-type(s)>]")?;
+    mark(&app, &types, Some("disabled"), &["skipped"])?;
+    log::info1(&format!(
+        "Zero downtime is disabled for {app} ({})",
+        types.join(",")
+    ));
+    Ok(())
+}
+
+/// `checks:enable APP [TYPES]`.
+fn enable(argv: &[String]) -> Result<()> {
+    let (app, types) = app_and_types(argv, "dokku checks:enable <app> [<process-type(s)>]")?;
+    mark(&app, &types, None, &["disabled", "skipped"])?;
+    log::info1(&format!(
+        "Zero downtime is enabled for {app} ({})",
+        types.join(",")
+    ));
+    Ok(())
+}
+
+/// `checks:skip APP [TYPES]`: zero-downtime kept, checks not run.
+fn skip(argv: &[String]) -> Result<()> {
+    let (app, types) = app_and_types(argv, "dokku checks:skip <app> [<process-type(s)>]")?;
+    mark(&app, &types, Some("skipped"), &["disabled"])?;
+    log::info1(&format!(
+        "Zero downtime checks are skipped for {app} ({})",
+        types.join(",")
+    ));
+    Ok(())
+}
+
+const SET_USAGE: &str = "dokku checks:set [--global|<app>] <key> [<value>]";
+
+/// `checks:set [--global|APP] wait-to-retire|default-wait [SECONDS]`.
+fn set(argv: &[String]) -> Result<()> {
+    let a = args::parse(argv, &["--global"], &[])?;
+    let (scope, rest) = if a.has("--global") {
+        (property::GLOBAL.to_string(), &a.positional[..])
+    } else {
+        let app = appname::required(a.pos(0))?;
+        appname::verify(&app)?;
+        (app, a.positional.get(1..).unwrap_or(&[]))
+    };
+    let Some(key) = rest.first() else {
+        bail!("no property given; usage: {SET_USAGE}");
+    };
+    if !["wait-to-retire", "default-wait"].contains(&key.as_str()) {
+        bail!("invalid property {key:?}; valid: wait-to-retire, default-wait");
+    }
+    if rest.len() > 2 {
+        bail!("unexpected argument {:?}; usage: {SET_USAGE}", rest[2]);
+    }
+    match rest.get(1).filter(|v| !v.is_empty()) {
+        Some(v) => {
+            let n: u32 = v.parse().ok().filter(|n| *n <= 86_400).with_context(|| {
+                format!("{key} must be a number of seconds (0 to 86400), not {v:?}")
+            })?;
+            property::write(PROPS, &scope, key, &n.to_string())?;
+            log::info1(&format!("Setting {key} to {n}"));
+        }
+        None => {
+            property::delete(PROPS, &scope, key)?;
+            log::info1(&format!("Unsetting {key}"));
+        }
+    }
+    Ok(())
+}
+
+/// A number property of the app, else the global one, else `default`.
+fn seconds(app: &str, key: &str, default: u64) -> Result<u64> {
+    for scope in [app, property::GLOBAL] {
+        if let Some(v) = property::get(PROPS, scope, key)?.filter(|v| !v.is_empty()) {
+            return v
+                .parse()
+                .with_context(|| format!("{key} {v:?} is not a number"));
+        }
+    }
+    Ok(default)
+}
+
+const REPORT_FIELDS: &[(&str, &str)] = &[
+    ("checks-disabled-list", "Checks disabled list"),
+    ("checks-skipped-list", "Checks skipped list"),
+    (
+        "checks-computed-wait-to-retire",
+        "Checks computed wait to retire",
+    ),
+    (
+        "checks-global-wait-to-retire",
+        "Checks global wait to retire",
+    ),
+    ("checks-wait-to-retire", "Checks wait to retire"),
+    (
+        "checks-computed-default-wait",
+        "Checks computed default wait",
+    ),
+];
+
+fn report_of(app: &str) -> Result<Report> {
+    let mut rows = Vec::new();
+    for (key, label) in REPORT_FIELDS {
+        let value = match *key {
+            "checks-disabled-list" => property::get_or(PROPS, app, "disabled", "none")?,
+            "checks-skipped-list" => property::get_or(PROPS, app, "skipped", "none")?,
+            "checks-computed-wait-to-retire" => seconds(app, "wait-to-retire", 60)?.to_string(),
+            "checks-global-wait-to-retire" => {
+                property::get_or(PROPS, property::GLOBAL, "wait-to-retire", "")?
+            }
+            "checks-wait-to-retire" => property::get_or(PROPS, app, "wait-to-retire", "")?,
+            _ => seconds(app, "default-wait", 10)?.to_string(),
+        };
+        rows.push((key.to_string(), label.to_string(), value));
+    }
+    Ok(Report {
+        heading: format!("{app} checks information"),
+        rows,
+    })
+}
+
+fn report_cmd(argv: &[String]) -> Result<()> {
+    report::command(
+        argv,
+        REPORT_FIELDS,
+        "dokku checks:report [<app>] [--format stdout|json] [<flag>]",
+        report_of,
+    )
+}
+
+/// Whether the container runs, and how often the engine restarted it.
+fn container_state(id: &str) -> Result<(bool, u64)> {
+    let s = docker::output([
+        "inspect",
+        "--format",
+        "{{.State.Running}} {{.RestartCount}}",
+        id,
+    ])?;
+    let mut it = s.split_whitespace();
+    Ok((
+        it.next() == Some("true"),
+        it.next().and_then(|n| n.parse().ok()).unwrap_or(0),
+    ))
+}
+
+/// The default check: still running, never restarted, after `wait` seconds.
+fn uptime_check(id: &str, wait: u64) -> Result<()> {
+    log::verbose(&format!("Waiting {wait} s for the container to stay up"));
+    let end = Instant::now() + Duration::from_secs(wait);
+    loop {
+        let (running, restarts) = container_state(id)?;
+        if !running || restarts > 0 {
+            bail!("the container exited (restarted {restarts} time(s)) within {wait} s");
+        }
+        if Instant::now() >= end {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(250).min(end - Instant::now()));
+    }
+}
+
+fn num(v: &serde_json::Value, key: &str, default: u64) -> u64 {
+    v.get(key).and_then(|x| x.as_u64()).unwrap_or(default)
+}
+
+/// One `app.json` healthcheck.
+fn run_healthcheck(id: &str, port: Option<u16>, check: &serde_json::Value) -> Result<()> {
+    let name = check
+        .get("name")
+        .and_then(|n| n.as_str())
+        .unwrap_or("healthcheck");
+    std::thread::sleep(Duration::from_secs(num(check, "initialDelay", 0)));
+    if let Some(up) = check.get("uptime").and_then(|u| u.as_u64()) {
+        uptime_check(id, up)?;
+    }
+    let Some(path) = check.get("path").and_then(|p| p.as_str()) else {
+        return Ok(());
+    };
+    let Some(port) = port else {
+        log::verbose(&format!("{name}: no published port, path check skipped"));
+        return Ok(());
+    };
+    let attempts = num(check, "attempts", 5).max(1);
+    let timeout = Duration::from_secs(num(check, "timeout", 5).max(1));
+    let wait = Duration::from_secs(num(check, "wait", 5));
+    let content = check.get("content").and_then(|c| c.as_str());
+    let mut last = String::new();
+    for attempt in 1..=attempts {
+        match http::get(port, path, timeout) {
+            Ok((status, body)) if (200..400).contains(&status) => {
+                if content.is_none_or(|c| body.contains(c)) {
+                    log::verbose(&format!("{name}: {path} answered {status}"));
+                    return Ok(());
+                }
+                last = format!(
+                    "{path} answered {status} without {:?}",
+                    content.unwrap_or("")
+                );
+            }
+            Ok((status, _)) => last = format!("{path} answered {status}"),
+            Err(e) => last = format!("{path}: {e:#}"),
+        }
+        log::verbose(&format!(
+            "{name}: attempt {attempt}/{attempts} failed: {last}"
+        ));
+        if attempt < attempts {
+            std::thread::sleep(wait);
+        }
+    }
+    bail!("{name} failed after {attempts} attempt(s): {last}")
+}
+
+/// Trigger `check-deploy APP CONTAINER_ID PROC_TYPE PORT IP`.
+fn trigger_check_deploy(argv: &[String]) -> Result<()> {
+    let [app, id, kind, port, _ip] = argv else {
+        bail!("check-deploy needs APP CONTAINER_ID PROC_TYPE PORT IP");
+    };
+    if in_list(app, "disabled", kind)? || in_list(app, "skipped", kind)? {
+        log::verbose(&format!("Zero downtime checks are skipped for {kind}"));
+        return Ok(());
+    }
+    let port: Option<u16> = port.parse().ok();
+    let checks = procfile::app_json(app)?
+        .get("healthchecks")
+        .and_then(|h| h.get(kind.as_str()))
+        .and_then(|c| c.as_array())
+        .cloned()
+        .unwrap_or_default();
+    if checks.is_empty() {
+        return uptime_check(id, seconds(app, "default-wait", 10)?);
+    }
+    for c in &checks {
+        run_healthcheck(id, port, c)?;
+    }
+    let (running, _) = container_state(id)?;
+    if !running {
+        bail!("the container exited during its checks");
+    }
+    Ok(())
+}

@@ -1,8 +1,9 @@
 //! The build pipeline's entry: `receive-app APP REV` extracts the revision into a fresh folder,
 //! fires `post-extract`, asks `builder-detect` for the builder (default
 //! `herokuish`), fires `pre-receive-app` and hands the folder to `builder-build`, whose output
-//! streams through to the pushing client; a successful build records the revision (`GIT_REV`).
-//! The whole run holds the app's deploy lock.
+//! streams through to the pushing client; a successful build is released and deployed
+//! (`release-and-deploy`) with the revision in the app's config (`GIT_REV`). The whole run
+//! holds the app's deploy lock.
 
 use crate::{repo, settings};
 use anyhow::{bail, Context, Result};
@@ -82,21 +83,17 @@ fn add_git_dir(app: &str, rev: &str, dest: &Path) -> Result<()> {
         .with_context(|| format!("{what}: cannot remove {}", alternates.display()))
 }
 
-/// Sets the app's revision config var (`GIT_REV` unless `rev-env-var` says otherwise).
-fn record_rev(app: &str, rev: &str) -> Result<()> {
-    property::write(
-        settings::PROPS,
-        app,
-        "last-updated-at",
-        &dokku_core::unix_now(),
-    )?;
-    let Some(var) = settings::rev_env_var(app)? else {
-        return Ok(());
-    };
+/// Sets (or, with `None`, unsets) one config var of the app without a restart.
+fn set_config_var(app: &str, var: &str, value: Option<&str>) -> Result<()> {
     let dokku = std::env::var("DOKKU_BIN").unwrap_or_else(|_| "dokku".into());
-    let out = Command::new(dokku)
-        .args(["--quiet", "config:set", "--no-restart", app])
-        .arg(format!("{var}={rev}"))
+    let mut c = Command::new(dokku);
+    match value {
+        Some(v) => c
+            .args(["--quiet", "config:set", "--no-restart", app])
+            .arg(format!("{var}={v}")),
+        None => c.args(["--quiet", "config:unset", "--no-restart", app, var]),
+    };
+    let out = c
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .output()
@@ -108,6 +105,32 @@ fn record_rev(app: &str, rev: &str) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// Releases and deploys the built image with the revision in the app's config (`GIT_REV`
+/// unless `rev-env-var` says otherwise); a failed deploy puts the previous value back.
+fn release(app: &str, rev: &str) -> Result<()> {
+    let var = settings::rev_env_var(app)?;
+    let mut previous = None;
+    if let Some(v) = &var {
+        previous = trigger_value("config-get", &[app, v])?.filter(|p| !p.is_empty());
+        set_config_var(app, v, Some(rev))?;
+    }
+    if let Err(e) = trigger("release-and-deploy", &[app, "latest"]) {
+        if let Some(v) = &var {
+            let _ = set_config_var(app, v, previous.as_deref());
+        }
+        if let Some(Exit(code)) = e.downcast_ref::<Exit>() {
+            bail!("{app}: the deploy of {} failed (exit {code})", short(rev));
+        }
+        return Err(e);
+    }
+    property::write(
+        settings::PROPS,
+        app,
+        "last-updated-at",
+        &dokku_core::unix_now(),
+    )
 }
 
 /// Removes git's hook variables from this process, so that triggers and builders see a plain
@@ -159,14 +182,22 @@ pub fn build(app: &str, rev: &str) -> Result<()> {
         }
         return Err(e);
     }
-    // Recorded once the build succeeded, so that a failed push leaves the config as it was.
-    record_rev(app, rev)
+    release(app, rev)
 }
 
-/// Trigger `receive-app APP REV`: the git plugin's build of a received revision.
+/// Trigger `receive-app APP [REV]`: the git plugin's build of a received revision (without
+/// REV, the head of the deploy branch: `ps:rebuild`).
 pub fn trigger_receive_app(argv: &[String]) -> Result<()> {
-    let [app, rev] = argv else {
-        bail!("receive-app needs APP and REV");
-    };
-    build(app, rev)
+    match argv {
+        [app, rev] => build(app, rev),
+        [app] => {
+            appname::verify(app)?;
+            let branch = settings::deploy_branch(app)?.unwrap_or_else(|| "master".into());
+            let Some(rev) = repo::rev_of(app, &format!("refs/heads/{branch}"))? else {
+                bail!("{app} has no source to rebuild: nothing was pushed to {branch}");
+            };
+            build(app, &rev)
+        }
+        _ => bail!("receive-app needs APP [REV]"),
+    }
 }

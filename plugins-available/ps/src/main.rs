@@ -1,2 +1,408 @@
-//! stub
-fn main() {}
+//! The ps plugin: an app's processes. Keeps the release files (Procfile, app.json) and the
+//! scale, runs the release step (`release-and-deploy`), and drives the scheduler through its
+//! triggers: `ps:scale|start|stop|restart|rebuild|restore|report|inspect|set`. Answers
+//! `app-restart` (a config change restarts a deployed app), `post-extract`, `post-delete` and
+//! `post-app-rename`.
+
+mod release;
+
+use anyhow::{bail, Context, Result};
+use dokku_core::plugin::{Command, Plugin, Trigger};
+use dokku_core::procfile::{self, data_dir};
+use dokku_core::report::{self, Report};
+use dokku_core::{appname, args, docker, log, property, trigger, trigger_value, Exit};
+
+static PLUGIN: Plugin = Plugin {
+    prefix: "ps",
+    summary: "List processes and manage an app's containers",
+    commands: &[
+        Command {
+            name: "inspect",
+            usage: "<app>",
+            help: "Displays a sanitized version of docker inspect for an app",
+            run: inspect,
+        },
+        Command {
+            name: "rebuild",
+            usage: "[--all|<app>]",
+            help: "Rebuilds an app from its source",
+            run: rebuild,
+        },
+        Command {
+            name: "report",
+            usage: "[<app>] [--format stdout|json] [<flag>]",
+            help: "Displays a process report for one or more apps",
+            run: report_cmd,
+        },
+        Command {
+            name: "restart",
+            usage: "[--all|<app>]",
+            help: "Restart an app (zero downtime)",
+            run: restart,
+        },
+        Command {
+            name: "restore",
+            usage: "[--all|<app>]",
+            help: "Start apps that should be running (after a reboot)",
+            run: restore,
+        },
+        Command {
+            name: "scale",
+            usage: "[--skip-deploy] <app> <proc>=<count> [<proc>=<count>...]",
+            help: "Get or set how many instances of a given process to run",
+            run: scale,
+        },
+        Command {
+            name: "set",
+            usage: "<app> <key> [<value>]",
+            help: "Set or clear a ps property (restart-policy, restore)",
+            run: set,
+        },
+        Command {
+            name: "start",
+            usage: "[--all|<app>]",
+            help: "Start an app",
+            run: start,
+        },
+        Command {
+            name: "stop",
+            usage: "[--all|<app>]",
+            help: "Stop an app",
+            run: stop,
+        },
+    ],
+    bare_commands: &[],
+    triggers: &[
+        Trigger {
+            name: "post-extract",
+            run: release::trigger_post_extract,
+        },
+        Trigger {
+            name: "release-and-deploy",
+            run: release::trigger_release_and_deploy,
+        },
+        Trigger {
+            name: "app-restart",
+            run: trigger_app_restart,
+        },
+        Trigger {
+            name: "post-delete",
+            run: trigger_post_delete,
+        },
+        Trigger {
+            name: "post-app-rename",
+            run: trigger_post_app_rename,
+        },
+    ],
+};
+
+fn main() {
+    PLUGIN.main()
+}
+
+/// The property plugin name under which ps keeps its values.
+pub const PROPS: &str = "ps";
+
+/// Whether the app was deployed (and its image is still there).
+fn is_deployed(app: &str) -> Result<bool> {
+    Ok(
+        property::get(PROPS, app, "deployed")?.as_deref() == Some("true")
+            && docker::image_exists(&docker::app_image(app, "latest")),
+    )
+}
+
+fn is_stopped(app: &str) -> Result<bool> {
+    Ok(property::get(PROPS, app, "stopped")?.as_deref() == Some("true"))
+}
+
+/// The apps a command works on: `--all`, or one existing app.
+fn target_apps(argv: &[String], usage: &str) -> Result<Vec<String>> {
+    let a = args::parse(argv, &["--all", "--parallel"], &[])?;
+    a.at_most(1, usage)?;
+    if a.has("--all") {
+        if a.pos(0).is_some() {
+            bail!("give an app or --all, not both; usage: {usage}");
+        }
+        return appname::all();
+    }
+    let app = appname::required(a.pos(0))?;
+    appname::verify(&app)?;
+    Ok(vec![app])
+}
+
+fn require_deployed(app: &str) -> Result<()> {
+    if !is_deployed(app)? {
+        bail!("App {app} has not been deployed");
+    }
+    Ok(())
+}
+
+/// `ps:stop [--all|APP]`.
+fn stop(argv: &[String]) -> Result<()> {
+    for app in target_apps(argv, "dokku ps:stop [--all|<app>]")? {
+        let sched = release::scheduler(&app)?;
+        trigger("scheduler-stop", &[&sched, &app])?;
+        property::write(PROPS, &app, "stopped", "true")?;
+    }
+    Ok(())
+}
+
+/// Starts an app's stopped containers, or deploys its image when it has none.
+fn start_app(app: &str) -> Result<()> {
+    let sched = release::scheduler(app)?;
+    match trigger("scheduler-start", &[&sched, app]) {
+        Ok(()) => {
+            property::delete(PROPS, app, "stopped")?;
+            Ok(())
+        }
+        Err(e) if matches!(e.downcast_ref::<Exit>(), Some(Exit(1))) => release::redeploy(app),
+        Err(e) => Err(e),
+    }
+}
+
+/// `ps:start [--all|APP]`.
+fn start(argv: &[String]) -> Result<()> {
+    for app in target_apps(argv, "dokku ps:start [--all|<app>]")? {
+        require_deployed(&app)?;
+        start_app(&app)?;
+    }
+    Ok(())
+}
+
+/// `ps:restart [--all|APP]`: a zero-downtime redeploy of the current image.
+fn restart(argv: &[String]) -> Result<()> {
+    for app in target_apps(argv, "dokku ps:restart [--all|<app>]")? {
+        require_deployed(&app)?;
+        log::info1(&format!("Restarting {app}"));
+        release::redeploy(&app)?;
+    }
+    Ok(())
+}
+
+/// `ps:rebuild [--all|APP]`: builds the app from its source again (`receive-app APP`).
+fn rebuild(argv: &[String]) -> Result<()> {
+    for app in target_apps(argv, "dokku ps:rebuild [--all|<app>]")? {
+        log::info1(&format!("Rebuilding {app}"));
+        trigger("receive-app", &[&app])?;
+    }
+    Ok(())
+}
+
+/// `ps:restore [--all|APP]`: every deployed app not stopped by `ps:stop` (and not opted out
+/// with `ps:set APP restore false`) runs again.
+fn restore(argv: &[String]) -> Result<()> {
+    let a = args::parse(argv, &["--all"], &[])?;
+    let apps = if a.pos(0).is_some() {
+        target_apps(argv, "dokku ps:restore [--all|<app>]")?
+    } else {
+        appname::all()?
+    };
+    for app in apps {
+        if !is_deployed(&app)? || is_stopped(&app)? {
+            continue;
+        }
+        if property::get(PROPS, &app, "restore")?.as_deref() == Some("false") {
+            continue;
+        }
+        log::info1(&format!("Restoring {app}"));
+        start_app(&app)?;
+    }
+    Ok(())
+}
+
+/// `ps:scale [--skip-deploy] APP [TYPE=COUNT…]`.
+fn scale(argv: &[String]) -> Result<()> {
+    let a = args::parse(argv, &["--skip-deploy"], &[])?;
+    let app = appname::required(a.pos(0))?;
+    appname::verify(&app)?;
+    let wanted = &a.positional[1..];
+    let procs = procfile::deployed(&app)?;
+    if wanted.is_empty() {
+        log::info2(&format!("Scaling for {app}"));
+        let shown = if procs.is_empty() {
+            procfile::scale(&app)?
+        } else {
+            procfile::effective_scale(&app, &procs)?
+        };
+        println!("proctype: qty");
+        println!("--------: ---");
+        for (k, n) in shown {
+            println!("{k}: {n}");
+        }
+        return Ok(());
+    }
+    let mut changes = Vec::new();
+    for w in wanted {
+        let Some((k, n)) = w.split_once('=') else {
+            bail!("invalid scale {w:?}: use TYPE=COUNT, e.g. web=2");
+        };
+        procfile::validate_type(k)?;
+        let n: u32 = n
+            .parse()
+            .ok()
+            .filter(|n| *n <= 100)
+            .with_context(|| format!("invalid count {n:?} for {k}: use 0 to 100"))?;
+        let known = procs.iter().any(|p| p.kind == k) || (procs.is_empty() && k == "web");
+        if !procs.is_empty() && !known {
+            bail!("{app} has no process type {k} in its Procfile");
+        }
+        changes.push((k.to_string(), n));
+    }
+    procfile::update_scale(&app, |s| {
+        for (k, n) in changes {
+            match s.iter_mut().find(|(e, _)| *e == k) {
+                Some(e) => e.1 = n,
+                None => s.push((k, n)),
+            }
+        }
+    })?;
+    log::info1(&format!("Scaling {app}: {}", wanted.join(" ")));
+    if !a.has("--skip-deploy") && is_deployed(&app)? && !is_stopped(&app)? {
+        release::redeploy(&app)?;
+    }
+    Ok(())
+}
+
+/// `ps:set APP restart-policy|restore [VALUE]`.
+fn set(argv: &[String]) -> Result<()> {
+    let a = args::parse(argv, &[], &[])?;
+    a.at_most(3, "dokku ps:set <app> <key> [<value>]")?;
+    let app = appname::required(a.pos(0))?;
+    appname::verify(&app)?;
+    let Some(key) = a.pos(1) else {
+        bail!("no property given; usage: dokku ps:set <app> <key> [<value>]");
+    };
+    let value = a.pos(2).filter(|v| !v.is_empty());
+    match (key.as_str(), value) {
+        ("restart-policy", Some(v)) => validate_restart_policy(v)?,
+        ("restore", Some(v)) if v != "true" && v != "false" => {
+            bail!("restore must be true or false, not {v:?}")
+        }
+        ("restart-policy" | "restore", _) => {}
+        (other, _) => bail!("invalid property {other:?}; valid: restart-policy, restore"),
+    }
+    match value {
+        Some(v) => {
+            property::write(PROPS, &app, key, v)?;
+            log::info1(&format!("Setting {key} to {v}"));
+        }
+        None => {
+            property::delete(PROPS, &app, key)?;
+            log::info1(&format!("Unsetting {key}"));
+        }
+    }
+    Ok(())
+}
+
+/// Docker's restart policies: `no`, `always`, `unless-stopped`, `on-failure[:N]`.
+fn validate_restart_policy(v: &str) -> Result<()> {
+    let ok = matches!(v, "no" | "always" | "unless-stopped" | "on-failure")
+        || v.strip_prefix("on-failure:")
+            .is_some_and(|n| n.parse::<u32>().is_ok());
+    if !ok {
+        bail!("invalid restart-policy {v:?}: use no, always, unless-stopped or on-failure[:N]");
+    }
+    Ok(())
+}
+
+/// `ps:inspect APP`.
+fn inspect(argv: &[String]) -> Result<()> {
+    let a = args::parse(argv, &[], &[])?;
+    a.at_most(1, "dokku ps:inspect <app>")?;
+    let app = appname::required(a.pos(0))?;
+    appname::verify(&app)?;
+    let sched = release::scheduler(&app)?;
+    trigger("scheduler-inspect", &[&sched, &app])
+}
+
+const REPORT_FIELDS: &[(&str, &str)] = &[
+    ("deployed", "Deployed"),
+    ("processes", "Processes"),
+    ("ps-can-scale", "Ps can scale"),
+    ("ps-restart-policy", "Ps restart policy"),
+    ("ps-restore", "Ps restore"),
+    ("running", "Running"),
+    ("status", "Status"),
+];
+
+fn report_of(app: &str) -> Result<Report> {
+    let deployed = is_deployed(app)?;
+    let status = if deployed {
+        let sched = release::scheduler(app)?;
+        trigger_value("scheduler-status", &[&sched, app])?.unwrap_or_default()
+    } else {
+        String::new()
+    };
+    let lines: Vec<&str> = status.lines().filter(|l| !l.trim().is_empty()).collect();
+    let running = lines.iter().filter(|l| l.ends_with(" running")).count();
+    let mut rows = Vec::new();
+    for (key, label) in REPORT_FIELDS {
+        let value = match *key {
+            "deployed" => deployed.to_string(),
+            "processes" => lines.len().to_string(),
+            "ps-can-scale" => "true".to_string(),
+            "ps-restart-policy" => property::get_or(PROPS, app, "restart-policy", "on-failure:10")?,
+            "ps-restore" => property::get_or(PROPS, app, "restore", "true")?,
+            "running" => match (lines.len(), running) {
+                (0, _) => "false".into(),
+                (n, r) if n == r => "true".into(),
+                (_, 0) => "false".into(),
+                _ => "mixed".into(),
+            },
+            _ => lines.join(", "),
+        };
+        rows.push((key.to_string(), label.to_string(), value));
+    }
+    Ok(Report {
+        heading: format!("{app} ps information"),
+        rows,
+    })
+}
+
+fn report_cmd(argv: &[String]) -> Result<()> {
+    report::command(
+        argv,
+        REPORT_FIELDS,
+        "dokku ps:report [<app>] [--format stdout|json] [<flag>]",
+        report_of,
+    )
+}
+
+/// Trigger `app-restart APP`: a deployed, running app is redeployed with its new config.
+fn trigger_app_restart(argv: &[String]) -> Result<()> {
+    let Some(app) = argv.first() else {
+        return Ok(());
+    };
+    if !appname::exists(app) || !is_deployed(app)? || is_stopped(app)? {
+        return Ok(());
+    }
+    log::info1(&format!("Restarting {app}"));
+    release::redeploy(app)
+}
+
+/// Trigger `post-delete APP`: the kept release files go with the app.
+fn trigger_post_delete(argv: &[String]) -> Result<()> {
+    if let Some(app) = argv.first() {
+        appname::validate(app)?;
+        let d = data_dir(app);
+        if d.exists() {
+            std::fs::remove_dir_all(&d)
+                .with_context(|| format!("cannot remove {}", d.display()))?;
+        }
+    }
+    Ok(())
+}
+
+/// Trigger `post-app-rename OLD NEW`: the kept release files move with the app.
+fn trigger_post_app_rename(argv: &[String]) -> Result<()> {
+    let (Some(old), Some(new)) = (argv.first(), argv.get(1)) else {
+        return Ok(());
+    };
+    appname::validate(old)?;
+    appname::validate(new)?;
+    let (from, to) = (data_dir(old), data_dir(new));
+    if from.exists() {
+        std::fs::rename(&from, &to).with_context(|| format!("cannot move {}", from.display()))?;
+    }
+    Ok(())
+}

@@ -1,2 +1,196 @@
-//! stub
-fn main() {}
+//! The docker-local scheduler: runs an app's processes as containers on this host's Docker
+//! engine. Triggers `scheduler-deploy`, `scheduler-stop`, `scheduler-start`,
+//! `scheduler-inspect`, `scheduler-is-deployed`, `scheduler-detect` (default `docker-local`)
+//! and `post-delete` (containers, image and records go with the app).
+
+mod containers;
+mod deploy;
+mod retire;
+
+use anyhow::{bail, Result};
+use dokku_core::plugin::{Plugin, Trigger};
+use dokku_core::{docker, log, Exit};
+
+static PLUGIN: Plugin = Plugin {
+    prefix: "scheduler-docker-local",
+    summary: "Run apps as containers on the local Docker engine",
+    commands: &[],
+    bare_commands: &[],
+    triggers: &[
+        Trigger {
+            name: "scheduler-deploy",
+            run: trigger_deploy,
+        },
+        Trigger {
+            name: "scheduler-stop",
+            run: trigger_stop,
+        },
+        Trigger {
+            name: "scheduler-start",
+            run: trigger_start,
+        },
+        Trigger {
+            name: "scheduler-inspect",
+            run: trigger_inspect,
+        },
+        Trigger {
+            name: "scheduler-is-deployed",
+            run: trigger_is_deployed,
+        },
+        Trigger {
+            name: "scheduler-detect",
+            run: trigger_detect,
+        },
+        Trigger {
+            name: "scheduler-status",
+            run: trigger_status,
+        },
+        Trigger {
+            name: "post-delete",
+            run: trigger_post_delete,
+        },
+    ],
+};
+
+/// The scheduler name this plugin answers to.
+const NAME: &str = "docker-local";
+
+fn main() {
+    let argv: Vec<String> = std::env::args().skip(1).collect();
+    if argv.first().map(String::as_str) == Some("--retire") {
+        if let Err(e) = retire::run(&argv[1..]) {
+            log::error(&format!("{e:#}"));
+            std::process::exit(1);
+        }
+        return;
+    }
+    PLUGIN.main()
+}
+
+/// `(APP, rest…)` when the first argument names this scheduler.
+fn for_me(argv: &[String]) -> Option<(&str, &[String])> {
+    match argv {
+        [s, app, rest @ ..] if s == NAME => Some((app.as_str(), rest)),
+        _ => None,
+    }
+}
+
+/// Trigger `scheduler-detect APP`: the default scheduler (a plugin may name another).
+fn trigger_detect(_argv: &[String]) -> Result<()> {
+    println!("{NAME}");
+    Ok(())
+}
+
+/// Trigger `scheduler-deploy SCHEDULER APP [TAG]`.
+fn trigger_deploy(argv: &[String]) -> Result<()> {
+    let Some((app, rest)) = for_me(argv) else {
+        return Ok(());
+    };
+    let tag = rest.first().map(String::as_str).unwrap_or("latest");
+    deploy::deploy(app, tag)
+}
+
+/// Trigger `scheduler-stop SCHEDULER APP`: stops every container of the app.
+fn trigger_stop(argv: &[String]) -> Result<()> {
+    let Some((app, _)) = for_me(argv) else {
+        return Ok(());
+    };
+    let ids: Vec<String> = containers::list(app)?
+        .into_iter()
+        .filter(|c| c.running)
+        .map(|c| c.id)
+        .collect();
+    if !ids.is_empty() {
+        log::info1(&format!("Stopping {app} ({} container(s))", ids.len()));
+    }
+    containers::stop(&ids, 10)
+}
+
+/// Trigger `scheduler-start SCHEDULER APP`: starts the app's stopped containers; exits 1 when
+/// it has none (the caller then deploys).
+fn trigger_start(argv: &[String]) -> Result<()> {
+    let Some((app, _)) = for_me(argv) else {
+        return Ok(());
+    };
+    let all = containers::list(app)?;
+    let mut ids: Vec<String> = all
+        .iter()
+        .filter(|c| !c.running && !c.name.contains(".retiring-"))
+        .map(|c| c.id.clone())
+        .collect();
+    if all.iter().all(|c| c.name.contains(".retiring-")) {
+        return Err(Exit(1).into());
+    }
+    if ids.is_empty() {
+        return Ok(());
+    }
+    log::info1(&format!("Starting {app} ({} container(s))", ids.len()));
+    ids.insert(0, "start".into());
+    docker::output(&ids).map(|_| ())
+}
+
+/// Trigger `scheduler-inspect SCHEDULER APP`: `docker inspect` of its containers.
+fn trigger_inspect(argv: &[String]) -> Result<()> {
+    let Some((app, _)) = for_me(argv) else {
+        return Ok(());
+    };
+    let mut ids: Vec<String> = containers::list(app)?.into_iter().map(|c| c.id).collect();
+    if ids.is_empty() {
+        bail!("{app} has no containers");
+    }
+    ids.insert(0, "inspect".into());
+    println!("{}", docker::output(&ids)?);
+    Ok(())
+}
+
+/// Trigger `scheduler-is-deployed SCHEDULER APP`: exit 0 when the app has containers.
+fn trigger_is_deployed(argv: &[String]) -> Result<()> {
+    let Some((app, _)) = for_me(argv) else {
+        return Ok(());
+    };
+    if containers::list(app)?.is_empty() {
+        return Err(Exit(1).into());
+    }
+    Ok(())
+}
+
+/// Trigger `scheduler-status SCHEDULER APP`: `DYNO STATE` lines (`web.1 running`).
+fn trigger_status(argv: &[String]) -> Result<()> {
+    let Some((app, _)) = for_me(argv) else {
+        return Ok(());
+    };
+    let mut lines: Vec<String> = containers::list(app)?
+        .into_iter()
+        .filter(|c| !c.name.contains(".retiring-") && !c.name.contains(".upcoming-"))
+        .map(|c| {
+            let dyno = c
+                .name
+                .strip_prefix(&format!("{app}."))
+                .unwrap_or(&c.name)
+                .to_string();
+            format!("{dyno} {}", if c.running { "running" } else { "stopped" })
+        })
+        .collect();
+    lines.sort();
+    for l in lines {
+        println!("{l}");
+    }
+    Ok(())
+}
+
+/// Trigger `post-delete APP`: the app's containers and image go with it.
+fn trigger_post_delete(argv: &[String]) -> Result<()> {
+    let Some(app) = argv.first() else {
+        return Ok(());
+    };
+    if !docker::engine_answers() {
+        return Ok(());
+    }
+    let ids: Vec<String> = containers::list(app)?.into_iter().map(|c| c.id).collect();
+    containers::remove(&ids)?;
+    let image = docker::app_image(app, "latest");
+    if docker::image_exists(&image) {
+        let _ = docker::output(["rmi", "-f", &image]);
+    }
+    Ok(())
+}

@@ -204,6 +204,18 @@ fn push_benchmark(runs: usize) {
             ("builder-build", "#!/bin/sh\nexit 0\n"),
         ],
     );
+    // The figure stops at the hand-off: no other builder, no release step after it.
+    for p in [
+        "ps",
+        "builder-dockerfile",
+        "builder-herokuish",
+        "builder-null",
+    ] {
+        run_quiet(
+            sb.command(sb.root.join("bin/dokku"))
+                .args(["plugin:disable", p]),
+        );
+    }
     // The floor's key logs in without the forced command and pushes to a plain bare repo.
     let floor_key = sb.new_key("floor");
     let pubkey = std::fs::read_to_string(format!("{}.pub", floor_key.display())).unwrap();

@@ -1,0 +1,204 @@
+//! The release step between a build and the scheduler: the source's `Procfile` and `app.json`
+//! are kept at `post-extract` (a bad Procfile fails the push before the build), and
+//! `release-and-deploy APP TAG` makes them the app's, applies `formation`, runs
+//! `scripts.dokku.predeploy` in a one-off container of the new image (a failure stops the
+//! deploy), asks the scheduler to deploy, runs `postdeploy`, and fires `post-deploy`.
+
+use anyhow::{bail, Context, Result};
+use dokku_core::procfile::{self, data_dir};
+use dokku_core::{appname, deploylock, docker, log, property, trigger, Exit};
+use std::path::Path;
+
+/// The files a build hands to the release, in the order they are kept.
+const RELEASE_FILES: &[&str] = &["Procfile", "app.json"];
+
+/// Trigger `post-extract APP DIR REV`: keeps the source's Procfile and app.json as pending.
+pub fn trigger_post_extract(argv: &[String]) -> Result<()> {
+    let (Some(app), Some(dir)) = (argv.first(), argv.get(1)) else {
+        bail!("post-extract needs APP DIR");
+    };
+    appname::validate(app)?;
+    let pending = data_dir(app).join("pending");
+    if pending.exists() {
+        std::fs::remove_dir_all(&pending)
+            .with_context(|| format!("cannot clear {}", pending.display()))?;
+    }
+    std::fs::create_dir_all(&pending)
+        .with_context(|| format!("cannot create {}", pending.display()))?;
+    for f in RELEASE_FILES {
+        let src = Path::new(dir).join(f);
+        if !src.is_file() {
+            continue;
+        }
+        let text = std::fs::read_to_string(&src).with_context(|| format!("cannot read {f}"))?;
+        match *f {
+            "Procfile" => {
+                procfile::parse(&text)?;
+            }
+            _ => {
+                serde_json::from_str::<serde_json::Value>(&text)
+                    .with_context(|| format!("{f} is not valid JSON"))?;
+            }
+        }
+        plugn::atomic::write(&pending.join(f), text.as_bytes(), 0o644)?;
+    }
+    Ok(())
+}
+
+/// Makes the pending files current (keeping the current ones as `.previous`); returns whether
+/// there were pending files.
+fn promote(app: &str) -> Result<bool> {
+    let dir = data_dir(app);
+    let pending = dir.join("pending");
+    if !pending.is_dir() {
+        return Ok(false);
+    }
+    for f in RELEASE_FILES {
+        let cur = dir.join(f);
+        let prev = dir.join(format!("{f}.previous"));
+        let _ = std::fs::remove_file(&prev);
+        if cur.exists() {
+            std::fs::rename(&cur, &prev)
+                .with_context(|| format!("cannot keep {}", cur.display()))?;
+        }
+        let new = pending.join(f);
+        if new.exists() {
+            std::fs::rename(&new, &cur)
+                .with_context(|| format!("cannot install {}", cur.display()))?;
+        }
+    }
+    std::fs::remove_dir_all(&pending)
+        .with_context(|| format!("cannot clear {}", pending.display()))?;
+    Ok(true)
+}
+
+/// Puts the previous files back after a failed deploy.
+fn restore_previous(app: &str) {
+    let dir = data_dir(app);
+    for f in RELEASE_FILES {
+        let cur = dir.join(f);
+        let prev = dir.join(format!("{f}.previous"));
+        let _ = std::fs::remove_file(&cur);
+        if prev.exists() {
+            let _ = std::fs::rename(&prev, &cur);
+        }
+    }
+}
+
+/// `formation` of app.json: the initial scale of process types not scaled yet.
+fn apply_formation(app: &str, appjson: &serde_json::Value) -> Result<()> {
+    let Some(f) = appjson.get("formation").and_then(|f| f.as_object()) else {
+        return Ok(());
+    };
+    let mut wanted = Vec::new();
+    for (kind, v) in f {
+        procfile::validate_type(kind).context("app.json formation")?;
+        let Some(n) = v.get("quantity").and_then(|q| q.as_u64()) else {
+            continue;
+        };
+        let n = u32::try_from(n).context("app.json formation quantity is too large")?;
+        wanted.push((kind.clone(), n));
+    }
+    procfile::update_scale(app, |scale| {
+        for (k, n) in wanted {
+            if !scale.iter().any(|(s, _)| *s == k) {
+                scale.push((k, n));
+            }
+        }
+    })
+}
+
+/// Runs an app.json script (`predeploy`, `postdeploy`) in a one-off container of `image`.
+fn run_script(app: &str, image: &str, appjson: &serde_json::Value, name: &str) -> Result<()> {
+    let Some(cmd) = appjson
+        .pointer(&format!("/scripts/dokku/{name}"))
+        .and_then(|c| c.as_str())
+        .filter(|c| !c.trim().is_empty())
+    else {
+        return Ok(());
+    };
+    log::info1(&format!("Running {name} for {app}: {cmd}"));
+    let builder = docker::image_label(image, "com.dokku.builder-type")?;
+    if let Err(e) = docker::run_oneoff(app, image, &docker::shell_command(&builder, cmd)) {
+        let code = match e.downcast_ref::<Exit>() {
+            Some(Exit(c)) => c.to_string(),
+            None => format!("{e:#}"),
+        };
+        bail!("the {name} script of {app} failed (exit {code})");
+    }
+    Ok(())
+}
+
+/// The scheduler of an app (`scheduler-detect`, default `docker-local`).
+pub fn scheduler(app: &str) -> Result<String> {
+    Ok(dokku_core::trigger_value("scheduler-detect", &[app])?
+        .and_then(|v| v.lines().find(|l| !l.trim().is_empty()).map(str::to_string))
+        .unwrap_or_else(|| "docker-local".to_string()))
+}
+
+/// Deploys `dokku/APP:TAG` with the app's current release files: scheduler, then `post-deploy`.
+pub fn deploy(app: &str, tag: &str) -> Result<()> {
+    let sched = scheduler(app)?;
+    trigger("pre-deploy", &[app, tag])?;
+    trigger("scheduler-deploy", &[&sched, app, tag])?;
+    property::write(crate::PROPS, app, "deployed", "true")?;
+    property::delete(crate::PROPS, app, "stopped")?;
+    Ok(())
+}
+
+/// Fires `post-deploy APP PORT IP TAG` (the proxy switches on it).
+fn post_deploy(app: &str, tag: &str) -> Result<()> {
+    let dir = appname::app_dir(app);
+    let port = std::fs::read_to_string(dir.join("PORT.web.1")).unwrap_or_default();
+    let ip = std::fs::read_to_string(dir.join("IP.web.1")).unwrap_or_default();
+    trigger("post-deploy", &[app, port.trim(), ip.trim(), tag])
+}
+
+/// Trigger `release-and-deploy APP [TAG]`.
+pub fn trigger_release_and_deploy(argv: &[String]) -> Result<()> {
+    let Some(app) = argv.first() else {
+        bail!("release-and-deploy needs APP [TAG]");
+    };
+    let tag = argv.get(1).map(String::as_str).unwrap_or("latest");
+    appname::verify(app)?;
+    let _lock = deploylock::acquire(app)?;
+    release_and_deploy(app, tag)
+}
+
+/// The release and the deploy of a freshly built image.
+pub fn release_and_deploy(app: &str, tag: &str) -> Result<()> {
+    let image = docker::app_image(app, tag);
+    if !docker::image_exists(&image) {
+        bail!("{app}: the build made no image {image}");
+    }
+    let promoted = promote(app)?;
+    let previous_image = property::get(crate::PROPS, app, "image-id")?;
+    let done = (|| -> Result<()> {
+        let appjson = procfile::app_json(app)?;
+        apply_formation(app, &appjson)?;
+        run_script(app, &image, &appjson, "predeploy")?;
+        deploy(app, tag)?;
+        run_script(app, &image, &appjson, "postdeploy")?;
+        Ok(())
+    })();
+    if let Err(e) = done {
+        if promoted {
+            restore_previous(app);
+        }
+        // `latest` names the release that serves, so that a restart never runs a failed build.
+        if let Some(id) = previous_image.filter(|id| docker::image_exists(id)) {
+            let _ = docker::output(["tag", &id, &image]);
+        }
+        return Err(e);
+    }
+    let id = docker::output(["image", "inspect", "--format", "{{.Id}}", &image])?;
+    property::write(crate::PROPS, app, "image-id", &id)?;
+    post_deploy(app, tag)
+}
+
+/// Redeploys the current image (restart, scale, config change): scheduler and `post-deploy`.
+pub fn redeploy(app: &str) -> Result<()> {
+    let _lock = deploylock::acquire(app)?;
+    deploy(app, "latest")?;
+    post_deploy(app, "latest")
+}

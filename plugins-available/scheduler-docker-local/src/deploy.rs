@@ -1,0 +1,297 @@
+//! `scheduler-deploy docker-local APP TAG`: one container per process instance, started beside
+//! the running ones, checked (`check-deploy`), and only then named `APP.TYPE.N` and recorded
+//! for the proxy; the old containers retire after the `wait-to-retire` grace period. A failed
+//! start or check removes the new containers and leaves the old ones serving.
+
+use crate::containers::{self, Container};
+use anyhow::{bail, Context, Result};
+use dokku_core::procfile::{self, Process};
+use dokku_core::{docker, log, property, trigger};
+use std::process::Stdio;
+
+/// The port the web process listens on inside its container (`PORT`), as Dokku's default.
+pub const WEB_PORT: u16 = 5000;
+
+/// The restart policy of an app's containers (`ps:set APP restart-policy`).
+pub fn restart_policy(app: &str) -> Result<String> {
+    property::get_or("ps", app, "restart-policy", "on-failure:10")
+}
+
+/// Seconds old containers keep serving after a deploy (`checks:set APP wait-to-retire`).
+fn wait_to_retire(app: &str) -> Result<u32> {
+    for scope in [app, property::GLOBAL] {
+        if let Some(v) = property::get("checks", scope, "wait-to-retire")?.filter(|v| !v.is_empty())
+        {
+            return v
+                .parse()
+                .with_context(|| format!("wait-to-retire {v:?} is not a number of seconds"));
+        }
+    }
+    Ok(60)
+}
+
+/// Whether zero-downtime is turned off for a process type (`checks:disable APP [TYPES]`): its
+/// old containers stop before the new ones start.
+fn zero_downtime_disabled(app: &str, kind: &str) -> Result<bool> {
+    let v = property::get_or("checks", app, "disabled", "")?;
+    Ok(v.split(',').any(|t| t == "_all_" || t == kind))
+}
+
+/// What runs in a container of one process type.
+fn container_command(builder: &str, process: &Process) -> Vec<String> {
+    match builder {
+        "herokuish" => vec!["/start".into(), process.kind.clone()],
+        _ if process.command.is_empty() => Vec::new(), // the image's own CMD
+        _ => vec!["/bin/sh".into(), "-c".into(), process.command.clone()],
+    }
+}
+
+/// The processes to run: the deployed Procfile, else `web` with the image's own command.
+fn processes(app: &str) -> Result<Vec<Process>> {
+    let mut p = procfile::deployed(app)?;
+    if p.is_empty() {
+        p.push(Process {
+            kind: "web".into(),
+            command: String::new(),
+        });
+    }
+    Ok(p)
+}
+
+/// A free port on 127.0.0.1 (the kernel's choice, released at once for docker to bind).
+fn free_port() -> Result<u16> {
+    let l = std::net::TcpListener::bind(("127.0.0.1", 0)).context("cannot find a free port")?;
+    Ok(l.local_addr()?.port())
+}
+
+/// `docker run` with `args`; when another process took the chosen host port meanwhile, the
+/// half-made container is removed and the run retried on another free port.
+fn run_retrying_port(args: &mut [String], host_port: Option<u16>, name: &str) -> Result<String> {
+    let Some(mut hp) = host_port else {
+        return docker::output(&*args);
+    };
+    for attempt in 1..=5 {
+        match docker::output(&*args) {
+            Ok(id) => return Ok(id),
+            Err(e) if attempt < 5 && format!("{e:#}").contains("already") => {
+                let _ = docker::output(["rm", "-f", name]);
+                let old = format!("127.0.0.1:{hp}:{WEB_PORT}");
+                hp = free_port()?;
+                if let Some(a) = args.iter_mut().find(|a| **a == old) {
+                    *a = format!("127.0.0.1:{hp}:{WEB_PORT}");
+                }
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    unreachable!("the last attempt returns")
+}
+
+/// A container started by this deploy, not yet switched in.
+struct Started {
+    id: String,
+    temp_name: String,
+    final_name: String,
+    dyno: String,
+    port: Option<u16>,
+}
+
+fn start_one(
+    app: &str,
+    tag: &str,
+    image: &str,
+    builder: &str,
+    process: &Process,
+    index: u32,
+    env: &[String],
+) -> Result<Started> {
+    let dyno = format!("{}.{index}", process.kind);
+    let final_name = format!("{app}.{dyno}");
+    let temp_name = format!("{final_name}.upcoming-{}", std::process::id());
+    let mut args: Vec<String> = vec![
+        "run".into(),
+        "-d".into(),
+        "--name".into(),
+        temp_name.clone(),
+        format!("--restart={}", restart_policy(app)?),
+    ];
+    args.extend(docker::labels(app));
+    for l in [
+        format!("{}={}", docker::PROCESS_LABEL, process.kind),
+        format!("{}=deploy", docker::CONTAINER_TYPE_LABEL),
+        format!("com.dokku.dyno={dyno}"),
+    ] {
+        args.push("--label".into());
+        args.push(l);
+    }
+    args.extend(env.iter().cloned());
+    let web = process.kind == "web";
+    // A host port of our choosing (not one the engine picks), so that it stays the same when
+    // the container restarts under its restart policy or after ps:stop / ps:start.
+    let host_port = if web { Some(free_port()?) } else { None };
+    if let Some(hp) = host_port {
+        args.extend([
+            "-e".into(),
+            format!("PORT={WEB_PORT}"),
+            "-p".into(),
+            format!("127.0.0.1:{hp}:{WEB_PORT}"),
+        ]);
+    }
+    let idx = index.to_string();
+    let targs = [app, tag, process.kind.as_str(), idx.as_str()];
+    args.extend(docker::args_trigger("docker-args-deploy", &targs, "")?);
+    args.extend(docker::args_trigger(
+        "docker-args-process-deploy",
+        &targs,
+        "",
+    )?);
+    args.push(image.to_string());
+    args.extend(container_command(builder, process));
+    let id = run_retrying_port(&mut args, host_port, &temp_name)
+        .with_context(|| format!("cannot start {final_name}"))?;
+    let port = if web {
+        Some(containers::published_port(&id, WEB_PORT)?)
+    } else {
+        None
+    };
+    Ok(Started {
+        id,
+        temp_name,
+        final_name,
+        dyno,
+        port,
+    })
+}
+
+/// Shows the last lines a failed container printed.
+fn show_logs(id: &str) {
+    let out = docker::command(["logs", "--tail", "20", id])
+        .stdin(Stdio::null())
+        .output();
+    if let Ok(o) = out {
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+        if !text.trim().is_empty() {
+            log::warn("the container's last output:");
+            for l in text.lines() {
+                log::warn(&format!("  {l}"));
+            }
+        }
+    }
+}
+
+/// Starts `process` instance `index` and checks it; on failure removes it and says why.
+fn start_checked(
+    app: &str,
+    tag: &str,
+    image: &str,
+    builder: &str,
+    process: &Process,
+    index: u32,
+    env: &[String],
+) -> Result<Started> {
+    log::info1(&format!("Starting {}.{index}", process.kind));
+    let s = start_one(app, tag, image, builder, process, index, env)?;
+    let port = s.port.map(|p| p.to_string()).unwrap_or_default();
+    if let Err(e) = trigger(
+        "check-deploy",
+        &[app, &s.id, &process.kind, &port, "127.0.0.1"],
+    ) {
+        show_logs(&s.id);
+        let _ = containers::remove(std::slice::from_ref(&s.id));
+        let why = match e.downcast_ref::<dokku_core::Exit>() {
+            Some(dokku_core::Exit(c)) => format!("check-deploy exited {c}"),
+            None => format!("{e:#}"),
+        };
+        bail!(
+            "{}.{index} of {app} failed its checks ({why})",
+            process.kind
+        );
+    }
+    Ok(s)
+}
+
+/// Deploys `dokku/APP:TAG`.
+pub fn deploy(app: &str, tag: &str) -> Result<()> {
+    let image = docker::app_image(app, tag);
+    if !docker::image_exists(&image) {
+        bail!("{app} has no image {image} to deploy: build it first (git push, ps:rebuild)");
+    }
+    let builder = docker::image_label(&image, "com.dokku.builder-type")?;
+    let procs = processes(app)?;
+    let scale = procfile::effective_scale(app, &procs)?;
+    let env = docker::env_args(app)?;
+    let old = containers::list(app)?;
+    log::info1(&format!("Deploying {app} ({image})"));
+    let mut started: Vec<Started> = Vec::new();
+    let mut stopped_early: Vec<String> = Vec::new();
+    for (kind, count) in &scale {
+        let process = procs
+            .iter()
+            .find(|p| &p.kind == kind)
+            .expect("scale follows the Procfile");
+        if zero_downtime_disabled(app, kind)? {
+            let ids: Vec<String> = old
+                .iter()
+                .filter(|c| &c.kind == kind)
+                .map(|c| c.id.clone())
+                .collect();
+            containers::stop(&ids, 10)?;
+            stopped_early.extend(ids);
+        }
+        for index in 1..=*count {
+            match start_checked(app, tag, &image, &builder, process, index, &env) {
+                Ok(s) => started.push(s),
+                Err(e) => {
+                    let ids: Vec<String> = started.iter().map(|s| s.id.clone()).collect();
+                    let _ = containers::remove(&ids);
+                    if !stopped_early.is_empty() {
+                        // Zero-downtime was off for these: bring the old ones back.
+                        let mut args = vec!["start".to_string()];
+                        args.extend(stopped_early.iter().cloned());
+                        let _ = docker::output(&args);
+                    }
+                    return Err(e.context(format!(
+                        "deploy of {app} failed; the previous release keeps serving"
+                    )));
+                }
+            }
+        }
+    }
+    switch(app, &old, &started)?;
+    Ok(())
+}
+
+/// Makes the new containers the app's: names, records, and the old ones retiring.
+fn switch(app: &str, old: &[Container], started: &[Started]) -> Result<()> {
+    let ts = dokku_core::unix_now();
+    for c in old {
+        if !c.name.contains(".retiring-") {
+            let _ = docker::output(["rename", &c.id, &format!("{}.retiring-{ts}", c.name)]);
+        }
+    }
+    let mut keep = Vec::new();
+    for s in started {
+        docker::output(["rename", &s.temp_name, &s.final_name])?;
+        containers::record(app, &s.dyno, &s.id, s.port)?;
+        keep.push(s.dyno.clone());
+    }
+    containers::forget_except(app, &keep)?;
+    let ids: Vec<String> = old.iter().map(|c| c.id.clone()).collect();
+    if !ids.is_empty() {
+        let wait = wait_to_retire(app)?;
+        log::info1(&format!(
+            "Retiring {} old container(s) of {app} in {wait} s",
+            ids.len()
+        ));
+        crate::retire::later(wait, &ids)?;
+    }
+    log::info1(&format!(
+        "{app} deployed: {} container(s) running",
+        started.len()
+    ));
+    Ok(())
+}
