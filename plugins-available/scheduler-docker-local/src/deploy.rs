@@ -267,10 +267,11 @@ pub fn deploy(app: &str, tag: &str) -> Result<()> {
 
 /// Makes the new containers the app's: names, records, and the old ones retiring.
 fn switch(app: &str, old: &[Container], started: &[Started]) -> Result<()> {
-    let ts = dokku_core::unix_now();
+    // Unique among deploys, even two in the same second.
+    let suffix = format!("{}-{}", dokku_core::unix_now(), std::process::id());
     for c in old {
         if !c.name.contains(".retiring-") {
-            let _ = docker::output(["rename", &c.id, &format!("{}.retiring-{ts}", c.name)]);
+            docker::output(["rename", &c.id, &format!("{}.retiring-{suffix}", c.name)])?;
         }
     }
     let mut keep = Vec::new();

@@ -53,6 +53,16 @@ fn main() {
         .nth(1)
         .and_then(|v| v.parse().ok())
         .unwrap_or(30);
+    // `--only push|redeploy`: just that figure.
+    match std::env::args()
+        .skip_while(|a| a != "--only")
+        .nth(1)
+        .as_deref()
+    {
+        Some("push") => return push_benchmark(runs.min(20)),
+        Some("redeploy") => return redeploy_benchmark(runs.min(10)),
+        _ => {}
+    }
     let sb = Sandbox::new();
     let dokku = sb.root.join("bin/dokku");
     let plugn = sb.root.join("bin/plugn");
@@ -183,6 +193,7 @@ fn main() {
     );
 
     push_benchmark(runs.min(20));
+    redeploy_benchmark(runs.min(10));
 }
 
 /// (5) `git push` of a one-commit change until the builder is handed the revision, against a
@@ -292,4 +303,169 @@ fn push_benchmark(runs: usize) {
         ratio <= 1.3,
     );
     println!("{:<52} ratio  {ratio:>8.2}x", "  push to hand-off / floor");
+}
+
+/// GET / from 127.0.0.1:port until it answers 200 with `body` (at most 10 s).
+fn wait_for_body(port: u16, body: &str) {
+    use std::io::{Read, Write};
+    let start = Instant::now();
+    while start.elapsed() < std::time::Duration::from_secs(10) {
+        if let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+            let _ = s.write_all(b"GET / HTTP/1.0\r\n\r\n");
+            let mut buf = String::new();
+            let _ = s.read_to_string(&mut buf);
+            if buf.starts_with("HTTP/1.") && buf.contains(" 200 ") && buf.contains(body) {
+                return;
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let ps = Command::new("docker")
+        .args(["ps", "-a", "--format", "{{.Names}} {{.Status}} {{.Ports}}"])
+        .output()
+        .unwrap();
+    panic!(
+        "127.0.0.1:{port} never answered {body:?}: {}",
+        String::from_utf8_lossy(&ps.stdout)
+    );
+}
+
+/// (6) A redeploy of an unchanged Dockerfile app (cached layers), `git push` of an empty commit
+/// until the new release answers, against the same `docker build`, `docker run` and one HTTP
+/// check run by hand (the floor).
+fn redeploy_benchmark(runs: usize) {
+    let sb = Sandbox::with_ssh();
+    sb.use_docker();
+    let base = dokku_tests::docker::busybox_image();
+    let app = sb.unique_app("bench");
+    run_quiet(sb.command(sb.root.join("bin/dokku")).args([
+        "checks:set",
+        "--global",
+        "default-wait",
+        "0",
+    ]));
+    run_quiet(sb.command(sb.root.join("bin/dokku")).args([
+        "checks:set",
+        "--global",
+        "wait-to-retire",
+        "0",
+    ]));
+    let work = sb.work_tree("redeploy");
+    let dockerfile = format!(
+        "FROM {base}\nRUN mkdir -p /www && echo ready > /www/index.html\nCMD [\"sh\", \"-c\", \"exec httpd -f -p $PORT -h /www\"]\n"
+    );
+    sb.commit(&work, &[("Dockerfile", &dockerfile)], "app");
+    let admin_ssh = sb.ssh_command_with(&sb.root.join("id_ed25519"));
+    let url = sb.push_url(&app);
+    let push = || {
+        run_quiet(git(&work).args(["commit", "--quiet", "--allow-empty", "-m", "again"]));
+        run_quiet(
+            git(&work)
+                .env("GIT_SSH_COMMAND", &admin_ssh)
+                .args(["push", "--quiet", &url, "main"]),
+        );
+        let port: u16 = std::fs::read_to_string(sb.dokku_root().join(&app).join("PORT.web.1"))
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        wait_for_body(port, "ready");
+    };
+    let floor_tag = format!("{app}-floor:latest");
+    let floor = || {
+        run_quiet(
+            Command::new("docker")
+                .args(["build", "-q", "-t", &floor_tag])
+                .arg(&work),
+        );
+        let l = std::net::TcpListener::bind(("127.0.0.1", 0)).unwrap();
+        let port = l.local_addr().unwrap().port();
+        drop(l);
+        let out = Command::new("docker")
+            .args([
+                "run",
+                "-d",
+                "--label",
+                &format!("com.dokku.app-name={app}"),
+                "-e",
+                "PORT=5000",
+                "-p",
+            ])
+            .arg(format!("127.0.0.1:{port}:5000"))
+            .arg(&floor_tag)
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        wait_for_body(port, "ready");
+        let id = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        // Removing the floor's container is not part of its figure.
+        std::thread::spawn(move || {
+            let _ = Command::new("docker").args(["rm", "-f", &id]).output();
+        });
+    };
+    // The same pipeline started on the server (no ssh, no git transfer).
+    let rebuild = || {
+        run_quiet(
+            sb.command(sb.root.join("bin/dokku"))
+                .args(["ps:rebuild", &app]),
+        );
+        let port: u16 = std::fs::read_to_string(sb.dokku_root().join(&app).join("PORT.web.1"))
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        wait_for_body(port, "ready");
+    };
+    let (mut app_times, mut rebuild_times, mut floor_times) = (Vec::new(), Vec::new(), Vec::new());
+    for i in 0..runs + 2 {
+        let t = Instant::now();
+        push();
+        let a = t.elapsed().as_secs_f64() * 1000.0;
+        let t = Instant::now();
+        rebuild();
+        let r = t.elapsed().as_secs_f64() * 1000.0;
+        let t = Instant::now();
+        floor();
+        let f = t.elapsed().as_secs_f64() * 1000.0;
+        if i >= 2 {
+            app_times.push(a);
+            rebuild_times.push(r);
+            floor_times.push(f);
+        }
+    }
+    let _ = Command::new("docker")
+        .args(["rmi", "-f", &floor_tag])
+        .output();
+    let stats = |v: &mut Vec<f64>| {
+        v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        (v[v.len() / 2], v[(v.len() * 9 / 10).min(v.len() - 1)])
+    };
+    let floor = stats(&mut floor_times);
+    let app_t = stats(&mut app_times);
+    let rebuild_t = stats(&mut rebuild_times);
+    row(
+        "floor: docker build (cached) + run + one HTTP check",
+        floor,
+        "-",
+        true,
+    );
+    let ratio = app_t.0 / floor.0;
+    row(
+        "redeploy: git push until the new release answers",
+        app_t,
+        "<=1.3x floor",
+        ratio <= 1.3,
+    );
+    println!(
+        "{:<52} ratio  {ratio:>8.2}x",
+        "  by push / floor (ssh and git included)"
+    );
+    let ratio = rebuild_t.0 / floor.0;
+    row(
+        "redeploy: ps:rebuild until the new release answers",
+        rebuild_t,
+        "<=1.3x floor",
+        ratio <= 1.3,
+    );
+    println!("{:<52} ratio  {ratio:>8.2}x", "  on the server / floor");
 }
