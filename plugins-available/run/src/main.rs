@@ -1,2 +1,177 @@
-//! stub
-fn main() {}
+//! The run plugin: one-off containers of an app's image. `dokku run`, `run:detached`,
+//! `run:list` and `run:stop` ask the app's scheduler (`scheduler-detect`, `docker-local` when
+//! none answers) through Dokku's `scheduler-run`, `scheduler-run-list` and
+//! `scheduler-run-stop` triggers, which this plugin answers for the docker-local scheduler.
+
+mod docker_local;
+mod envfile;
+mod options;
+
+use anyhow::{bail, Result};
+use dokku_core::plugin::{Command, Plugin, Trigger};
+use dokku_core::report::Format;
+use dokku_core::{appname, args, paths, Exit};
+
+static PLUGIN: Plugin = Plugin {
+    prefix: "run",
+    summary: "Run a one-off process inside a container",
+    commands: &[
+        Command {
+            name: "default",
+            usage: "[--env KEY=VALUE|-e KEY=VALUE]... [--no-tty|--force-tty] <app> <cmd>",
+            help: "Run a command in a new container using the current app image",
+            run: run_cmd,
+        },
+        Command {
+            name: "detached",
+            usage: "[--env KEY=VALUE|-e KEY=VALUE]... [--force-tty] <app> <cmd>",
+            help: "Run a command in a new detached container using the current app image",
+            run: detached,
+        },
+        Command {
+            name: "list",
+            usage: "<app> [--format stdout|json]",
+            help: "List all run containers for an app",
+            run: list,
+        },
+        Command {
+            name: "stop",
+            usage: "(<app>|--container <app>.run.N)",
+            help: "Stops all run containers of an app, or the one given",
+            run: stop,
+        },
+    ],
+    bare_commands: &[],
+    triggers: &[
+        Trigger {
+            name: "scheduler-run",
+            run: docker_local::trigger_run,
+        },
+        Trigger {
+            name: "scheduler-run-list",
+            run: docker_local::trigger_run_list,
+        },
+        Trigger {
+            name: "scheduler-run-stop",
+            run: docker_local::trigger_run_stop,
+        },
+    ],
+};
+
+fn main() {
+    PLUGIN.main()
+}
+
+/// The app's scheduler: what `scheduler-detect APP` answers, `docker-local` when nothing does.
+fn scheduler(app: &str) -> Result<String> {
+    let answer = dokku_core::trigger_value("scheduler-detect", &[app])?.unwrap_or_default();
+    Ok(answer
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or(docker_local::SCHEDULER)
+        .to_string())
+}
+
+/// Fires a scheduler trigger with stdin, stdout and stderr passed through (a terminal too);
+/// fails with its exit code.
+fn fire(name: &str, args: &[String]) -> Result<()> {
+    let o = plugn::fire(
+        paths(),
+        name,
+        args,
+        plugn::Input::Inherit,
+        plugn::Output::Inherit,
+    )?;
+    if o.code != 0 {
+        return Err(Exit(o.code).into());
+    }
+    Ok(())
+}
+
+/// While the container runs, an interrupt is the container's business (docker passes it on):
+/// this process waits for its exit code instead of dying first.
+fn ignore_interrupts() {
+    // SAFETY: setting a signal disposition to SIG_IGN is always sound.
+    unsafe {
+        libc::signal(libc::SIGINT, libc::SIG_IGN);
+        libc::signal(libc::SIGQUIT, libc::SIG_IGN);
+    }
+}
+
+/// `run` and `run:detached`.
+fn start(argv: &[String], detach: bool) -> Result<()> {
+    let usage = if detach {
+        "dokku run:detached [--env KEY=VALUE]... [--force-tty] <app> <cmd>"
+    } else {
+        "dokku run [--env KEY=VALUE]... [--no-tty|--force-tty] <app> <cmd>"
+    };
+    let r = options::parse(argv, usage)?;
+    appname::verify(&r.app)?;
+    // Dokku's environment for the scheduler: run containers are removed when they exit.
+    std::env::set_var("DOKKU_RM_CONTAINER", "1");
+    if detach {
+        std::env::set_var("DOKKU_DETACH_CONTAINER", "1");
+    }
+    if r.no_tty || (detach && !r.force_tty) {
+        std::env::set_var("DOKKU_DISABLE_TTY", "true");
+    }
+    if r.force_tty {
+        std::env::set_var("DOKKU_FORCE_TTY", "true");
+    }
+    let mut targs = vec![scheduler(&r.app)?, r.app.clone(), r.env.len().to_string()];
+    targs.extend(r.env.iter().cloned());
+    targs.push("--".into());
+    targs.extend(r.command.iter().cloned());
+    ignore_interrupts();
+    fire("scheduler-run", &targs)
+}
+
+/// `dokku run [--env KEY=VALUE]… [--no-tty|--force-tty] APP CMD…`.
+fn run_cmd(argv: &[String]) -> Result<()> {
+    start(argv, false)
+}
+
+/// `dokku run:detached [--env KEY=VALUE]… APP CMD…`: prints the container's id.
+fn detached(argv: &[String]) -> Result<()> {
+    start(argv, true)
+}
+
+/// `run:list APP [--format stdout|json]`.
+fn list(argv: &[String]) -> Result<()> {
+    let a = args::parse(argv, &[], &["--format"])?;
+    a.at_most(1, "dokku run:list <app> [--format stdout|json]")?;
+    let app = appname::required(a.pos(0))?;
+    appname::verify(&app)?;
+    let format = match Format::parse(a.value("--format"))? {
+        Format::Stdout => "stdout",
+        Format::Json => "json",
+    };
+    fire(
+        "scheduler-run-list",
+        &[scheduler(&app)?, app.clone(), format.to_string()],
+    )
+}
+
+/// `run:stop APP` (all its run containers), `run:stop --container APP.run.N`.
+fn stop(argv: &[String]) -> Result<()> {
+    let usage = "dokku run:stop (<app>|--container <app>.run.N)";
+    let a = args::parse(argv, &[], &["--container"])?;
+    a.at_most(1, usage)?;
+    let container = a.value("--container").unwrap_or("").to_string();
+    let app = match (a.pos(0), container.is_empty()) {
+        (Some(app), _) => app.clone(),
+        (None, false) => container.split('.').next().unwrap_or("").to_string(),
+        (None, true) => bail!("Please specify an app or --container; usage: {usage}"),
+    };
+    appname::verify(&app)?;
+    if !container.is_empty() {
+        let ok = container
+            .strip_prefix(&format!("{app}.run."))
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+        if !ok {
+            bail!("Invalid run container name {container:?}: expected {app}.run.N");
+        }
+    }
+    fire("scheduler-run-stop", &[scheduler(&app)?, app, container])
+}

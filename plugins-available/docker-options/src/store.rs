@@ -1,0 +1,219 @@
+//! Docker options, one per line, in `$DOKKU_ROOT/APP/DOCKER_OPTIONS_BUILD|DEPLOY|RUN` (Dokku's
+//! files, so that they move with the app on rename and clone). An option line may hold several
+//! words (`-v /a:/b`); it must split without a shell. Every change is a read-modify-write
+//! under the files' locks, written atomically.
+
+use anyhow::{bail, Context, Result};
+use dokku_core::appname;
+use std::path::PathBuf;
+
+/// A phase whose containers get the options.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Phase {
+    /// Build containers (`docker-args-build`).
+    Build,
+    /// Deployed process containers (`docker-args-deploy`).
+    Deploy,
+    /// One-off containers of `dokku run` (`docker-args-run`).
+    Run,
+}
+
+impl Phase {
+    /// Every phase, in order.
+    pub const ALL: [Phase; 3] = [Phase::Build, Phase::Deploy, Phase::Run];
+
+    /// The phase's name (`build`, `deploy`, `run`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Phase::Build => "build",
+            Phase::Deploy => "deploy",
+            Phase::Run => "run",
+        }
+    }
+
+    /// The phase of a name.
+    pub fn parse(name: &str) -> Option<Phase> {
+        Phase::ALL.into_iter().find(|p| p.name() == name)
+    }
+}
+
+/// Parses a comma-separated phase list (`deploy,run`), without duplicates, in the given order.
+pub fn parse_phases(list: &str) -> Result<Vec<Phase>> {
+    if list.is_empty() {
+        bail!("Please specify a phase (build, deploy or run; comma-separated for several)");
+    }
+    let mut out = Vec::new();
+    for name in list.split(',') {
+        let Some(p) = Phase::parse(name) else {
+            bail!("Phase(s) must be one of [build deploy run], got {name:?}");
+        };
+        if !out.contains(&p) {
+            out.push(p);
+        }
+    }
+    Ok(out)
+}
+
+/// The file of one phase's options.
+pub fn file(app: &str, phase: Phase) -> PathBuf {
+    appname::app_dir(app).join(format!("DOCKER_OPTIONS_{}", phase.name().to_uppercase()))
+}
+
+/// The option lines of one phase (blank lines left out); none when the file is missing.
+pub fn read(app: &str, phase: Phase) -> Result<Vec<String>> {
+    let path = file(app, phase);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => Ok(text
+            .lines()
+            .map(|l| l.trim())
+            .filter(|l| !l.is_empty())
+            .map(str::to_string)
+            .collect()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+    }
+}
+
+/// The options of one phase as the `docker-args-*` triggers give them: the words of each line,
+/// comment lines (`#…`) left out. A line that no longer splits (edited by hand) is skipped with
+/// a warning, so that it cannot break every deploy.
+pub fn words(app: &str, phase: Phase) -> Result<Vec<Vec<String>>> {
+    let mut out = Vec::new();
+    for line in read(app, phase)? {
+        if line.starts_with('#') {
+            continue;
+        }
+        match split(&line) {
+            Ok(w) => out.push(w),
+            Err(e) => dokku_core::log::warn(&format!(
+                "skipping {} option {line:?} of {app}: {e:#}",
+                phase.name()
+            )),
+        }
+    }
+    Ok(out)
+}
+
+/// The longest option line accepted.
+pub const MAX_OPTION: usize = 4096;
+
+fn split(option: &str) -> Result<Vec<String>> {
+    dokku_core::sshcommand::parse(option).map_err(|_| {
+        anyhow::anyhow!(
+            "invalid docker option {option:?}: quotes must be closed, and shell operators (; & | < > ` $( ) are not allowed"
+        )
+    })
+}
+
+/// Checks an option line and returns its words: no control characters or newlines, splits
+/// without a shell, and its first word starts with `-`.
+pub fn validate_option(option: &str) -> Result<Vec<String>> {
+    if option.trim().is_empty() {
+        bail!("Please specify a docker option");
+    }
+    if option.chars().any(|c| c.is_control()) {
+        bail!("invalid docker option {option:?}: control characters and newlines are not allowed");
+    }
+    if option.len() > MAX_OPTION {
+        bail!("invalid docker option: longer than {MAX_OPTION} bytes");
+    }
+    let words = split(option)?;
+    match words.first() {
+        Some(w) if w.starts_with('-') && w.len() > 1 => Ok(words),
+        _ => bail!("invalid docker option {option:?}: an option starts with -"),
+    }
+}
+
+/// One phase's options while they are being changed.
+#[derive(Debug, Clone)]
+pub struct PhaseOptions {
+    /// The phase.
+    pub phase: Phase,
+    /// Its option lines, in order.
+    pub options: Vec<String>,
+}
+
+fn write(app: &str, phase: Phase, options: &[String]) -> Result<()> {
+    let path = file(app, phase);
+    if options.is_empty() {
+        return match std::fs::remove_file(&path) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(e).with_context(|| format!("cannot remove {}", path.display())),
+        };
+    }
+    let mut text = options.join("\n");
+    text.push('\n');
+    plugn::atomic::write(&path, text.as_bytes(), 0o600)
+}
+
+/// Changes the options of `phases` of an existing app together: their files are locked (in
+/// phase order, so that concurrent changes never deadlock), read, handed to `change`, and the
+/// ones that changed are written atomically. Nothing is written when `change` fails.
+pub fn update<T>(
+    app: &str,
+    phases: &[Phase],
+    change: impl FnOnce(&mut [PhaseOptions]) -> Result<T>,
+) -> Result<T> {
+    appname::verify(app)?;
+    let mut sorted = phases.to_vec();
+    sorted.sort();
+    sorted.dedup();
+    let mut locks = Vec::new();
+    for p in &sorted {
+        locks.push(plugn::atomic::lock(&file(app, *p))?);
+    }
+    let mut current = Vec::new();
+    for p in phases {
+        current.push(PhaseOptions {
+            phase: *p,
+            options: read(app, *p)?,
+        });
+    }
+    let before = current.clone();
+    let result = change(&mut current)?;
+    for (new, old) in current.iter().zip(&before) {
+        if new.options != old.options {
+            write(app, new.phase, &new.options)?;
+        }
+    }
+    drop(locks);
+    Ok(result)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phases() {
+        assert_eq!(
+            parse_phases("deploy,run,deploy").unwrap(),
+            [Phase::Deploy, Phase::Run]
+        );
+        assert!(parse_phases("").is_err());
+        assert!(parse_phases("deploy,").is_err());
+        assert!(parse_phases("Deploy").is_err());
+    }
+
+    #[test]
+    fn options() {
+        assert_eq!(validate_option("-v /a:/b").unwrap(), ["-v", "/a:/b"]);
+        assert_eq!(
+            validate_option("--label 'a b'").unwrap(),
+            ["--label", "a b"]
+        );
+        for bad in [
+            "",
+            "  ",
+            "v /a",
+            "-",
+            "-v /a\n-v /b",
+            "--x;y",
+            "--x $(y)",
+            "--x 'y",
+        ] {
+            assert!(validate_option(bad).is_err(), "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,211 @@
+//! Reading `docker logs --timestamps` of several containers: merged by time, or followed.
+
+use anyhow::{Context, Result};
+use dokku_app_containers::containers::AppContainer;
+use dokku_core::docker;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::os::unix::process::CommandExt;
+use std::process::{Child, Stdio};
+use std::sync::mpsc;
+
+/// Dokku's colors for the `app[…]:` prefixes, one per container in turn.
+const COLORS: [u8; 5] = [36, 33, 32, 35, 31];
+
+/// How lines are printed.
+#[derive(Debug, Clone, Copy)]
+pub struct Style {
+    /// `-q`: the text alone.
+    raw: bool,
+    /// Colored prefixes (stdout is a terminal).
+    color: bool,
+}
+
+impl Style {
+    /// The style for `-q` (`raw`), colored when stdout is a terminal.
+    pub fn new(raw: bool) -> Style {
+        // SAFETY: isatty has no preconditions.
+        let color = unsafe { libc::isatty(1) } == 1;
+        Style { raw, color }
+    }
+
+    fn line(&self, n: usize, dyno: &str, l: &Line) -> String {
+        if self.raw {
+            return format!("{}\n", l.text);
+        }
+        if self.color {
+            let c = COLORS[n % COLORS.len()];
+            format!("\x1b[{c}m{} app[{dyno}]:\x1b[0m {}\n", l.time, l.text)
+        } else {
+            format!("{} app[{dyno}]: {}\n", l.time, l.text)
+        }
+    }
+}
+
+/// One line of `docker logs --timestamps`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Line {
+    /// The timestamp as docker printed it.
+    time: String,
+    /// A key that sorts by time (fraction padded to nanoseconds).
+    key: String,
+    /// The text.
+    text: String,
+}
+
+fn parse_line(raw: &[u8]) -> Line {
+    let mut s = String::from_utf8_lossy(raw).into_owned();
+    while s.ends_with('\n') || s.ends_with('\r') {
+        s.pop();
+    }
+    let (time, text) = match s.split_once(' ') {
+        Some((t, rest)) if t.len() >= 20 && t.as_bytes()[4] == b'-' => {
+            (t.to_string(), rest.to_string())
+        }
+        _ => (String::new(), s),
+    };
+    Line {
+        key: sort_key(&time),
+        time,
+        text,
+    }
+}
+
+/// `2024-01-02T03:04:05.5Z` → `2024-01-02T03:04:05.500000000Z`, so that keys compare as times.
+fn sort_key(time: &str) -> String {
+    let Some((secs, rest)) = time.split_once('.') else {
+        return time.to_string();
+    };
+    let digits: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
+    let zone = &rest[digits.len()..];
+    format!("{secs}.{digits:0<9}{zone}")
+}
+
+/// `docker logs --timestamps [--follow] [--tail N] ID` with both outputs piped.
+fn spawn_logs(c: &AppContainer, num: Option<usize>, follow: bool) -> Result<Child> {
+    let mut args = vec!["logs".to_string(), "--timestamps".into()];
+    if follow {
+        args.push("--follow".into());
+    }
+    args.extend([
+        "--tail".to_string(),
+        num.map(|n| n.to_string()).unwrap_or_else(|| "all".into()),
+    ]);
+    args.push(c.id.clone());
+    let mut cmd = docker::command(&args);
+    // SAFETY: prctl is async-signal-safe; it only asks the kernel to end the child with us.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
+            Ok(())
+        });
+    }
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .with_context(|| format!("cannot run {} logs", docker::bin()))
+}
+
+/// Lines as they arrive: (the number of the container in the list, the line).
+type Lines = mpsc::Receiver<(usize, Line)>;
+
+/// Sends each line read from `r` as (container number, line) until it ends.
+fn pump(
+    r: impl Read + Send + 'static,
+    n: usize,
+    tx: mpsc::Sender<(usize, Line)>,
+) -> std::thread::JoinHandle<()> {
+    std::thread::spawn(move || {
+        let mut r = BufReader::new(r);
+        let mut buf = Vec::new();
+        loop {
+            buf.clear();
+            match r.read_until(b'\n', &mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {
+                    if tx.send((n, parse_line(&buf))).is_err() {
+                        break;
+                    }
+                }
+            }
+        }
+    })
+}
+
+/// Starts every container's `docker logs`; lines arrive on the receiver.
+fn start_all(
+    picked: &[AppContainer],
+    num: Option<usize>,
+    follow: bool,
+) -> Result<(Vec<Child>, Lines)> {
+    let (tx, rx) = mpsc::channel();
+    let mut children = Vec::new();
+    for (n, c) in picked.iter().enumerate() {
+        let mut child = spawn_logs(c, num, follow)?;
+        if let Some(o) = child.stdout.take() {
+            pump(o, n, tx.clone());
+        }
+        if let Some(e) = child.stderr.take() {
+            pump(e, n, tx.clone());
+        }
+        children.push(child);
+    }
+    Ok((children, rx))
+}
+
+/// Writes to stdout; a reader that went away ends the command quietly.
+fn write_out(text: &str) {
+    let mut o = std::io::stdout().lock();
+    if o.write_all(text.as_bytes())
+        .and_then(|_| o.flush())
+        .is_err()
+    {
+        std::process::exit(0);
+    }
+}
+
+/// Prints the last `num` lines of all the containers together, in time order.
+pub fn merged(picked: &[AppContainer], num: Option<usize>, style: Style) -> Result<()> {
+    let (mut children, rx) = start_all(picked, num, false)?;
+    let mut lines: Vec<(usize, Line)> = rx.iter().collect();
+    for c in &mut children {
+        let _ = c.wait();
+    }
+    lines.sort_by(|a, b| a.1.key.cmp(&b.1.key));
+    let skip = num.map_or(0, |n| lines.len().saturating_sub(n));
+    let mut text = String::new();
+    for (n, l) in &lines[skip..] {
+        text.push_str(&style.line(*n, &picked[*n].dyno(), l));
+    }
+    write_out(&text);
+    Ok(())
+}
+
+/// Prints each container's last `num` lines, then new lines as they come, until every
+/// container's log ends (or the command is interrupted).
+pub fn follow(picked: &[AppContainer], num: Option<usize>, style: Style) -> Result<()> {
+    let (mut children, rx) = start_all(picked, num, true)?;
+    for (n, l) in rx.iter() {
+        write_out(&style.line(n, &picked[n].dyno(), &l));
+    }
+    for c in &mut children {
+        let _ = c.wait();
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_and_keys() {
+        let l = parse_line(b"2024-01-02T03:04:05.5Z hello world\r\n");
+        assert_eq!(l.time, "2024-01-02T03:04:05.5Z");
+        assert_eq!(l.text, "hello world");
+        assert_eq!(l.key, "2024-01-02T03:04:05.500000000Z");
+        assert!(sort_key("2024-01-02T03:04:05.12Z") > sort_key("2024-01-02T03:04:05.1Z"));
+        let bare = parse_line(b"no time\n");
+        assert_eq!(bare.text, "no time");
+    }
+}

@@ -1,0 +1,97 @@
+//! `resource:report`: one row per process type, request type and resource, flags such as
+//! `--resource-web.limit.memory` (Dokku's names, with the periods).
+
+use crate::values::{self, Kind, DEFAULT_PROCESS, RESOURCES};
+use crate::PROPS;
+use anyhow::{bail, Result};
+use dokku_core::report::{self, Format, Report};
+use dokku_core::{appname, log, property};
+
+const USAGE: &str = "dokku resource:report [<app>] [--format stdout|json] [<flag>]";
+
+/// The process types with values for an app, `_default_` first.
+fn process_types(app: &str) -> Result<Vec<String>> {
+    let mut out = vec![DEFAULT_PROCESS.to_string()];
+    for (key, _) in property::list(PROPS, app)? {
+        if let Some((p, _)) = key.split_once('.') {
+            if !out.iter().any(|o| o == p) {
+                out.push(p.to_string());
+            }
+        }
+    }
+    out[1..].sort();
+    Ok(out)
+}
+
+fn report_of(app: &str) -> Result<Report> {
+    let mut rows = Vec::new();
+    for p in process_types(app)? {
+        for kind in [Kind::Limit, Kind::Reserve] {
+            let word = if kind == Kind::Limit {
+                "limit"
+            } else {
+                "reservation"
+            };
+            for r in RESOURCES {
+                let key = values::property_key(&p, kind, r);
+                let value = property::get_or(PROPS, app, &key, "")?;
+                let label = format!("{p} {word} {}", r.replace('-', " "));
+                rows.push((format!("resource-{key}"), label, value));
+            }
+        }
+    }
+    Ok(Report {
+        heading: format!("{app} resource information"),
+        rows,
+    })
+}
+
+/// `resource:report [APP] [--format stdout|json] [--resource-PROC.KIND.RESOURCE]`.
+pub fn command(argv: &[String]) -> Result<()> {
+    let mut format = None;
+    let mut info = None;
+    let mut apps = Vec::new();
+    let mut it = argv.iter();
+    while let Some(a) = it.next() {
+        if a == "--format" {
+            match it.next() {
+                Some(v) => format = Some(v.clone()),
+                None => bail!("flag --format needs a value"),
+            }
+        } else if let Some(v) = a.strip_prefix("--format=") {
+            format = Some(v.to_string());
+        } else if a == "--quiet" {
+            std::env::set_var("DOKKU_QUIET_OUTPUT", "1");
+        } else if a.starts_with("--resource-") {
+            if info.is_some() {
+                bail!("only one report flag may be given at a time");
+            }
+            info = Some(a.clone());
+        } else if a.starts_with("--") {
+            bail!("unknown flag {a}");
+        } else {
+            apps.push(a.clone());
+        }
+    }
+    if apps.len() > 1 {
+        bail!("unexpected argument {:?}; usage: {USAGE}", apps[1]);
+    }
+    let format = Format::parse(format.as_deref())?;
+    let apps = match apps.pop() {
+        Some(app) => {
+            appname::verify(&app)?;
+            vec![app]
+        }
+        None => {
+            let all = appname::all()?;
+            if all.is_empty() {
+                log::warn("You haven't deployed any applications yet");
+            }
+            all
+        }
+    };
+    for app in apps {
+        report::print(&report_of(&app)?, format, info.as_deref())?;
+    }
+    Ok(())
+}

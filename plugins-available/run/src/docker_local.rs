@@ -1,0 +1,297 @@
+//! The docker-local scheduler's side of `run`: triggers `scheduler-run`, `scheduler-run-list`
+//! and `scheduler-run-stop`, answered when the app's scheduler is `docker-local` (any other
+//! scheduler's plugin answers them for its own apps).
+
+use crate::envfile;
+use anyhow::{anyhow, bail, Context, Result};
+use dokku_core::docker::{self, APP_LABEL, CONTAINER_TYPE_LABEL, LABEL};
+use dokku_core::report::Format;
+use dokku_core::{appname, log};
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::os::unix::process::CommandExt;
+
+/// The scheduler these triggers answer for.
+pub const SCHEDULER: &str = "docker-local";
+
+/// The image label naming the builder that made an app's image.
+pub const BUILDER_LABEL: &str = "com.dokku.builder-type";
+
+/// The labels of an image; `None` when the image does not exist.
+fn image_labels(image: &str) -> Result<Option<BTreeMap<String, String>>> {
+    match docker::output([
+        "image",
+        "inspect",
+        "--format",
+        "{{json .Config.Labels}}",
+        image,
+    ]) {
+        Ok(json) => {
+            let labels: Option<BTreeMap<String, String>> = serde_json::from_str(&json)
+                .with_context(|| format!("cannot read the labels of {image}"))?;
+            Ok(Some(labels.unwrap_or_default()))
+        }
+        Err(_) if !docker::image_exists(image) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// The app's config (its own over the global), as the config plugin exports it.
+fn app_config(app: &str) -> Result<BTreeMap<String, String>> {
+    let json = dokku_core::trigger_value("config-export", &[app, "false", "true", "json"])?
+        .ok_or_else(|| anyhow!("cannot read the config of {app} (config-export failed)"))?;
+    if json.is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    serde_json::from_str(&json).context("config-export answered something else than JSON")
+}
+
+/// A random number in 1000..=32767 (from /dev/urandom).
+fn random_number() -> u32 {
+    let mut b = [0u8; 2];
+    if let Ok(mut f) = std::fs::File::open("/dev/urandom") {
+        let _ = std::io::Read::read_exact(&mut f, &mut b);
+    }
+    let n = u32::from(u16::from_ne_bytes(b)) % 32768;
+    if n < 1000 {
+        n + 1000 + std::process::id() % 1000
+    } else {
+        n
+    }
+}
+
+/// A free container name `APP.run.N` and its dyno `run.N`.
+fn container_name(app: &str) -> Result<(String, String)> {
+    for _ in 0..20 {
+        let dyno = format!("run.{}", random_number());
+        let name = format!("{app}.{dyno}");
+        if docker::output(["container", "inspect", "--format", "{{.Id}}", &name]).is_err() {
+            return Ok((name, dyno));
+        }
+    }
+    bail!("cannot find a free container name for {app}.run.N")
+}
+
+fn env_flag(name: &str) -> bool {
+    std::env::var(name).is_ok_and(|v| !v.is_empty() && v != "0" && v != "false")
+}
+
+/// Whether stdin is a terminal.
+fn stdin_is_tty() -> bool {
+    // SAFETY: isatty has no preconditions.
+    unsafe { libc::isatty(0) == 1 }
+}
+
+/// Restores the default action of the signals the `run` command ignores while it waits.
+fn default_interrupts() {
+    // SAFETY: setting a signal disposition to SIG_DFL is always sound.
+    unsafe {
+        libc::signal(libc::SIGINT, libc::SIG_DFL);
+        libc::signal(libc::SIGQUIT, libc::SIG_DFL);
+    }
+}
+
+/// Trigger `scheduler-run SCHEDULER APP ENV_COUNT ENV… [--] COMMAND…`: runs the command in a
+/// one-off container of `dokku/APP:latest` and exits with its exit code. Reads
+/// `DOKKU_RM_CONTAINER`, `DOKKU_DETACH_CONTAINER`, `DOKKU_DISABLE_TTY` and `DOKKU_FORCE_TTY`.
+pub fn trigger_run(argv: &[String]) -> Result<()> {
+    let [scheduler, app, count, rest @ ..] = argv else {
+        bail!("scheduler-run: expected SCHEDULER APP ENV_COUNT ENV… [--] COMMAND…");
+    };
+    if scheduler != SCHEDULER {
+        return Ok(());
+    }
+    appname::verify(app)?;
+    let count: usize = count
+        .parse()
+        .with_context(|| format!("scheduler-run: ENV_COUNT {count:?} is not a number"))?;
+    if rest.len() < count {
+        bail!(
+            "scheduler-run: {count} env pairs announced, {} given",
+            rest.len()
+        );
+    }
+    let (run_env, mut command) = rest.split_at(count);
+    if command.first().is_some_and(|c| c == "--") {
+        command = &command[1..];
+    }
+    for pair in run_env {
+        crate::options::validate_env(pair)?;
+    }
+
+    let image = docker::app_image(app, "latest");
+    let labels = image_labels(&image)?.ok_or_else(|| anyhow!("App {app} has not been deployed"))?;
+    let herokuish = labels.get(BUILDER_LABEL).is_some_and(|b| b == "herokuish");
+    let config = app_config(app)?;
+
+    let detach = env_flag("DOKKU_DETACH_CONTAINER");
+    let rm = env_flag("DOKKU_RM_CONTAINER")
+        || config
+            .get("DOKKU_RM_CONTAINER")
+            .is_some_and(|v| !v.is_empty() && v != "0" && v != "false");
+    let tty = !detach
+        && (env_flag("DOKKU_FORCE_TTY") || (!env_flag("DOKKU_DISABLE_TTY") && stdin_is_tty()));
+    let (name, dyno) = container_name(app)?;
+
+    let mut args: Vec<String> = vec!["container".into(), "run".into()];
+    args.push(if detach { "--detach" } else { "--interactive" }.into());
+    if tty {
+        args.push("--tty".into());
+    }
+    if rm {
+        args.push("--rm".into());
+    }
+    args.extend(docker::args_trigger(
+        "docker-args-run",
+        &[app, "latest"],
+        "",
+    )?);
+    args.extend(docker::args_trigger(
+        "docker-args-process-run",
+        &[app, "latest", "run"],
+        "",
+    )?);
+    let (env_file, env_args) = envfile::env_args(&config)?;
+    args.extend(env_args);
+    args.extend([
+        "--name".to_string(),
+        name,
+        "--label".into(),
+        LABEL.into(),
+        "--label".into(),
+        format!("{APP_LABEL}={app}"),
+        "--label".into(),
+        format!("{CONTAINER_TYPE_LABEL}=run"),
+        "--env".into(),
+        format!("DYNO={dyno}"),
+    ]);
+    if env_flag("DOKKU_TRACE") {
+        args.extend(["--env".to_string(), "TRACE=true".to_string()]);
+    }
+    for pair in run_env {
+        args.extend(["--env".to_string(), pair.clone()]);
+    }
+    args.push(image);
+    if herokuish {
+        args.push("/exec".into());
+    }
+    if command.is_empty() {
+        let shell = config
+            .get("DOKKU_APP_SHELL")
+            .filter(|s| !s.is_empty())
+            .cloned()
+            .unwrap_or_else(|| if herokuish { "/bin/bash" } else { "/bin/sh" }.to_string());
+        args.push(shell);
+    } else {
+        args.extend(command.iter().cloned());
+    }
+
+    if plugn::trigger::tracing() {
+        eprintln!("+ {} {}", docker::bin(), args.join(" "));
+    }
+    default_interrupts();
+    // Replaced by docker: its exit code (the command's) becomes the trigger's; the env file
+    // stays open until then.
+    let err = docker::command(&args).exec();
+    drop(env_file);
+    Err(anyhow::Error::new(err).context(format!("cannot run {}", docker::bin())))
+}
+
+/// The run containers of an app, as `docker container ls` filters them.
+fn run_filters(app: &str) -> Vec<String> {
+    vec![
+        "--filter".into(),
+        format!("label={APP_LABEL}={app}"),
+        "--filter".into(),
+        format!("label={CONTAINER_TYPE_LABEL}=run"),
+    ]
+}
+
+/// Trigger `scheduler-run-list SCHEDULER APP FORMAT`: the app's run containers, as a table
+/// (`stdout`) or a JSON list of `{name, state, command, created_at}`.
+pub fn trigger_run_list(argv: &[String]) -> Result<()> {
+    let [scheduler, app, rest @ ..] = argv else {
+        bail!("scheduler-run-list: expected SCHEDULER APP FORMAT");
+    };
+    if scheduler != SCHEDULER {
+        return Ok(());
+    }
+    appname::verify(app)?;
+    let format = Format::parse(rest.first().map(String::as_str))?;
+    let mut args: Vec<String> = vec![
+        "container".into(),
+        "ls".into(),
+        "--all".into(),
+        "--no-trunc".into(),
+    ];
+    args.extend(run_filters(app));
+    if format == Format::Stdout {
+        log::info2(&format!("{app} run containers"));
+        args.extend([
+            "--format".to_string(),
+            "table {{.Names}}\t{{.Command}}\t{{.RunningFor}}".to_string(),
+        ]);
+        return docker::stream(&args);
+    }
+    args.extend(["--format".to_string(), "{{json .}}".to_string()]);
+    let out = docker::output(&args)?;
+    let mut list = Vec::new();
+    for line in out.lines().filter(|l| !l.trim().is_empty()) {
+        let v: serde_json::Value =
+            serde_json::from_str(line).context("docker answered something else than JSON")?;
+        let field = |k: &str| v.get(k).and_then(|x| x.as_str()).unwrap_or("").to_string();
+        list.push(serde_json::json!({
+            "name": field("Names"),
+            "state": field("State"),
+            "command": field("Command"),
+            "created_at": field("CreatedAt"),
+        }));
+    }
+    writeln!(
+        std::io::stdout().lock(),
+        "{}",
+        serde_json::Value::Array(list)
+    )?;
+    Ok(())
+}
+
+/// Trigger `scheduler-run-stop SCHEDULER APP [CONTAINER]`: stops one run container of the app,
+/// or all of them.
+pub fn trigger_run_stop(argv: &[String]) -> Result<()> {
+    let [scheduler, app, rest @ ..] = argv else {
+        bail!("scheduler-run-stop: expected SCHEDULER APP [CONTAINER]");
+    };
+    if scheduler != SCHEDULER {
+        return Ok(());
+    }
+    appname::verify(app)?;
+    let mut args: Vec<String> = vec![
+        "container".into(),
+        "ls".into(),
+        "--format".into(),
+        "{{.Names}}".into(),
+    ];
+    args.extend(run_filters(app));
+    let running: Vec<String> = docker::output(&args)?
+        .lines()
+        .map(str::to_string)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let targets = match rest.first().filter(|c| !c.is_empty()) {
+        Some(c) => {
+            if !running.contains(c) {
+                bail!("No running run container {c} for app {app}");
+            }
+            vec![c.clone()]
+        }
+        None => running,
+    };
+    if targets.is_empty() {
+        log::info1(&format!("No run containers of {app} are running"));
+    }
+    for c in targets {
+        log::info1(&format!("Stopping {c}"));
+        docker::output(["container", "stop", &c])?;
+    }
+    Ok(())
+}
