@@ -382,3 +382,42 @@ fn builders_are_detected_selected_and_checked() {
     out.fails();
     assert_eq!(get(port(&sb, &app, "web.1")).as_deref(), Some("sub"));
 }
+
+#[test]
+fn options_mounts_and_limits_reach_the_containers_and_run_uses_the_release() {
+    let sb = sandbox();
+    let app = sb.unique_app("opts");
+    sb.dokku(&["apps:create", &app]).ok();
+    let data = sb.dir.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::write(data.join("note"), "from the host").unwrap();
+    sb.dokku(&["storage:mount", &app, &format!("{}:/data", data.display())])
+        .ok();
+    sb.dokku(&["docker-options:add", &app, "deploy", "--label custom=yes"])
+        .ok();
+    sb.dokku(&["resource:limit", "--memory", "64m", &app]).ok();
+    sb.dokku(&["config:set", "--no-restart", &app, "WHO=config"])
+        .ok();
+    deploy(&sb, &app, &[("Dockerfile", &dockerfile("opts"))]).ok();
+    let name = format!("{app}.web.1");
+    let inspect = docker_out(&[
+        "inspect",
+        "--format",
+        "{{json .Mounts}} {{json .Config.Labels}} {{.HostConfig.Memory}}",
+        &name,
+    ]);
+    assert!(inspect.contains("\"Destination\":\"/data\""), "{inspect}");
+    assert!(inspect.contains("\"custom\":\"yes\""), "{inspect}");
+    assert!(inspect.ends_with(" 67108864"), "{inspect}");
+    // dokku run: a one-off container of the release, its config, the run-phase mount, the
+    // command's exit code.
+    let out = sb.dokku(&[
+        "run",
+        &app,
+        "sh",
+        "-c",
+        "cat /data/note; echo \" $WHO\"; exit 7",
+    ]);
+    assert_eq!(out.code, 7, "{out:#?}");
+    assert!(out.stdout.contains("from the host config"), "{out:#?}");
+}
