@@ -66,19 +66,58 @@ fn lock(name: &str) -> std::fs::File {
     f
 }
 
+/// The stack image the herokuish builder uses by default (`scripts/build-stack`).
+pub const STACK_IMAGE: &str = "dokku/stack:bookworm";
+
+fn image_exists(image: &str) -> bool {
+    Command::new("docker")
+        .args(["image", "inspect", image])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// Makes sure [`STACK_IMAGE`] exists, running `scripts/build-stack` once (under a lock shared
+/// by test processes) when it is missing; panics when it cannot be built (never skips).
+pub fn stack_image() -> &'static str {
+    static READY: OnceLock<()> = OnceLock::new();
+    READY.get_or_init(|| {
+        ensure_engine();
+        if image_exists(STACK_IMAGE) {
+            return;
+        }
+        let _guard = lock("stack-image");
+        if image_exists(STACK_IMAGE) {
+            return;
+        }
+        // SAFETY: geteuid has no preconditions.
+        let root = unsafe { libc::geteuid() } == 0;
+        assert!(
+            root,
+            "{STACK_IMAGE} is missing and scripts/build-stack needs root (debootstrap): run it once as root"
+        );
+        let out = Command::new(crate::repo().join("scripts/build-stack"))
+            .stdin(Stdio::null())
+            .output()
+            .expect("run scripts/build-stack");
+        assert!(
+            out.status.success() && image_exists(STACK_IMAGE),
+            "scripts/build-stack could not build {STACK_IMAGE}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    });
+    STACK_IMAGE
+}
+
 /// Builds [`BUSYBOX_IMAGE`] once (from Debian's static busybox) and returns its name.
 pub fn busybox_image() -> &'static str {
     static BUILT: OnceLock<()> = OnceLock::new();
     BUILT.get_or_init(|| {
         ensure_engine();
         let _guard = lock("busybox-image");
-        let exists = Command::new("docker")
-            .args(["image", "inspect", BUSYBOX_IMAGE])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-        if exists {
+        if image_exists(BUSYBOX_IMAGE) {
             return;
         }
         let busybox = Path::new("/bin/busybox");
@@ -107,7 +146,7 @@ pub fn busybox_image() -> &'static str {
     BUSYBOX_IMAGE
 }
 
-/// Removes every container and image of `app` (labelled `com.dokku.app-name=APP`, or named
+/// Removes every container, image and build-cache volume of `app` (labelled `com.dokku.app-name=APP`, or named
 /// `dokku/APP`).
 pub fn remove_app(app: &str) {
     let ids = Command::new("docker")
@@ -136,6 +175,13 @@ pub fn remove_app(app: &str) {
     let _ = Command::new("docker")
         .args(["rmi", "-f"])
         .args(&refs)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+    // The herokuish build cache of the app.
+    let _ = Command::new("docker")
+        .args(["volume", "rm", "-f"])
+        .arg(format!("cache-{app}"))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status();

@@ -421,3 +421,37 @@ fn options_mounts_and_limits_reach_the_containers_and_run_uses_the_release() {
     assert_eq!(out.code, 7, "{out:#?}");
     assert!(out.stdout.contains("from the host config"), "{out:#?}");
 }
+
+#[test]
+fn a_buildpack_app_deploys_answers_and_redeploys() {
+    let sb = sandbox();
+    dokku_tests::docker::stack_image();
+    let app = sb.unique_app("bp");
+    sb.dokku(&["apps:create", &app]).ok();
+    let buildpack = dokku_tests::fixture("buildpacks/busybox-web");
+    sb.dokku(&["buildpacks:add", &app, &buildpack.display().to_string()])
+        .ok();
+    let out = deploy(&sb, &app, &[("index.html", "buildpack v1")]).ok();
+    assert!(out.stdout.contains("busybox-web: step 2"), "{out:#?}");
+    assert_eq!(
+        get(port(&sb, &app, "web.1")).as_deref(),
+        Some("buildpack v1")
+    );
+    let cmd = docker_out(&[
+        "inspect",
+        "--format",
+        "{{json .Config.Cmd}}",
+        &format!("{app}.web.1"),
+    ]);
+    assert_eq!(cmd, r#"["/start","web"]"#);
+    deploy(&sb, &app, &[("index.html", "buildpack v2")]).ok();
+    assert_eq!(
+        get(port(&sb, &app, "web.1")).as_deref(),
+        Some("buildpack v2")
+    );
+    // A one-off command runs in the app's environment (/exec, .profile.d sourced).
+    let out = sb
+        .dokku(&["run", &app, "sh", "-c", "echo $FROM_PROFILE"])
+        .ok();
+    assert!(out.stdout.contains("profile-ok"), "{out:#?}");
+}

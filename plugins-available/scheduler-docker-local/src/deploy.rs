@@ -108,9 +108,12 @@ fn start_one(
     let dyno = format!("{}.{index}", process.kind);
     let final_name = format!("{app}.{dyno}");
     let temp_name = format!("{final_name}.upcoming-{}", std::process::id());
+    // `--init`: a small init as PID 1 forwards SIGTERM, so retiring takes a moment, not the
+    // 10 s grace a process that is PID 1 itself (and ignores SIGTERM) would cost.
     let mut args: Vec<String> = vec![
         "run".into(),
         "-d".into(),
+        "--init".into(),
         "--name".into(),
         temp_name.clone(),
         format!("--restart={}", restart_policy(app)?),
