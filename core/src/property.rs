@@ -154,3 +154,67 @@ pub fn destroy_app(app: &str) -> Result<()> {
     }
     Ok(())
 }
+
+/// A parsed `PLUGIN:set [--global|APP] KEY [VALUE]` (or `:set-property`).
+#[derive(Debug)]
+pub struct SetCommand {
+    /// `--global` or an existing app.
+    pub scope: String,
+    /// The property.
+    pub key: String,
+    /// The value as given; `None` (or empty) unsets.
+    pub value: Option<String>,
+}
+
+impl SetCommand {
+    /// Parses the arguments; the app must exist; `keys` are the properties that may be set.
+    pub fn parse(argv: &[String], usage: &str, keys: &[&str]) -> Result<SetCommand> {
+        let a = crate::args::parse(argv, &["--global"], &[])?;
+        let (scope, rest) = if a.has("--global") {
+            (GLOBAL.to_string(), &a.positional[..])
+        } else {
+            let app = crate::appname::required(a.pos(0))?;
+            crate::appname::verify(&app)?;
+            (app, a.positional.get(1..).unwrap_or(&[]))
+        };
+        let Some(key) = rest.first() else {
+            bail!("no property given; usage: {usage}");
+        };
+        if rest.len() > 2 {
+            bail!("unexpected argument {:?}; usage: {usage}", rest[2]);
+        }
+        if !keys.contains(&key.as_str()) {
+            bail!("invalid property {key:?}; valid: {}", keys.join(", "));
+        }
+        Ok(SetCommand {
+            scope,
+            key: key.clone(),
+            value: rest.get(1).cloned(),
+        })
+    }
+
+    /// Whether the command is for the global properties.
+    pub fn is_global(&self) -> bool {
+        self.scope == GLOBAL
+    }
+
+    /// The value to set, `None` when the property is to be unset.
+    pub fn new_value(&self) -> Option<&str> {
+        self.value.as_deref().filter(|v| !v.is_empty())
+    }
+
+    /// Writes (or deletes) the property under `plugin`, saying so as Dokku does.
+    pub fn apply(&self, plugin: &str) -> Result<()> {
+        match self.new_value() {
+            Some(v) => {
+                write(plugin, &self.scope, &self.key, v)?;
+                crate::log::info1(&format!("Setting {} to {v}", self.key));
+            }
+            None => {
+                delete(plugin, &self.scope, &self.key)?;
+                crate::log::info1(&format!("Unsetting {}", self.key));
+            }
+        }
+        Ok(())
+    }
+}

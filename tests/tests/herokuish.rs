@@ -262,7 +262,7 @@ fn buildpacks_commands_keep_an_ordered_checked_list() {
     let e = sb
         .dokku(&["buildpacks:set-property", "app", "colour", "x"])
         .fails();
-    assert!(e.one_error_line().contains("Invalid property"), "{e:#?}");
+    assert!(e.one_error_line().contains("invalid property"), "{e:#?}");
     sb.dokku(&["buildpacks:set-property", "app", "stack", "-x"])
         .fails()
         .one_error_line();

@@ -2,7 +2,7 @@
 //! `config-export` trigger (so that a replacement config plugin is honoured), and laid out as
 //! Heroku's ENV_DIR (one file per var, the value as is).
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use dokku_core::envfile;
 use std::collections::BTreeMap;
 use std::os::unix::fs::OpenOptionsExt;
@@ -10,29 +10,7 @@ use std::path::Path;
 
 /// The app's config merged over the global one.
 pub fn merged(app: &str) -> Result<BTreeMap<String, String>> {
-    let args: Vec<String> = [app, "false", "true", "json"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-    let o = plugn::fire(
-        dokku_core::paths(),
-        "config-export",
-        &args,
-        plugn::Input::Null,
-        plugn::Output::Capture,
-    )?;
-    if o.code != 0 {
-        bail!(
-            "cannot read the config of {app} (config-export exited {})",
-            o.code
-        );
-    }
-    let text = String::from_utf8_lossy(&o.stdout);
-    if text.trim().is_empty() {
-        return Ok(BTreeMap::new());
-    }
-    serde_json::from_str(text.trim())
-        .context("config-export answered something other than a JSON object of strings")
+    dokku_core::app_config(app)
 }
 
 /// Writes `vars` into `dir` as an ENV_DIR: a file per var (mode 0600), named by the key.

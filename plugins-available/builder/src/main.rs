@@ -6,7 +6,7 @@
 use anyhow::{bail, Context, Result};
 use dokku_core::plugin::{Command, Plugin, Trigger};
 use dokku_core::report::{self, Report};
-use dokku_core::{appname, args, log, property};
+use dokku_core::{log, property};
 use std::path::{Component, Path};
 
 static PLUGIN: Plugin = Plugin {
@@ -83,39 +83,13 @@ const USAGE: &str = "dokku builder:set [--global|<app>] <key> [<value>]";
 
 /// `builder:set [--global|APP] selected|build-dir [VALUE]`.
 fn set(argv: &[String]) -> Result<()> {
-    let a = args::parse(argv, &["--global"], &[])?;
-    let (scope, rest) = if a.has("--global") {
-        (property::GLOBAL.to_string(), &a.positional[..])
-    } else {
-        let app = appname::required(a.pos(0))?;
-        appname::verify(&app)?;
-        (app, a.positional.get(1..).unwrap_or(&[]))
-    };
-    let Some(key) = rest.first() else {
-        bail!("no property given; usage: {USAGE}");
-    };
-    if rest.len() > 2 {
-        bail!("unexpected argument {:?}; usage: {USAGE}", rest[2]);
+    let c = property::SetCommand::parse(argv, USAGE, &["selected", "build-dir"])?;
+    match (c.key.as_str(), c.new_value()) {
+        ("selected", Some(v)) => check_builder_name(v)?,
+        ("build-dir", Some(v)) => check_build_dir(v)?,
+        _ => {}
     }
-    match rest.get(1).filter(|v| !v.is_empty()) {
-        Some(v) => {
-            match key.as_str() {
-                "selected" => check_builder_name(v)?,
-                "build-dir" => check_build_dir(v)?,
-                other => bail!("invalid property {other:?}; valid: selected, build-dir"),
-            }
-            property::write(PROPS, &scope, key, v)?;
-            log::info1(&format!("Setting {key} to {v}"));
-        }
-        None => {
-            if !["selected", "build-dir"].contains(&key.as_str()) {
-                bail!("invalid property {key:?}; valid: selected, build-dir");
-            }
-            property::delete(PROPS, &scope, key)?;
-            log::info1(&format!("Unsetting {key}"));
-        }
-    }
-    Ok(())
+    c.apply(PROPS)
 }
 
 const REPORT_FIELDS: &[(&str, &str)] = &[

@@ -239,35 +239,11 @@ fn report_cmd(argv: &[String]) -> Result<()> {
 /// `buildpacks:set-property [--global|APP] stack [IMAGE]`: sets, or without a value unsets.
 fn set_property(argv: &[String]) -> Result<()> {
     const USAGE: &str = "dokku buildpacks:set-property [--global|<app>] <key> [<value>]";
-    let a = args::parse(argv, &["--global"], &[])?;
-    let (scope, rest) = if a.has("--global") {
-        (property::GLOBAL.to_string(), &a.positional[..])
-    } else {
-        let app = appname::required(a.pos(0))?;
-        appname::verify(&app)?;
-        (app, a.positional.get(1..).unwrap_or(&[]))
-    };
-    let Some(key) = rest.first() else {
-        bail!("No property given; usage: {USAGE}");
-    };
-    if rest.len() > 2 {
-        bail!("unexpected argument {:?}; usage: {USAGE}", rest[2]);
+    let c = property::SetCommand::parse(argv, USAGE, &[store::STACK_KEY])?;
+    if let Some(image) = c.new_value() {
+        store::validate_image(image)?;
     }
-    if key != store::STACK_KEY {
-        bail!("Invalid property {key:?}; valid: {}", store::STACK_KEY);
-    }
-    match rest.get(1).filter(|v| !v.is_empty()) {
-        Some(image) => {
-            store::validate_image(image)?;
-            property::write(store::PROPS, &scope, key, image)?;
-            log::info1(&format!("Setting {key} to {image}"));
-        }
-        None => {
-            property::delete(store::PROPS, &scope, key)?;
-            log::info1(&format!("Unsetting {key}"));
-        }
-    }
-    Ok(())
+    c.apply(store::PROPS)
 }
 
 /// Trigger `buildpack-stack-name APP`: the app's stack image, else the global one, else

@@ -168,37 +168,19 @@ const SET_USAGE: &str = "dokku checks:set [--global|<app>] <key> [<value>]";
 
 /// `checks:set [--global|APP] wait-to-retire|default-wait [SECONDS]`.
 fn set(argv: &[String]) -> Result<()> {
-    let a = args::parse(argv, &["--global"], &[])?;
-    let (scope, rest) = if a.has("--global") {
-        (property::GLOBAL.to_string(), &a.positional[..])
-    } else {
-        let app = appname::required(a.pos(0))?;
-        appname::verify(&app)?;
-        (app, a.positional.get(1..).unwrap_or(&[]))
-    };
-    let Some(key) = rest.first() else {
-        bail!("no property given; usage: {SET_USAGE}");
-    };
-    if !["wait-to-retire", "default-wait"].contains(&key.as_str()) {
-        bail!("invalid property {key:?}; valid: wait-to-retire, default-wait");
-    }
-    if rest.len() > 2 {
-        bail!("unexpected argument {:?}; usage: {SET_USAGE}", rest[2]);
-    }
-    match rest.get(1).filter(|v| !v.is_empty()) {
-        Some(v) => {
-            let n: u32 = v.parse().ok().filter(|n| *n <= 86_400).with_context(|| {
-                format!("{key} must be a number of seconds (0 to 86400), not {v:?}")
+    let c = property::SetCommand::parse(argv, SET_USAGE, &["wait-to-retire", "default-wait"])?;
+    if let Some(v) = c.new_value() {
+        v.parse::<u32>()
+            .ok()
+            .filter(|n| *n <= 86_400)
+            .with_context(|| {
+                format!(
+                    "{} must be a number of seconds (0 to 86400), not {v:?}",
+                    c.key
+                )
             })?;
-            property::write(PROPS, &scope, key, &n.to_string())?;
-            log::info1(&format!("Setting {key} to {n}"));
-        }
-        None => {
-            property::delete(PROPS, &scope, key)?;
-            log::info1(&format!("Unsetting {key}"));
-        }
     }
-    Ok(())
+    c.apply(PROPS)
 }
 
 /// A number property of the app, else the global one, else `default`.

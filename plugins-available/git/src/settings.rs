@@ -3,8 +3,8 @@
 //! revision, and the image of `git:from-image`.
 
 use anyhow::{bail, Result};
+use dokku_core::property;
 use dokku_core::report::{self, Report};
-use dokku_core::{appname, args, property};
 
 /// The property plugin name under which git keeps its values.
 pub const PROPS: &str = "git";
@@ -51,57 +51,37 @@ fn check_value(key: &str, value: &str) -> Result<()> {
     }
 }
 
-/// `git:set [--global|APP] KEY [VALUE]`: sets a property, or unsets it without a value.
+/// `git:set [--global|APP] KEY [VALUE]`: sets a property, or unsets it without a value
+/// (`rev-env-var` set to an empty value turns the revision variable off).
 pub fn set(argv: &[String]) -> Result<()> {
-    let a = args::parse(argv, &["--global"], &[])?;
-    let global = a.has("--global");
-    let (scope, rest) = if global {
-        (property::GLOBAL.to_string(), &a.positional[..])
-    } else {
-        let app = appname::required(a.pos(0))?;
-        appname::verify(&app)?;
-        (app, a.positional.get(1..).unwrap_or(&[]))
-    };
-    let Some(key) = rest.first() else {
-        bail!("no property given; usage: {USAGE}");
-    };
-    if rest.len() > 2 {
-        bail!("unexpected argument {:?}; usage: {USAGE}", rest[2]);
-    }
-    let keys: &[&str] = if global {
-        &["deploy-branch", "rev-env-var"]
-    } else {
+    let c = property::SetCommand::parse(
+        argv,
+        USAGE,
         &[
             "deploy-branch",
             "keep-git-dir",
             "rev-env-var",
             "source-image",
-        ]
-    };
-    if !keys.contains(&key.as_str()) {
+        ],
+    )?;
+    if c.is_global() && !["deploy-branch", "rev-env-var"].contains(&c.key.as_str()) {
         bail!(
-            "invalid property {key:?}{}; valid: {}",
-            if global { " for --global" } else { "" },
-            keys.join(", ")
+            "invalid property {:?} for --global; valid: deploy-branch, rev-env-var",
+            c.key
         );
     }
-    match rest
-        .get(1)
-        .filter(|v| !v.is_empty() || key == "rev-env-var")
-    {
-        Some(value) => {
-            if !(key == "rev-env-var" && value.is_empty()) {
-                check_value(key, value)?;
-            }
-            property::write(PROPS, &scope, key, value)?;
-            dokku_core::log::info1(&format!("Setting {key} to {value}"));
-            if key == "deploy-branch" && !global && crate::repo::exists(&scope) {
-                crate::repo::set_head(&scope, value)?;
-            }
-        }
-        None => {
-            property::delete(PROPS, &scope, key)?;
-            dokku_core::log::info1(&format!("Unsetting {key}"));
+    if c.key == "rev-env-var" && c.value.as_deref() == Some("") {
+        property::write(PROPS, &c.scope, &c.key, "")?;
+        dokku_core::log::info1("Setting rev-env-var to nothing: no revision config var");
+        return Ok(());
+    }
+    if let Some(v) = c.new_value() {
+        check_value(&c.key, v)?;
+    }
+    c.apply(PROPS)?;
+    if let (Some(branch), false) = (c.new_value(), c.is_global()) {
+        if c.key == "deploy-branch" && crate::repo::exists(&c.scope) {
+            crate::repo::set_head(&c.scope, branch)?;
         }
     }
     Ok(())

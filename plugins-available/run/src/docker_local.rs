@@ -38,12 +38,7 @@ fn image_labels(image: &str) -> Result<Option<BTreeMap<String, String>>> {
 
 /// The app's config (its own over the global), as the config plugin exports it.
 fn app_config(app: &str) -> Result<BTreeMap<String, String>> {
-    let json = dokku_core::trigger_value("config-export", &[app, "false", "true", "json"])?
-        .ok_or_else(|| anyhow!("cannot read the config of {app} (config-export failed)"))?;
-    if json.is_empty() {
-        return Ok(BTreeMap::new());
-    }
-    serde_json::from_str(&json).context("config-export answered something else than JSON")
+    dokku_core::app_config(app)
 }
 
 /// A random number in 1000..=32767 (from /dev/urandom).
