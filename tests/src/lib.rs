@@ -451,6 +451,14 @@ impl Sandbox {
     }
 }
 
+/// Asserts a failure with exactly one ` !     ` line holding `needle`.
+#[track_caller]
+pub fn refused(out: Out, needle: &str) {
+    let out = out.fails();
+    let line = out.one_error_line();
+    assert!(line.contains(needle), "{needle:?} not in {line:?}");
+}
+
 /// `git` in `dir` with a fixed identity, no hook variables and no global config from outside.
 pub fn git(dir: &Path) -> Command {
     let mut c = Command::new("git");

@@ -4,7 +4,8 @@
 //! those arguments: a mount and resource limits that Docker applies.
 
 use dokku_tests::docker::busybox_image;
-use dokku_tests::{Out, Sandbox};
+use dokku_tests::refused;
+use dokku_tests::Sandbox;
 use std::fs;
 use std::process::Command;
 
@@ -88,14 +89,6 @@ fn sandbox_with_app(prefix: &str) -> (Sandbox, String) {
 
 fn read(path: std::path::PathBuf) -> String {
     fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-/// Asserts a failure with exactly one ` !     ` line holding `needle`.
-#[track_caller]
-fn refused(out: Out, needle: &str) {
-    let out = out.fails();
-    let line = out.one_error_line();
-    assert!(line.contains(needle), "{needle:?} not in {line:?}");
 }
 
 #[test]

@@ -4,7 +4,8 @@
 //! `-q`, `-t` following), and commands entered into running containers.
 
 use dokku_tests::docker::busybox_image;
-use dokku_tests::{Out, Sandbox};
+use dokku_tests::refused;
+use dokku_tests::Sandbox;
 use std::io::BufRead;
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
@@ -93,14 +94,6 @@ fn wait_for_log(name: &str, needle: &str) {
         std::thread::sleep(Duration::from_millis(100));
     }
     panic!("{name} never logged {needle:?}");
-}
-
-/// Asserts a failure with exactly one ` !     ` line holding `needle`.
-#[track_caller]
-fn refused(out: Out, needle: &str) {
-    let out = out.fails();
-    let line = out.one_error_line();
-    assert!(line.contains(needle), "{needle:?} not in {line:?}");
 }
 
 #[test]

@@ -96,15 +96,23 @@ struct Started {
     port: Option<u16>,
 }
 
-fn start_one(
-    app: &str,
-    tag: &str,
-    image: &str,
-    builder: &str,
-    process: &Process,
-    index: u32,
-    env: &[String],
-) -> Result<Started> {
+/// What every container of one deploy shares.
+struct Release<'a> {
+    app: &'a str,
+    tag: &'a str,
+    image: &'a str,
+    builder: &'a str,
+    env: &'a [String],
+}
+
+fn start_one(r: &Release, process: &Process, index: u32) -> Result<Started> {
+    let Release {
+        app,
+        tag,
+        image,
+        builder,
+        env,
+    } = *r;
     let dyno = format!("{}.{index}", process.kind);
     let final_name = format!("{app}.{dyno}");
     let temp_name = format!("{final_name}.upcoming-{}", std::process::id());
@@ -187,17 +195,10 @@ fn show_logs(id: &str) {
 }
 
 /// Starts `process` instance `index` and checks it; on failure removes it and says why.
-fn start_checked(
-    app: &str,
-    tag: &str,
-    image: &str,
-    builder: &str,
-    process: &Process,
-    index: u32,
-    env: &[String],
-) -> Result<Started> {
+fn start_checked(r: &Release, process: &Process, index: u32) -> Result<Started> {
+    let app = r.app;
     log::info1(&format!("Starting {}.{index}", process.kind));
-    let s = start_one(app, tag, image, builder, process, index, env)?;
+    let s = start_one(r, process, index)?;
     let port = s.port.map(|p| p.to_string()).unwrap_or_default();
     if let Err(e) = trigger(
         "check-deploy",
@@ -246,7 +247,14 @@ pub fn deploy(app: &str, tag: &str) -> Result<()> {
             stopped_early.extend(ids);
         }
         for index in 1..=*count {
-            match start_checked(app, tag, &image, &builder, process, index, &env) {
+            let release = Release {
+                app,
+                tag,
+                image: &image,
+                builder: &builder,
+                env: &env,
+            };
+            match start_checked(&release, process, index) {
                 Ok(s) => started.push(s),
                 Err(e) => {
                     let ids: Vec<String> = started.iter().map(|s| s.id.clone()).collect();

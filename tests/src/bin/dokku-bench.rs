@@ -330,6 +330,15 @@ fn wait_for_body(port: u16, body: &str) {
     );
 }
 
+/// The recorded port of an app's web.1.
+fn web_port(sb: &Sandbox, app: &str) -> u16 {
+    std::fs::read_to_string(sb.dokku_root().join(app).join("PORT.web.1"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap()
+}
+
 /// (6) A redeploy of an unchanged Dockerfile app (cached layers), `git push` of an empty commit
 /// until the new release answers, against the same `docker build`, `docker run` and one HTTP
 /// check run by hand (the floor).
@@ -364,12 +373,7 @@ fn redeploy_benchmark(runs: usize) {
                 .env("GIT_SSH_COMMAND", &admin_ssh)
                 .args(["push", "--quiet", &url, "main"]),
         );
-        let port: u16 = std::fs::read_to_string(sb.dokku_root().join(&app).join("PORT.web.1"))
-            .unwrap()
-            .trim()
-            .parse()
-            .unwrap();
-        wait_for_body(port, "ready");
+        wait_for_body(web_port(&sb, &app), "ready");
     };
     let floor_tag = format!("{app}-floor:latest");
     let floor = || {
@@ -409,12 +413,7 @@ fn redeploy_benchmark(runs: usize) {
             sb.command(sb.root.join("bin/dokku"))
                 .args(["ps:rebuild", &app]),
         );
-        let port: u16 = std::fs::read_to_string(sb.dokku_root().join(&app).join("PORT.web.1"))
-            .unwrap()
-            .trim()
-            .parse()
-            .unwrap();
-        wait_for_body(port, "ready");
+        wait_for_body(web_port(&sb, &app), "ready");
     };
     let (mut app_times, mut rebuild_times, mut floor_times) = (Vec::new(), Vec::new(), Vec::new());
     for i in 0..runs + 2 {
