@@ -114,7 +114,9 @@ fn release(app: &str, rev: &str) -> Result<()> {
     let mut previous = None;
     if let Some(v) = &var {
         previous = trigger_value("config-get", &[app, v])?.filter(|p| !p.is_empty());
-        set_config_var(app, v, Some(rev))?;
+        if previous.as_deref() != Some(rev) {
+            set_config_var(app, v, Some(rev))?;
+        }
     }
     if let Err(e) = trigger("release-and-deploy", &[app, "latest"]) {
         if let Some(v) = &var {

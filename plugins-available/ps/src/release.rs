@@ -168,9 +168,8 @@ pub fn trigger_release_and_deploy(argv: &[String]) -> Result<()> {
 /// The release and the deploy of a freshly built image.
 pub fn release_and_deploy(app: &str, tag: &str) -> Result<()> {
     let image = docker::app_image(app, tag);
-    if !docker::image_exists(&image) {
-        bail!("{app}: the build made no image {image}");
-    }
+    let id = docker::output(["image", "inspect", "--format", "{{.Id}}", &image])
+        .map_err(|_| anyhow::anyhow!("{app}: the build made no image {image}"))?;
     let promoted = promote(app)?;
     let previous_image = property::get(crate::PROPS, app, "image-id")?;
     let done = (|| -> Result<()> {
@@ -191,7 +190,6 @@ pub fn release_and_deploy(app: &str, tag: &str) -> Result<()> {
         }
         return Err(e);
     }
-    let id = docker::output(["image", "inspect", "--format", "{{.Id}}", &image])?;
     property::write(crate::PROPS, app, "image-id", &id)?;
     post_deploy(app, tag)
 }

@@ -2,7 +2,7 @@
 //! web ports (`$DOKKU_ROOT/APP/PORT.TYPE.N`, `IP.TYPE.N`, `CONTAINER.TYPE.N`, as Dokku keeps
 //! them), stopping and removing.
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use dokku_core::appname::app_dir;
 use dokku_core::docker;
 
@@ -67,15 +67,6 @@ pub fn stop(ids: &[String], grace: u32) -> Result<()> {
     let mut args = vec!["stop".to_string(), "-t".into(), grace.to_string()];
     args.extend(ids.iter().cloned());
     docker::output(&args).map(|_| ())
-}
-
-/// The loopback port the engine published for `container_port` of a container.
-pub fn published_port(id: &str, container_port: u16) -> Result<u16> {
-    let out = docker::output(["port", id, &format!("{container_port}/tcp")])?;
-    out.lines()
-        .find_map(|l| l.strip_prefix("127.0.0.1:"))
-        .and_then(|p| p.trim().parse().ok())
-        .with_context(|| format!("container {id} has no port published on 127.0.0.1: {out:?}"))
 }
 
 /// Records where instance `dyno` (`web.1`) of `app` answers.

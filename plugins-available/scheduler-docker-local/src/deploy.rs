@@ -66,13 +66,18 @@ fn free_port() -> Result<u16> {
 
 /// `docker run` with `args`; when another process took the chosen host port meanwhile, the
 /// half-made container is removed and the run retried on another free port.
-fn run_retrying_port(args: &mut [String], host_port: Option<u16>, name: &str) -> Result<String> {
+/// Returns the container and the host port it got.
+fn run_retrying_port(
+    args: &mut [String],
+    host_port: Option<u16>,
+    name: &str,
+) -> Result<(String, Option<u16>)> {
     let Some(mut hp) = host_port else {
-        return docker::output(&*args);
+        return Ok((docker::output(&*args)?, None));
     };
     for attempt in 1..=5 {
         match docker::output(&*args) {
-            Ok(id) => return Ok(id),
+            Ok(id) => return Ok((id, Some(hp))),
             Err(e) if attempt < 5 && format!("{e:#}").contains("already") => {
                 let _ = docker::output(["rm", "-f", name]);
                 let old = format!("127.0.0.1:{hp}:{WEB_PORT}");
@@ -158,13 +163,8 @@ fn start_one(r: &Release, process: &Process, index: u32) -> Result<Started> {
     )?);
     args.push(image.to_string());
     args.extend(container_command(builder, process));
-    let id = run_retrying_port(&mut args, host_port, &temp_name)
+    let (id, port) = run_retrying_port(&mut args, host_port, &temp_name)
         .with_context(|| format!("cannot start {final_name}"))?;
-    let port = if web {
-        Some(containers::published_port(&id, WEB_PORT)?)
-    } else {
-        None
-    };
     Ok(Started {
         id,
         temp_name,
@@ -221,10 +221,12 @@ fn start_checked(r: &Release, process: &Process, index: u32) -> Result<Started> 
 /// Deploys `dokku/APP:TAG`.
 pub fn deploy(app: &str, tag: &str) -> Result<()> {
     let image = docker::app_image(app, tag);
-    if !docker::image_exists(&image) {
-        bail!("{app} has no image {image} to deploy: build it first (git push, ps:rebuild)");
-    }
-    let builder = docker::image_label(&image, "com.dokku.builder-type")?;
+    // One inspect: the image is there, and which builder made it.
+    let builder = docker::image_label(&image, "com.dokku.builder-type").map_err(|_| {
+        anyhow::anyhow!(
+            "{app} has no image {image} to deploy: build it first (git push, ps:rebuild)"
+        )
+    })?;
     let procs = processes(app)?;
     let scale = procfile::effective_scale(app, &procs)?;
     let env = docker::env_args(app)?;
