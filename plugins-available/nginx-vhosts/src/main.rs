@@ -1,2 +1,415 @@
-//! stub
-fn main() {}
+//! The nginx proxy: a generated config per app (`$DOKKU_ROOT/APP/nginx.conf`: an upstream to
+//! the web containers' loopback ports, one server per port map, answering the app's domains,
+//! https with its certificate and http redirecting to it), included by one global file, checked
+//! with `nginx -t` before every reload. A custom `nginx.conf.sigil` in the app's repository is
+//! honoured. Acts for apps whose `proxy-type` is `nginx`. Commands `nginx:show-config|
+//! validate-config|set|report`.
+
+mod apply;
+mod generate;
+mod settings;
+mod template;
+
+use anyhow::{bail, Context, Result};
+use dokku_core::plugin::{Command, Plugin, Trigger};
+use dokku_core::report::{self, Report};
+use dokku_core::{appname, args, log, paths, property, trigger_value};
+use generate::{Inputs, PortMap};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+static PLUGIN: Plugin = Plugin {
+    prefix: "nginx",
+    summary: "Interact with the nginx proxy",
+    commands: &[
+        Command {
+            name: "report",
+            usage: "[<app>] [--format stdout|json] [<flag>]",
+            help: "Displays an nginx report for one or more apps",
+            run: report_cmd,
+        },
+        Command {
+            name: "set",
+            usage: "[--global|<app>] <property> [<value>]",
+            help: "Set or clear an nginx property for an app",
+            run: set,
+        },
+        Command {
+            name: "show-config",
+            usage: "<app>",
+            help: "Display the app's nginx config",
+            run: show_config,
+        },
+        Command {
+            name: "validate-config",
+            usage: "[<app>]",
+            help: "Checks the nginx config (nginx -t)",
+            run: validate_config,
+        },
+    ],
+    bare_commands: &[],
+    triggers: &[
+        Trigger {
+            name: "proxy-build-config",
+            run: trigger_build,
+        },
+        Trigger {
+            name: "proxy-clear-config",
+            run: trigger_clear,
+        },
+        Trigger {
+            name: "post-deploy",
+            run: trigger_build,
+        },
+        Trigger {
+            name: "post-delete",
+            run: trigger_post_delete,
+        },
+        Trigger {
+            name: "post-extract",
+            run: trigger_post_extract,
+        },
+    ],
+};
+
+fn main() {
+    PLUGIN.main()
+}
+
+/// The proxy type this plugin serves.
+const TYPE: &str = "nginx";
+
+fn data_dir(app: &str) -> PathBuf {
+    paths().lib_root.join("data/nginx-vhosts").join(app)
+}
+
+fn lines_of(trigger: &str, app: &str) -> Result<Vec<String>> {
+    Ok(trigger_value(trigger, &[app])?
+        .unwrap_or_default()
+        .lines()
+        .map(|l| l.trim().to_string())
+        .filter(|l| !l.is_empty())
+        .collect())
+}
+
+/// Whether this plugin serves the app: its proxy type is nginx and its proxy is enabled.
+fn serves(app: &str) -> Result<bool> {
+    let kind = lines_of("proxy-type", app)?
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| TYPE.to_string());
+    let enabled = lines_of("proxy-is-enabled", app)?
+        .first()
+        .map(String::as_str)
+        != Some("false");
+    Ok(kind == TYPE && enabled)
+}
+
+/// The web containers' `IP:PORT`s (`IP.web.N` / `PORT.web.N` files).
+fn upstreams(app: &str) -> Result<Vec<String>> {
+    let dir = appname::app_dir(app);
+    let mut out = Vec::new();
+    let Ok(rd) = std::fs::read_dir(&dir) else {
+        return Ok(out);
+    };
+    let mut dynos: Vec<String> = rd
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            e.file_name()
+                .to_str()
+                .and_then(|n| n.strip_prefix("PORT.web."))
+                .map(str::to_string)
+        })
+        .collect();
+    dynos.sort();
+    for n in dynos {
+        let port = std::fs::read_to_string(dir.join(format!("PORT.web.{n}"))).unwrap_or_default();
+        let ip = std::fs::read_to_string(dir.join(format!("IP.web.{n}")))
+            .unwrap_or_else(|_| "127.0.0.1".into());
+        if let Ok(p) = port.trim().parse::<u16>() {
+            out.push(format!("{}:{p}", ip.trim()));
+        }
+    }
+    Ok(out)
+}
+
+fn inputs(app: &str) -> Result<Inputs> {
+    let mut maps: Vec<PortMap> = lines_of("ports-get", app)?
+        .iter()
+        .filter_map(|l| PortMap::parse(l))
+        .collect();
+    if maps.is_empty() {
+        maps.push(PortMap::parse("http:80:5000").expect("a valid map"));
+    }
+    let tls_dir = appname::app_dir(app).join("tls");
+    let (crt, key) = (tls_dir.join("server.crt"), tls_dir.join("server.key"));
+    let tls = (crt.is_file() && key.is_file())
+        .then(|| (crt.display().to_string(), key.display().to_string()));
+    let logs = paths().logs_dir.join("nginx");
+    let access = match settings::get(app, "access-log-path")? {
+        p if p.is_empty() => logs.join(format!("{app}-access.log")).display().to_string(),
+        p => p,
+    };
+    Ok(Inputs {
+        app: app.to_string(),
+        domains: lines_of("domains-list", app)?,
+        maps,
+        upstreams: upstreams(app)?,
+        tls,
+        bind: settings::get(app, "bind-address-ipv4")?,
+        http_port: settings::global("http-port")?
+            .parse()
+            .context("nginx http-port")?,
+        https_port: settings::global("https-port")?
+            .parse()
+            .context("nginx https-port")?,
+        client_max_body_size: settings::get(app, "client-max-body-size")?,
+        proxy_read_timeout: settings::get(app, "proxy-read-timeout")?,
+        hsts: settings::get(app, "hsts")? == "true",
+        access_log: access,
+        error_log: logs.join(format!("{app}-error.log")).display().to_string(),
+    })
+}
+
+/// The variables a custom `nginx.conf.sigil` may use.
+fn template_vars(i: &Inputs) -> BTreeMap<&'static str, String> {
+    let mut v = BTreeMap::new();
+    v.insert("APP", i.app.clone());
+    v.insert("DOKKU_ROOT", paths().dokku_root.display().to_string());
+    v.insert("NGINX_PORT", i.http_port.to_string());
+    v.insert("NGINX_SSL_PORT", i.https_port.to_string());
+    v.insert("NGINX_BIND_ADDRESS_IP4", i.bind.clone());
+    v.insert("NOSSL_SERVER_NAME", i.domains.join(" "));
+    v.insert("SSL_SERVER_NAME", i.domains.join(" "));
+    v.insert("DOKKU_APP_WEB_LISTENERS", i.upstreams.join(" "));
+    v.insert(
+        "UPSTREAM_SERVERS",
+        i.upstreams
+            .iter()
+            .map(|u| format!("server {u};"))
+            .collect::<Vec<_>>()
+            .join(" "),
+    );
+    v.insert("NGINX_ACCESS_LOG_PATH", i.access_log.clone());
+    v.insert("NGINX_ERROR_LOG_PATH", i.error_log.clone());
+    v.insert("CLIENT_MAX_BODY_SIZE", i.client_max_body_size.clone());
+    v.insert("PROXY_READ_TIMEOUT", i.proxy_read_timeout.clone());
+    v
+}
+
+/// The app's config as it would be written now.
+fn render(app: &str) -> Result<String> {
+    let i = inputs(app)?;
+    if i.upstreams.is_empty() {
+        return Ok(String::new());
+    }
+    let custom = data_dir(app).join("nginx.conf.sigil");
+    match std::fs::read_to_string(&custom) {
+        Ok(t) => template::render(&t, &template_vars(&i)),
+        Err(_) => Ok(generate::config(&i)),
+    }
+}
+
+/// Builds and installs the app's config (or removes it when nginx does not serve the app).
+fn build(app: &str) -> Result<()> {
+    if !serves(app)? {
+        return apply::install(app, "");
+    }
+    std::fs::create_dir_all(paths().logs_dir.join("nginx"))
+        .context("cannot create the nginx log folder")?;
+    let text = render(app)?;
+    if text.is_empty() {
+        return apply::install(app, "");
+    }
+    let domains = lines_of("domains-list", app)?;
+    if !domains.is_empty() {
+        log::info1(&format!("Configuring {}...", domains.join(", ")));
+    }
+    apply::install(app, &text)?;
+    log::info1(&format!("nginx serves {app}"));
+    Ok(())
+}
+
+/// Triggers `proxy-build-config APP` and `post-deploy APP …`.
+fn trigger_build(argv: &[String]) -> Result<()> {
+    let Some(app) = argv.first() else {
+        bail!("needs APP");
+    };
+    appname::verify(app)?;
+    build(app)
+}
+
+/// Trigger `proxy-clear-config APP`.
+fn trigger_clear(argv: &[String]) -> Result<()> {
+    let Some(app) = argv.first() else {
+        bail!("proxy-clear-config needs APP");
+    };
+    appname::validate(app)?;
+    apply::install(app, "")
+}
+
+/// Trigger `post-delete APP`: the app's config is gone with its folder; nginx reloads.
+fn trigger_post_delete(argv: &[String]) -> Result<()> {
+    if let Some(app) = argv.first() {
+        appname::validate(app)?;
+        let d = data_dir(app);
+        if d.exists() {
+            std::fs::remove_dir_all(&d)
+                .with_context(|| format!("cannot remove {}", d.display()))?;
+        }
+        if apply::test()?.is_ok() {
+            let _ = apply::install(app, "");
+        }
+    }
+    Ok(())
+}
+
+/// Trigger `post-extract APP DIR REV`: keeps the repository's `nginx.conf.sigil`, if any.
+fn trigger_post_extract(argv: &[String]) -> Result<()> {
+    let (Some(app), Some(dir)) = (argv.first(), argv.get(1)) else {
+        return Ok(());
+    };
+    appname::validate(app)?;
+    let src = std::path::Path::new(dir).join("nginx.conf.sigil");
+    let dest = data_dir(app).join("nginx.conf.sigil");
+    if src.is_file() {
+        std::fs::create_dir_all(data_dir(app)).context("cannot create the nginx data folder")?;
+        let text = std::fs::read(&src).context("cannot read nginx.conf.sigil")?;
+        plugn::atomic::write(&dest, &text, 0o644)?;
+    } else if dest.exists() {
+        std::fs::remove_file(&dest).with_context(|| format!("cannot remove {}", dest.display()))?;
+    }
+    Ok(())
+}
+
+fn app_arg(argv: &[String], usage: &str) -> Result<String> {
+    let a = args::parse(argv, &[], &[])?;
+    a.at_most(1, usage)?;
+    let app = appname::required(a.pos(0))?;
+    appname::verify(&app)?;
+    Ok(app)
+}
+
+/// `nginx:show-config APP`.
+fn show_config(argv: &[String]) -> Result<()> {
+    let app = app_arg(argv, "dokku nginx:show-config <app>")?;
+    match std::fs::read_to_string(apply::conf_path(&app)) {
+        Ok(t) => {
+            print!("{t}");
+            Ok(())
+        }
+        Err(_) => bail!("{app} has no nginx config (not deployed, or not served by nginx)"),
+    }
+}
+
+/// `nginx:validate-config [APP]`.
+fn validate_config(argv: &[String]) -> Result<()> {
+    let a = args::parse(argv, &["--clean"], &[])?;
+    a.at_most(1, "dokku nginx:validate-config [<app>]")?;
+    if let Some(app) = a.pos(0) {
+        appname::verify(app)?;
+    }
+    match apply::test()? {
+        Ok(()) => {
+            log::info1("nginx config is valid");
+            Ok(())
+        }
+        Err(msg) => bail!("nginx config is invalid: {msg}"),
+    }
+}
+
+/// `nginx:set [--global|APP] KEY [VALUE]`; the config is rebuilt for the app(s) concerned.
+fn set(argv: &[String]) -> Result<()> {
+    let keys: Vec<&str> = settings::APP_KEYS
+        .iter()
+        .chain(settings::GLOBAL_KEYS)
+        .map(|(k, _)| *k)
+        .collect();
+    let c = property::SetCommand::parse(
+        argv,
+        "dokku nginx:set [--global|<app>] <property> [<value>]",
+        &keys,
+    )?;
+    let global_only = settings::GLOBAL_KEYS.iter().any(|(k, _)| *k == c.key);
+    if global_only && !c.is_global() {
+        bail!(
+            "{} is a global setting: dokku nginx:set --global {} VALUE",
+            c.key,
+            c.key
+        );
+    }
+    if let Some(v) = c.new_value() {
+        validate_setting(&c.key, v)?;
+    }
+    c.apply(settings::PROPS)?;
+    let apps = if c.is_global() {
+        appname::all()?
+    } else {
+        vec![c.scope.clone()]
+    };
+    for app in apps {
+        build(&app)?;
+    }
+    Ok(())
+}
+
+fn validate_setting(key: &str, v: &str) -> Result<()> {
+    let plain = |extra: &str| {
+        !v.is_empty()
+            && v.chars()
+                .all(|c| c.is_ascii_alphanumeric() || extra.contains(c))
+    };
+    let ok = match key {
+        "hsts" => v == "true" || v == "false",
+        "client-max-body-size" | "proxy-read-timeout" => plain(""),
+        "http-port" | "https-port" => v.parse::<u16>().is_ok_and(|p| p > 0),
+        "bind-address-ipv4" => v.parse::<std::net::Ipv4Addr>().is_ok(),
+        _ => v.starts_with('/') && plain("/._-") || v == "off",
+    };
+    if !ok {
+        bail!("invalid value {v:?} for nginx {key}");
+    }
+    Ok(())
+}
+
+const REPORT_FIELDS: &[(&str, &str)] = &[
+    ("nginx-access-log-path", "Nginx access log path"),
+    ("nginx-bind-address-ipv4", "Nginx bind address ipv4"),
+    ("nginx-client-max-body-size", "Nginx client max body size"),
+    ("nginx-hsts", "Nginx hsts"),
+    ("nginx-proxy-read-timeout", "Nginx proxy read timeout"),
+    ("nginx-http-port", "Nginx http port"),
+    ("nginx-https-port", "Nginx https port"),
+    ("nginx-conf-path", "Nginx conf path"),
+];
+
+fn report_of(app: &str) -> Result<Report> {
+    let mut rows = Vec::new();
+    for (key, label) in REPORT_FIELDS {
+        let value = match *key {
+            "nginx-conf-path" => apply::conf_path(app).display().to_string(),
+            k => {
+                let k = k.trim_start_matches("nginx-");
+                if settings::GLOBAL_KEYS.iter().any(|(g, _)| *g == k) {
+                    settings::global(k)?
+                } else {
+                    settings::get(app, k)?
+                }
+            }
+        };
+        rows.push((key.to_string(), label.to_string(), value));
+    }
+    Ok(Report {
+        heading: format!("{app} nginx information"),
+        rows,
+    })
+}
+
+fn report_cmd(argv: &[String]) -> Result<()> {
+    report::command(
+        argv,
+        REPORT_FIELDS,
+        "dokku nginx:report [<app>] [--format stdout|json] [<flag>]",
+        report_of,
+    )
+}

@@ -9,8 +9,20 @@ use dokku_core::procfile::{self, Process};
 use dokku_core::{docker, log, property, trigger};
 use std::process::Stdio;
 
-/// The port the web process listens on inside its container (`PORT`), as Dokku's default.
+/// The port the web process listens on inside its container (`PORT`) unless the app's port
+/// maps say otherwise, as Dokku's default.
 pub const WEB_PORT: u16 = 5000;
+
+/// The web process's container port: `ports-get-container-port` (the ports plugin: the first
+/// http map, a Dockerfile's `EXPOSE`), else 5000.
+fn web_port(app: &str) -> Result<u16> {
+    Ok(
+        dokku_core::trigger_value("ports-get-container-port", &[app])?
+            .and_then(|v| v.lines().next().and_then(|l| l.trim().parse().ok()))
+            .filter(|p: &u16| *p > 0)
+            .unwrap_or(WEB_PORT),
+    )
+}
 
 /// The restart policy of an app's containers (`ps:set APP restart-policy`).
 pub fn restart_policy(app: &str) -> Result<String> {
@@ -70,6 +82,7 @@ fn free_port() -> Result<u16> {
 fn run_retrying_port(
     args: &mut [String],
     host_port: Option<u16>,
+    web_port: u16,
     name: &str,
 ) -> Result<(String, Option<u16>)> {
     let Some(mut hp) = host_port else {
@@ -80,10 +93,10 @@ fn run_retrying_port(
             Ok(id) => return Ok((id, Some(hp))),
             Err(e) if attempt < 5 && format!("{e:#}").contains("already") => {
                 let _ = docker::output(["rm", "-f", name]);
-                let old = format!("127.0.0.1:{hp}:{WEB_PORT}");
+                let old = format!("127.0.0.1:{hp}:{web_port}");
                 hp = free_port()?;
                 if let Some(a) = args.iter_mut().find(|a| **a == old) {
-                    *a = format!("127.0.0.1:{hp}:{WEB_PORT}");
+                    *a = format!("127.0.0.1:{hp}:{web_port}");
                 }
             }
             Err(e) => return Err(e),
@@ -108,6 +121,8 @@ struct Release<'a> {
     image: &'a str,
     builder: &'a str,
     env: &'a [String],
+    /// The port the web process listens on in its container (`PORT`).
+    web_port: u16,
 }
 
 fn start_one(r: &Release, process: &Process, index: u32) -> Result<Started> {
@@ -117,6 +132,7 @@ fn start_one(r: &Release, process: &Process, index: u32) -> Result<Started> {
         image,
         builder,
         env,
+        web_port,
     } = *r;
     let dyno = format!("{}.{index}", process.kind);
     let final_name = format!("{app}.{dyno}");
@@ -148,9 +164,9 @@ fn start_one(r: &Release, process: &Process, index: u32) -> Result<Started> {
     if let Some(hp) = host_port {
         args.extend([
             "-e".into(),
-            format!("PORT={WEB_PORT}"),
+            format!("PORT={web_port}"),
             "-p".into(),
-            format!("127.0.0.1:{hp}:{WEB_PORT}"),
+            format!("127.0.0.1:{hp}:{web_port}"),
         ]);
     }
     let idx = index.to_string();
@@ -163,7 +179,7 @@ fn start_one(r: &Release, process: &Process, index: u32) -> Result<Started> {
     )?);
     args.push(image.to_string());
     args.extend(container_command(builder, process));
-    let (id, port) = run_retrying_port(&mut args, host_port, &temp_name)
+    let (id, port) = run_retrying_port(&mut args, host_port, web_port, &temp_name)
         .with_context(|| format!("cannot start {final_name}"))?;
     Ok(Started {
         id,
@@ -230,6 +246,7 @@ pub fn deploy(app: &str, tag: &str) -> Result<()> {
     let procs = processes(app)?;
     let scale = procfile::effective_scale(app, &procs)?;
     let env = docker::env_args(app)?;
+    let web_port = web_port(app)?;
     let old = containers::list(app)?;
     log::info1(&format!("Deploying {app} ({image})"));
     let mut started: Vec<Started> = Vec::new();
@@ -255,6 +272,7 @@ pub fn deploy(app: &str, tag: &str) -> Result<()> {
                 image: &image,
                 builder: &builder,
                 env: &env,
+                web_port,
             };
             match start_checked(&release, process, index) {
                 Ok(s) => started.push(s),

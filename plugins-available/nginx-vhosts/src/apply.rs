@@ -1,0 +1,109 @@
+//! Installing an app's config safely: under one lock for every change to this nginx, the new
+//! file replaces the old, `nginx -t` checks the whole config, and only then does nginx reload; a
+//! config that fails the check is taken out again (the previous one back in place), so the
+//! running nginx keeps serving what it served, and nginx's message is shown.
+
+use crate::settings;
+use anyhow::{bail, Context, Result};
+use dokku_core::paths;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// The file nginx includes for an app (`$DOKKU_ROOT/*/nginx.conf`, as Dokku's).
+pub fn conf_path(app: &str) -> PathBuf {
+    dokku_core::appname::app_dir(app).join("nginx.conf")
+}
+
+/// An `nginx` command for this installation's nginx (its config and prefix when set; through
+/// `sudo -n` for the system nginx when not root).
+fn nginx(args: &[&str]) -> Result<Command> {
+    let conf = settings::global("nginx-conf")?;
+    let prefix = settings::global("nginx-prefix")?;
+    let bin = ["/usr/sbin/nginx", "/usr/local/sbin/nginx"]
+        .into_iter()
+        .find(|p| Path::new(p).exists())
+        .unwrap_or("nginx");
+    let mut c = if conf.is_empty() && !nix::unistd::geteuid().is_root() {
+        let mut c = Command::new("sudo");
+        c.args(["-n", bin]);
+        c
+    } else {
+        Command::new(bin)
+    };
+    if !conf.is_empty() {
+        c.args(["-c", &conf]);
+    }
+    if !prefix.is_empty() {
+        c.args(["-p", &prefix]);
+    }
+    c.args(args).stdin(Stdio::null());
+    Ok(c)
+}
+
+/// `nginx -t`; the error lines nginx printed when it fails.
+pub fn test() -> Result<std::result::Result<(), String>> {
+    let out = nginx(&["-t", "-q"])?
+        .output()
+        .context("cannot run nginx -t (is nginx installed?)")?;
+    if out.status.success() {
+        return Ok(Ok(()));
+    }
+    let msg: Vec<String> = String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .filter(|l| l.contains("[emerg]") || l.contains("[error]") || l.contains("failed"))
+        .map(|l| l.trim().to_string())
+        .collect();
+    Ok(Err(if msg.is_empty() {
+        "nginx -t failed".to_string()
+    } else {
+        msg.join("; ")
+    }))
+}
+
+/// Reloads nginx (a warning, not a failure, when no nginx is running).
+fn reload() -> Result<()> {
+    let out = nginx(&["-s", "reload"])?
+        .output()
+        .context("cannot run nginx -s reload")?;
+    if !out.status.success() {
+        dokku_core::log::warn(&format!(
+            "nginx did not reload: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    Ok(())
+}
+
+fn lock() -> Result<plugn::atomic::Lock> {
+    let dir = paths().lib_root.join("data/nginx-vhosts");
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    plugn::atomic::lock(&dir.join("reload"))
+}
+
+/// Installs `text` as the app's config (empty: removes it), checked and reloaded.
+pub fn install(app: &str, text: &str) -> Result<()> {
+    let _lock = lock()?;
+    let path = conf_path(app);
+    let previous = std::fs::read(&path).ok();
+    if previous.as_deref() == Some(text.as_bytes()) {
+        return Ok(());
+    }
+    if text.is_empty() {
+        if previous.is_none() {
+            return Ok(());
+        }
+        std::fs::remove_file(&path).with_context(|| format!("cannot remove {}", path.display()))?;
+    } else {
+        plugn::atomic::write(&path, text.as_bytes(), 0o644)?;
+    }
+    if let Err(msg) = test()? {
+        match &previous {
+            Some(p) => plugn::atomic::write(&path, p, 0o644)?,
+            None => {
+                let _ = std::fs::remove_file(&path);
+            }
+        }
+        bail!("the new nginx config of {app} failed `nginx -t` and was not installed ({msg}); the previous config keeps serving");
+    }
+    reload()
+}
