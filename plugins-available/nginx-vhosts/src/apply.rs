@@ -128,28 +128,45 @@ fn lock() -> Result<plugn::atomic::Lock> {
 
 /// Installs `text` as the app's config (empty: removes it), checked and reloaded.
 pub fn install(app: &str, text: &str) -> Result<()> {
+    install_many(&[(app.to_string(), text.to_string())])
+}
+
+/// Installs several apps' configs with one `nginx -t` and one reload; when the check fails,
+/// every file is put back as it was.
+pub fn install_many(configs: &[(String, String)]) -> Result<()> {
     let _lock = lock()?;
-    let path = conf_path(app);
-    let previous = std::fs::read(&path).ok();
-    if previous.as_deref() == Some(text.as_bytes()) {
+    let mut changed: Vec<(PathBuf, Option<Vec<u8>>)> = Vec::new();
+    for (app, text) in configs {
+        let path = conf_path(app);
+        let previous = std::fs::read(&path).ok();
+        if previous.as_deref() == Some(text.as_bytes()) || (text.is_empty() && previous.is_none()) {
+            continue;
+        }
+        if text.is_empty() {
+            std::fs::remove_file(&path)
+                .with_context(|| format!("cannot remove {}", path.display()))?;
+        } else {
+            plugn::atomic::write(&path, text.as_bytes(), 0o644)?;
+        }
+        changed.push((path, previous));
+    }
+    if changed.is_empty() {
         return Ok(());
     }
-    if text.is_empty() {
-        if previous.is_none() {
-            return Ok(());
-        }
-        std::fs::remove_file(&path).with_context(|| format!("cannot remove {}", path.display()))?;
-    } else {
-        plugn::atomic::write(&path, text.as_bytes(), 0o644)?;
-    }
     if let Err(msg) = test()? {
-        match &previous {
-            Some(p) => plugn::atomic::write(&path, p, 0o644)?,
-            None => {
-                let _ = std::fs::remove_file(&path);
+        for (path, previous) in &changed {
+            match previous {
+                Some(p) => plugn::atomic::write(path, p, 0o644)?,
+                None => {
+                    let _ = std::fs::remove_file(path);
+                }
             }
         }
-        bail!("the new nginx config of {app} failed `nginx -t` and was not installed ({msg}); the previous config keeps serving");
+        let what = match configs {
+            [(app, _)] => format!("of {app}"),
+            _ => format!("of {} apps", changed.len()),
+        };
+        bail!("the new nginx config {what} failed `nginx -t` and was not installed ({msg}); the previous config keeps serving");
     }
     reload()
 }

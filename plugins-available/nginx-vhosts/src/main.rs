@@ -243,11 +243,21 @@ fn build(app: &str) -> Result<()> {
     Ok(())
 }
 
-/// Trigger `proxy-build-config APP`.
+/// Trigger `proxy-build-config APP` (or `--all`: every app, one check and one reload).
 fn trigger_build(argv: &[String]) -> Result<()> {
     let Some(app) = argv.first() else {
         bail!("needs APP");
     };
+    if app == "--all" {
+        let mut configs = Vec::new();
+        for app in appname::all()? {
+            let text = if serves(&app)? { render(&app)? } else { String::new() };
+            configs.push((app, text));
+        }
+        apply::install_many(&configs)?;
+        log::info1(&format!("nginx config rebuilt for {} app(s)", configs.len()));
+        return Ok(());
+    }
     appname::verify(app)?;
     build(app)
 }

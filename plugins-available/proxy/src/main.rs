@@ -96,8 +96,14 @@ fn apps_of(argv: &[String], usage: &str) -> Result<Vec<String>> {
     Ok(vec![app])
 }
 
-/// `proxy:build-config [--all|APP]`.
+/// `proxy:build-config [--all|APP]`; with `--all`, one `proxy-build-config --all` lets a proxy
+/// rebuild every app and reload once.
 fn build_config(argv: &[String]) -> Result<()> {
+    let a = args::parse(argv, &["--all", "--parallel"], &[])?;
+    if a.has("--all") {
+        a.at_most(0, "dokku proxy:build-config [--all|<app>]")?;
+        return trigger("proxy-build-config", &["--all"]);
+    }
     for app in apps_of(argv, "dokku proxy:build-config [--all|<app>]")? {
         trigger("proxy-build-config", &[&app])?;
     }
