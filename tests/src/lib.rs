@@ -94,6 +94,14 @@ impl Out {
 
 impl Drop for Sandbox {
     fn drop(&mut self) {
+        // A caddy the caddy-vhosts plugin started for this root.
+        if self
+            .lib_root()
+            .join("data/caddy-vhosts/caddy.pid")
+            .exists()
+        {
+            let _ = self.dokku(&["caddy:stop"]);
+        }
         if self.uses_docker.load(std::sync::atomic::Ordering::Relaxed) {
             // Every app's containers and images go with the sandbox.
             if let Ok(rd) = std::fs::read_dir(self.dokku_root()) {
