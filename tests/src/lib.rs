@@ -95,11 +95,7 @@ impl Out {
 impl Drop for Sandbox {
     fn drop(&mut self) {
         // A caddy the caddy-vhosts plugin started for this root.
-        if self
-            .lib_root()
-            .join("data/caddy-vhosts/caddy.pid")
-            .exists()
-        {
+        if self.lib_root().join("data/caddy-vhosts/caddy.pid").exists() {
             let _ = self.dokku(&["caddy:stop"]);
         }
         if self.uses_docker.load(std::sync::atomic::Ordering::Relaxed) {

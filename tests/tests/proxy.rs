@@ -62,6 +62,11 @@ fn curl(url: &str, host: &str, extra: &[&str]) -> (String, String) {
     (status, text)
 }
 
+/// The default vhost of an app under the install's global domain.
+fn vhost(app: &str) -> String {
+    format!("{app}.dokku.localhost")
+}
+
 fn get(sb: &Sandbox, host: &str) -> (String, String) {
     curl(&format!("http://127.0.0.1:{}/", sb.http_port()), host, &[])
 }
@@ -74,7 +79,7 @@ fn an_app_is_served_through_nginx_and_redeploys_without_a_failed_request() {
     deploy(&sb, &app, &[("Dockerfile", &dockerfile("one"))])
         .ok()
         .out_has("nginx serves");
-    let (status, body) = get(&sb, "anything.test");
+    let (status, body) = get(&sb, &vhost(&app));
     assert_eq!(status, "200", "{body}");
     assert!(body.ends_with("one\n"), "{body}");
     sb.dokku(&["nginx:show-config", &app])
@@ -83,12 +88,13 @@ fn an_app_is_served_through_nginx_and_redeploys_without_a_failed_request() {
     // A client polling through nginx during a redeploy sees no error.
     let stop = Arc::new(AtomicBool::new(false));
     let port = sb.http_port();
+    let host = vhost(&app);
     let poller = {
         let stop = stop.clone();
         std::thread::spawn(move || {
             let (mut ok, mut bad) = (0, Vec::new());
             while !stop.load(Ordering::Relaxed) {
-                let (s, b) = curl(&format!("http://127.0.0.1:{port}/"), "x.test", &[]);
+                let (s, b) = curl(&format!("http://127.0.0.1:{port}/"), &host, &[]);
                 if s == "200" && (b.ends_with("one\n") || b.ends_with("two\n")) {
                     ok += 1;
                 } else {
@@ -106,7 +112,7 @@ fn an_app_is_served_through_nginx_and_redeploys_without_a_failed_request() {
     let (ok, bad) = poller.join().unwrap();
     assert!(ok > 30, "only {ok} requests");
     assert!(bad.is_empty(), "{} failed requests: {bad:?}", bad.len());
-    assert!(get(&sb, "x.test").1.ends_with("two\n"));
+    assert!(get(&sb, &vhost(&app)).1.ends_with("two\n"));
 }
 
 #[test]
@@ -129,13 +135,13 @@ fn a_broken_custom_template_is_refused_and_the_previous_config_keeps_serving() {
     assert!(out.stderr.contains("fails `nginx -t`"), "{out:#?}");
     assert!(out.stderr.contains("no_such_directive"), "{out:#?}");
     assert_eq!(sb.dokku(&["nginx:show-config", &app]).ok().stdout, before);
-    assert!(get(&sb, "x.test").1.ends_with("good\n"));
+    assert!(get(&sb, &vhost(&app)).1.ends_with("good\n"));
     // An expression outside the supported subset is refused by name.
     let out = deploy(&sb, &app, &[("nginx.conf.sigil", "{{ range $x := .Y }}\n")]).fails();
     assert!(out.stderr.contains("unsupported expression"), "{out:#?}");
-    assert!(get(&sb, "x.test").1.ends_with("good\n"));
+    assert!(get(&sb, &vhost(&app)).1.ends_with("good\n"));
     // A valid custom template is honoured.
-    let custom = "upstream custom-{{ $.APP }} { {{ $.UPSTREAM_SERVERS }} }\nserver {\n  listen {{ $.NGINX_BIND_ADDRESS_IP4 }}:{{ $.NGINX_PORT }};\n  location / {\n    add_header X-Custom-Template yes;\n    proxy_pass http://custom-{{ $.APP }};\n  }\n}\n";
+    let custom = "upstream custom-{{ $.APP }} { {{ $.UPSTREAM_SERVERS }} }\nserver {\n  listen {{ $.NGINX_BIND_ADDRESS_IP4 }}:{{ $.NGINX_PORT }};\n  server_name {{ $.NOSSL_SERVER_NAME }};\n  location / {\n    add_header X-Custom-Template yes;\n    proxy_pass http://custom-{{ $.APP }};\n  }\n}\n";
     deploy(
         &sb,
         &app,
@@ -145,7 +151,7 @@ fn a_broken_custom_template_is_refused_and_the_previous_config_keeps_serving() {
         ],
     )
     .ok();
-    let (status, text) = get(&sb, "x.test");
+    let (status, text) = get(&sb, &vhost(&app));
     assert_eq!(status, "200", "{text}");
     assert!(text.contains("X-Custom-Template: yes"), "{text}");
     assert!(text.ends_with("custom\n"), "{text}");
@@ -158,10 +164,10 @@ fn proxy_disable_enable_settings_and_reports() {
     sb.dokku(&["apps:create", &app]).ok();
     deploy(&sb, &app, &[("Dockerfile", &dockerfile("set"))]).ok();
     sb.dokku(&["proxy:disable", &app]).ok();
-    assert_ne!(get(&sb, "x.test").0, "200");
+    assert_ne!(get(&sb, &vhost(&app)).0, "200");
     assert!(!sb.dokku_root().join(&app).join("nginx.conf").exists());
     sb.dokku(&["proxy:enable", &app]).ok();
-    assert_eq!(get(&sb, "x.test").0, "200");
+    assert_eq!(get(&sb, &vhost(&app)).0, "200");
     sb.dokku(&["proxy:report", &app, "--format", "json"])
         .ok()
         .out_has("\"proxy-type\":\"nginx\"");
@@ -171,7 +177,7 @@ fn proxy_disable_enable_settings_and_reports() {
     let big = "x".repeat(4096);
     let (status, _) = curl(
         &format!("http://127.0.0.1:{}/", sb.http_port()),
-        "x.test",
+        &vhost(&app),
         &["-X", "POST", "--data", &big],
     );
     assert_eq!(status, "413");
@@ -193,4 +199,104 @@ fn proxy_disable_enable_settings_and_reports() {
     // Destroying the app removes its config; nginx still validates.
     sb.dokku(&["apps:destroy", "--force", &app]).ok();
     sb.dokku(&["nginx:validate-config"]).ok();
+}
+
+/// `curl` over https with SNI for `host` (resolved to 127.0.0.1 only).
+fn https_get(port: u16, host: &str) -> (String, String) {
+    curl(
+        &format!("https://{host}:{port}/"),
+        host,
+        &["--resolve", &format!("{host}:{port}:127.0.0.1")],
+    )
+}
+
+#[test]
+fn domains_route_each_app_and_https_redirects() {
+    let sb = sandbox();
+    let (a, b) = (sb.unique_app("da"), sb.unique_app("db"));
+    for (app, body) in [(&a, "alpha"), (&b, "beta")] {
+        sb.dokku(&["apps:create", app]).ok();
+        deploy(&sb, app, &[("Dockerfile", &dockerfile(body))]).ok();
+    }
+    assert!(get(&sb, &vhost(&a)).1.ends_with("alpha\n"));
+    assert!(get(&sb, &vhost(&b)).1.ends_with("beta\n"));
+    assert_eq!(get(&sb, "unknown.test").0, "404");
+    // An added domain answers; a removed one stops answering.
+    sb.dokku(&["domains:add", &a, "extra.test"]).ok();
+    assert!(get(&sb, "extra.test").1.ends_with("alpha\n"));
+    sb.dokku(&["domains:remove", &a, "extra.test"]).ok();
+    assert_eq!(get(&sb, "extra.test").0, "404");
+    // https with a self-signed certificate; http redirects to it.
+    sb.dokku(&["certs:generate", &a]).ok();
+    let (status, text) = get(&sb, &vhost(&a));
+    assert_eq!(status, "301", "{text}");
+    assert!(
+        text.contains(&format!(
+            "Location: https://{}:{}/",
+            vhost(&a),
+            sb.https_port()
+        )),
+        "{text}"
+    );
+    let (status, text) = https_get(sb.https_port(), &vhost(&a));
+    assert_eq!(status, "200", "{text}");
+    assert!(text.ends_with("alpha\n"), "{text}");
+    assert!(text.contains("Strict-Transport-Security"), "{text}");
+    // The other app is still plain http.
+    assert!(get(&sb, &vhost(&b)).1.ends_with("beta\n"));
+    sb.dokku(&["certs:remove", &a]).ok();
+    assert!(get(&sb, &vhost(&a)).1.ends_with("alpha\n"));
+}
+
+#[test]
+fn the_caddy_proxy_replaces_nginx_and_nginx_comes_back() {
+    let sb = sandbox();
+    let app = sb.unique_app("swap");
+    sb.dokku(&["apps:create", &app]).ok();
+    deploy(&sb, &app, &[("Dockerfile", &dockerfile("swapped"))]).ok();
+    assert!(get(&sb, &vhost(&app)).1.ends_with("swapped\n"));
+    let caddy_port = {
+        let l = std::net::TcpListener::bind(("127.0.0.1", 0)).unwrap();
+        l.local_addr().unwrap().port()
+    };
+    sb.dokku(&[
+        "caddy:set",
+        "--global",
+        "http-port",
+        &caddy_port.to_string(),
+    ])
+    .fails(); // the plugin ships disabled
+    sb.dokku(&["plugin:disable", "nginx-vhosts"]).ok();
+    sb.dokku(&["plugin:enable", "caddy-vhosts"]).ok();
+    sb.dokku(&[
+        "caddy:set",
+        "--global",
+        "http-port",
+        &caddy_port.to_string(),
+    ])
+    .ok();
+    sb.dokku(&["proxy:set", &app, "caddy"]).ok();
+    sb.dokku(&["proxy:build-config", &app]).ok();
+    let through_caddy = curl(
+        &format!("http://127.0.0.1:{caddy_port}/"),
+        &vhost(&app),
+        &[],
+    );
+    assert_eq!(through_caddy.0, "200", "{}", through_caddy.1);
+    assert!(through_caddy.1.ends_with("swapped\n"));
+    assert!(through_caddy.1.contains("Caddy"), "{}", through_caddy.1);
+    // And back: nginx serves it again, caddy no longer does.
+    sb.dokku(&["plugin:enable", "nginx-vhosts"]).ok();
+    sb.dokku(&["proxy:set", &app, "nginx"]).ok();
+    sb.dokku(&["proxy:build-config", &app]).ok();
+    let (status, text) = get(&sb, &vhost(&app));
+    assert_eq!(status, "200", "{text}");
+    assert!(text.contains("Server: nginx"), "{text}");
+    let gone = curl(
+        &format!("http://127.0.0.1:{caddy_port}/"),
+        &vhost(&app),
+        &[],
+    );
+    assert_eq!(gone.0, "404", "{}", gone.1);
+    sb.dokku(&["caddy:stop"]).ok();
 }

@@ -1,2 +1,287 @@
-//! stub
-fn main() {}
+//! The certs plugin: an app's TLS certificate, as Dokku's. `certs:add|update APP CRT KEY` (or a
+//! tar of `server.crt` and `server.key` on stdin), `certs:generate APP [DOMAIN]` (self-signed),
+//! `certs:remove`, `certs:show`, `certs:report`. The pair lives in `$DOKKU_ROOT/APP/tls`
+//! (checked with openssl before it is installed); the proxy reads it there and asks
+//! `certs-exists APP`. Changes fire `post-certs-update APP` / `post-certs-remove APP` and
+//! `proxy-build-config APP`.
+
+mod openssl;
+mod store;
+mod tarball;
+
+use anyhow::{bail, Context, Result};
+use dokku_core::plugin::{Command, Plugin, Trigger};
+use dokku_core::report::{self, Report};
+use dokku_core::{appname, args, log, trigger, trigger_value};
+use dokku_domains::validate::{self, Scope};
+use std::io::{IsTerminal, Read, Write};
+use std::path::Path;
+
+static PLUGIN: Plugin = Plugin {
+    prefix: "certs",
+    summary: "Manage Dokku apps SSL (TLS) certs",
+    commands: &[
+        Command {
+            name: "default",
+            usage: "<app>",
+            help: "[DEPRECATED] Alternative for certs:report",
+            run: report_cmd,
+        },
+        Command {
+            name: "add",
+            usage: "<app> <crt-file> <key-file>",
+            help: "Add an ssl endpoint to an app. Can also import from a tarball on stdin",
+            run: add,
+        },
+        Command {
+            name: "generate",
+            usage: "<app> [<domain>]",
+            help: "Generate a key and a self-signed certificate for the app's domains",
+            run: generate,
+        },
+        Command {
+            name: "remove",
+            usage: "<app>",
+            help: "Remove an SSL Endpoint from an app",
+            run: remove,
+        },
+        Command {
+            name: "report",
+            usage: "[<app>] [--format stdout|json] [<flag>]",
+            help: "Displays an ssl report for one or more apps",
+            run: report_cmd,
+        },
+        Command {
+            name: "show",
+            usage: "<app> <crt|key>",
+            help: "Show the server.crt or server.key on stdout",
+            run: show,
+        },
+        Command {
+            name: "update",
+            usage: "<app> <crt-file> <key-file>",
+            help: "Update an SSL Endpoint on an app. Can also import from a tarball on stdin",
+            run: add,
+        },
+    ],
+    bare_commands: &[],
+    triggers: &[
+        Trigger {
+            name: "certs-exists",
+            run: trigger_exists,
+        },
+        Trigger {
+            name: "post-app-clone-setup",
+            run: trigger_post_app_clone_setup,
+        },
+    ],
+};
+
+fn main() {
+    PLUGIN.main()
+}
+
+/// Fires `post-certs-update APP` (or `post-certs-remove APP`), then `proxy-build-config APP`.
+fn changed(app: &str, event: &str) -> Result<()> {
+    trigger(event, &[app])?;
+    trigger("proxy-build-config", &[app])
+}
+
+/// Reads a certificate or key file named on the command line (at most 1 MiB).
+fn read_file(path: &str, what: &str) -> Result<Vec<u8>> {
+    let p = Path::new(path);
+    if !p.is_file() {
+        bail!("{what} file {path:?} not found, please check file paths");
+    }
+    let mut data = Vec::new();
+    std::fs::File::open(p)
+        .with_context(|| format!("cannot open {path}"))?
+        .take(tarball::MAX_FILE + 1)
+        .read_to_end(&mut data)
+        .with_context(|| format!("cannot read {path}"))?;
+    if data.len() as u64 > tarball::MAX_FILE {
+        bail!(
+            "{what} file {path:?} is larger than {} bytes",
+            tarball::MAX_FILE
+        );
+    }
+    Ok(data)
+}
+
+/// `certs:add|update APP [CRT KEY]`: from the two files, or from a tar on stdin.
+fn add(argv: &[String]) -> Result<()> {
+    let usage = "dokku certs:add <app> <crt-file> <key-file> (or a tar archive on stdin)";
+    let a = args::parse(argv, &[], &[])?;
+    a.at_most(3, usage)?;
+    let app = appname::required(a.pos(0))?;
+    appname::verify(&app)?;
+    let (crt, key) = match (a.pos(1), a.pos(2)) {
+        (Some(c), Some(k)) => (read_file(c, "CRT")?, read_file(k, "KEY")?),
+        (Some(_), None) => bail!("Please give both the certificate and the key; usage: {usage}"),
+        _ => {
+            let stdin = std::io::stdin();
+            if stdin.is_terminal() {
+                bail!("Tar archive containing server.crt and server.key expected on stdin");
+            }
+            tarball::read_pair(stdin.lock())?
+        }
+    };
+    store::install(&app, &crt, &key)?;
+    log::info1(&format!("Installed the certificate and key of {app}"));
+    changed(&app, "post-certs-update")
+}
+
+/// The names to make a certificate for: DOMAIN when given, else the app's domains.
+fn names_for(app: &str, domain: Option<&String>) -> Result<Vec<String>> {
+    if let Some(d) = domain {
+        return Ok(vec![validate::normalize(d, Scope::App)?]);
+    }
+    let listed = trigger_value("domains-list", &[app])?.unwrap_or_default();
+    let names: Vec<String> = listed
+        .lines()
+        .map(str::trim)
+        .filter(|d| validate::is_valid(d, Scope::App))
+        .map(str::to_string)
+        .collect();
+    if names.is_empty() {
+        bail!("{app} has no domains; add one with domains:add or name it: dokku certs:generate {app} <domain>");
+    }
+    Ok(names)
+}
+
+/// `certs:generate APP [DOMAIN]`: a self-signed certificate for DOMAIN (which is added to the
+/// app's domains, as Dokku) or for all of the app's domains.
+fn generate(argv: &[String]) -> Result<()> {
+    let a = args::parse(argv, &[], &[])?;
+    a.at_most(2, "dokku certs:generate <app> [<domain>]")?;
+    let app = appname::required(a.pos(0))?;
+    appname::verify(&app)?;
+    let names = names_for(&app, a.pos(1))?;
+    log::info1(&format!(
+        "Generating a self-signed certificate for {}",
+        names.join(", ")
+    ));
+    let work = store::work_dir(&app)?;
+    openssl::generate(work.path(), &names, &app)?;
+    store::install_checked(
+        &app,
+        &work.path().join("server.crt"),
+        &work.path().join("server.key"),
+    )?;
+    drop(work);
+    if a.pos(1).is_some() {
+        let current = trigger_value("domains-list", &[&app])?.unwrap_or_default();
+        if !current.lines().any(|l| l.trim() == names[0]) {
+            trigger("domains-add", &[&app, &names[0]])?;
+        }
+    }
+    log::info1(&format!("Installed the certificate and key of {app}"));
+    changed(&app, "post-certs-update")
+}
+
+/// `certs:remove APP`.
+fn remove(argv: &[String]) -> Result<()> {
+    let a = args::parse(argv, &[], &[])?;
+    a.at_most(1, "dokku certs:remove <app>")?;
+    let app = appname::required(a.pos(0))?;
+    appname::verify(&app)?;
+    if !store::remove(&app)? {
+        bail!("An app-specific SSL endpoint is not defined for {app}");
+    }
+    log::info1(&format!("Removed the certificate and key of {app}"));
+    changed(&app, "post-certs-remove")
+}
+
+/// `certs:show APP crt|key`.
+fn show(argv: &[String]) -> Result<()> {
+    let usage = "dokku certs:show <app> <crt|key>";
+    let a = args::parse(argv, &[], &[])?;
+    a.at_most(2, usage)?;
+    let app = appname::required(a.pos(0))?;
+    appname::verify(&app)?;
+    let path = match a.pos(1).map(String::as_str) {
+        Some("crt") => store::crt_path(&app),
+        Some("key") => store::key_path(&app),
+        _ => bail!("Please say which to show, crt or key; usage: {usage}"),
+    };
+    if !store::exists(&app) {
+        bail!("An app-specific SSL endpoint is not defined for {app}");
+    }
+    let data = std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+    std::io::stdout().write_all(&data)?;
+    Ok(())
+}
+
+const REPORT_FIELDS: &[(&str, &str)] = &[
+    ("ssl-dir", "Ssl dir"),
+    ("ssl-enabled", "Ssl enabled"),
+    ("ssl-hostnames", "Ssl hostnames"),
+    ("ssl-expires-at", "Ssl expires at"),
+    ("ssl-issuer", "Ssl issuer"),
+    ("ssl-starts-at", "Ssl starts at"),
+    ("ssl-subject", "Ssl subject"),
+    ("ssl-verified", "Ssl verified"),
+];
+
+fn report_of(app: &str) -> Result<Report> {
+    let enabled = store::exists(app);
+    let (info, verified) = if enabled {
+        let crt = store::crt_path(app);
+        let v = if openssl::verified(&crt)? {
+            "verified by a certificate authority"
+        } else {
+            "self signed"
+        };
+        (openssl::info(&crt)?, v.to_string())
+    } else {
+        (openssl::Info::default(), String::new())
+    };
+    let value = |key: &str| -> String {
+        match key {
+            "ssl-dir" => store::tls_dir(app).display().to_string(),
+            "ssl-enabled" => enabled.to_string(),
+            "ssl-hostnames" => info.hostnames.join(" "),
+            "ssl-expires-at" => info.expires_at.clone(),
+            "ssl-issuer" => info.issuer.clone(),
+            "ssl-starts-at" => info.starts_at.clone(),
+            "ssl-subject" => info.subject.clone(),
+            _ => verified.clone(),
+        }
+    };
+    Ok(Report {
+        heading: format!("{app} ssl information"),
+        rows: REPORT_FIELDS
+            .iter()
+            .map(|(k, l)| (k.to_string(), l.to_string(), value(k)))
+            .collect(),
+    })
+}
+
+fn report_cmd(argv: &[String]) -> Result<()> {
+    report::command(
+        argv,
+        REPORT_FIELDS,
+        "dokku certs:report [<app>] [--format stdout|json] [<flag>]",
+        report_of,
+    )
+}
+
+/// Trigger `certs-exists APP`: `true` when the app has a certificate and key, else `false`.
+fn trigger_exists(argv: &[String]) -> Result<()> {
+    let Some(app) = argv.first() else {
+        bail!("certs-exists needs APP");
+    };
+    appname::validate(app)?;
+    println!("{}", store::exists(app));
+    Ok(())
+}
+
+/// Trigger `post-app-clone-setup OLD NEW`: a clone does not take over the certificate.
+fn trigger_post_app_clone_setup(argv: &[String]) -> Result<()> {
+    let [_, new, ..] = argv else {
+        bail!("post-app-clone-setup needs OLD NEW");
+    };
+    appname::validate(new)?;
+    store::remove(new)?;
+    Ok(())
+}

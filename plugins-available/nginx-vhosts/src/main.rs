@@ -251,11 +251,18 @@ fn trigger_build(argv: &[String]) -> Result<()> {
     if app == "--all" {
         let mut configs = Vec::new();
         for app in appname::all()? {
-            let text = if serves(&app)? { render(&app)? } else { String::new() };
+            let text = if serves(&app)? {
+                render(&app)?
+            } else {
+                String::new()
+            };
             configs.push((app, text));
         }
         apply::install_many(&configs)?;
-        log::info1(&format!("nginx config rebuilt for {} app(s)", configs.len()));
+        log::info1(&format!(
+            "nginx config rebuilt for {} app(s)",
+            configs.len()
+        ));
         return Ok(());
     }
     appname::verify(app)?;

@@ -1,2 +1,243 @@
-//! stub
-fn main() {}
+//! The ports plugin: which host ports the proxy listens on for an app and which container port
+//! it forwards to, as Dokku's. Maps (`http:80:5000`) are set with `ports:add|set|remove|clear`
+//! (property `ports`/APP/`map`) or detected from a Dockerfile's first `EXPOSE`d tcp port
+//! (`map-detected`, at `post-extract`); without either, `http:80:5000`. Answers `ports-get APP`
+//! (the maps in force, plus `https:443:PORT` when the app has a certificate) and
+//! `ports-get-container-port APP` (the port the scheduler publishes). Changes fire
+//! `post-proxy-ports-update APP ACTION` and `proxy-build-config APP`.
+
+mod map;
+mod store;
+mod triggers;
+
+use anyhow::{bail, Result};
+use dokku_core::plugin::{Command, Plugin, Trigger};
+use dokku_core::report::{self, Report};
+use dokku_core::{appname, args, log, trigger};
+use map::{PortMap, Removal};
+
+static PLUGIN: Plugin = Plugin {
+    prefix: "ports",
+    summary: "Manage ports for an app",
+    commands: &[
+        Command {
+            name: "add",
+            usage: "<app> <scheme>:<host-port>:<container-port> [...]",
+            help: "Add port mappings to an app",
+            run: add,
+        },
+        Command {
+            name: "clear",
+            usage: "<app>",
+            help: "Clear all port mappings for an app",
+            run: clear,
+        },
+        Command {
+            name: "list",
+            usage: "<app>",
+            help: "List port mappings for an app",
+            run: list,
+        },
+        Command {
+            name: "remove",
+            usage: "<app> <host-port>|<scheme>:<host-port>[:<container-port>] [...]",
+            help: "Remove specific port mappings from an app",
+            run: remove,
+        },
+        Command {
+            name: "report",
+            usage: "[<app>] [--format stdout|json] [<flag>]",
+            help: "Displays a ports report for one or more apps",
+            run: report_cmd,
+        },
+        Command {
+            name: "set",
+            usage: "<app> <scheme>:<host-port>:<container-port> [...]",
+            help: "Set port mappings for an app",
+            run: set,
+        },
+    ],
+    bare_commands: &[],
+    triggers: &[
+        Trigger {
+            name: "ports-get",
+            run: triggers::ports_get,
+        },
+        Trigger {
+            name: "ports-get-container-port",
+            run: triggers::container_port,
+        },
+        Trigger {
+            name: "ports-set-detected",
+            run: triggers::set_detected,
+        },
+        Trigger {
+            name: "post-extract",
+            run: triggers::post_extract,
+        },
+    ],
+};
+
+fn main() {
+    PLUGIN.main()
+}
+
+/// The app (which must exist) and the arguments after it (at least one when `need_more`).
+fn app_and_rest(argv: &[String], usage: &str, need_more: bool) -> Result<(String, Vec<String>)> {
+    let a = args::parse(argv, &[], &[])?;
+    let app = appname::required(a.pos(0))?;
+    appname::verify(&app)?;
+    let rest = a.positional.get(1..).unwrap_or(&[]).to_vec();
+    if need_more && rest.is_empty() {
+        bail!("Please specify at least one port mapping; usage: {usage}");
+    }
+    if !need_more && !rest.is_empty() {
+        bail!("unexpected argument {:?}; usage: {usage}", rest[0]);
+    }
+    Ok((app, rest))
+}
+
+/// Every map given, checked before anything is written; repeats dropped.
+fn maps_arg(raw: &[String]) -> Result<Vec<PortMap>> {
+    let mut out = Vec::new();
+    for r in raw {
+        let m = PortMap::parse(r)?;
+        if !out.contains(&m) {
+            out.push(m);
+        }
+    }
+    Ok(out)
+}
+
+/// Fires `post-proxy-ports-update APP ACTION`, then `proxy-build-config APP`.
+fn changed(app: &str, action: &str) -> Result<()> {
+    trigger("post-proxy-ports-update", &[app, action])?;
+    trigger("proxy-build-config", &[app])
+}
+
+fn show(app: &str) -> Result<()> {
+    log::verbose(&format!(
+        "Port map: {}",
+        PortMap::join(&store::effective(app)?)
+    ));
+    Ok(())
+}
+
+const ADD_USAGE: &str = "dokku ports:add <app> <scheme>:<host-port>:<container-port> [...]";
+
+/// `ports:add APP MAP…`: added to the configured maps (to the detected or default ones when
+/// none is configured yet, so that adding a port keeps the one in force).
+fn add(argv: &[String]) -> Result<()> {
+    let (app, raw) = app_and_rest(argv, ADD_USAGE, true)?;
+    let maps = maps_arg(&raw)?;
+    store::edit(&app, |mut cur| {
+        if cur.is_empty() {
+            cur = store::effective(&app)?;
+        }
+        store::merge(&mut cur, &maps);
+        Ok(cur)
+    })?;
+    log::info1(&format!("Adding port mappings to {app}"));
+    show(&app)?;
+    changed(&app, "add")
+}
+
+const SET_USAGE: &str = "dokku ports:set <app> <scheme>:<host-port>:<container-port> [...]";
+
+/// `ports:set APP MAP…`: the configured maps become exactly these.
+fn set(argv: &[String]) -> Result<()> {
+    let (app, raw) = app_and_rest(argv, SET_USAGE, true)?;
+    let maps = maps_arg(&raw)?;
+    store::edit(&app, |_| Ok(maps))?;
+    log::info1(&format!("Setting port mappings for {app}"));
+    show(&app)?;
+    changed(&app, "set")
+}
+
+const REMOVE_USAGE: &str =
+    "dokku ports:remove <app> <host-port>|<scheme>:<host-port>[:<container-port>] [...]";
+
+/// `ports:remove APP MAP|HOST_PORT|SCHEME:HOST_PORT…`.
+fn remove(argv: &[String]) -> Result<()> {
+    let (app, raw) = app_and_rest(argv, REMOVE_USAGE, true)?;
+    let removals = raw
+        .iter()
+        .map(|r| Removal::parse(r))
+        .collect::<Result<Vec<_>>>()?;
+    let mut removed = 0;
+    store::edit(&app, |cur| {
+        let before = cur.len();
+        let kept: Vec<PortMap> = cur
+            .into_iter()
+            .filter(|m| !removals.iter().any(|r| r.matches(m)))
+            .collect();
+        removed = before - kept.len();
+        Ok(kept)
+    })?;
+    if removed == 0 {
+        log::warn(&format!(
+            "No configured port mapping of {app} matched; nothing removed"
+        ));
+        return Ok(());
+    }
+    log::info1(&format!("Removing port mappings from {app}"));
+    show(&app)?;
+    changed(&app, "remove")
+}
+
+/// `ports:clear APP`: no configured maps (the detected or default ones are in force).
+fn clear(argv: &[String]) -> Result<()> {
+    let (app, _) = app_and_rest(argv, "dokku ports:clear <app>", false)?;
+    store::edit(&app, |_| Ok(Vec::new()))?;
+    log::info1(&format!("Clearing port mappings for {app}"));
+    show(&app)?;
+    changed(&app, "clear")
+}
+
+/// `ports:list APP`: the maps in force, one per line in columns.
+fn list(argv: &[String]) -> Result<()> {
+    let (app, _) = app_and_rest(argv, "dokku ports:list <app>", false)?;
+    let maps = triggers::maps_with_tls(&app)?;
+    log::info1(&format!("Port mappings for {app}"));
+    // The `-----> ` prefix takes 7 of the first column's 25 characters.
+    log::info1(&format!(
+        "{:<18} {:<25} {}",
+        "scheme", "host port", "container port"
+    ));
+    for m in maps {
+        println!("{:<25} {:<25} {}", m.scheme, m.host, m.container);
+    }
+    Ok(())
+}
+
+const REPORT_FIELDS: &[(&str, &str)] = &[
+    ("ports-map", "Ports map"),
+    ("ports-map-detected", "Ports map detected"),
+];
+
+fn report_of(app: &str) -> Result<Report> {
+    Ok(Report {
+        heading: format!("{app} ports information"),
+        rows: vec![
+            (
+                "ports-map".into(),
+                "Ports map".into(),
+                PortMap::join(&store::configured(app)?),
+            ),
+            (
+                "ports-map-detected".into(),
+                "Ports map detected".into(),
+                PortMap::join(&store::detected(app)?),
+            ),
+        ],
+    })
+}
+
+fn report_cmd(argv: &[String]) -> Result<()> {
+    report::command(
+        argv,
+        REPORT_FIELDS,
+        "dokku ports:report [<app>] [--format stdout|json] [<flag>]",
+        report_of,
+    )
+}

@@ -1,0 +1,174 @@
+//! An app's domains: `domains:add|remove|set|clear|enable|disable`. Every change is checked in
+//! full before anything is written, then announced with `post-domains-update APP ACTION
+//! DOMAIN…` and applied with `proxy-build-config APP`.
+
+use crate::store;
+use anyhow::{bail, Result};
+use dokku_core::{appname, args, log, trigger};
+use dokku_domains::validate::{self, Scope};
+
+/// Checks and lowercases every domain given, dropping repeats with a warning; fails on the
+/// first invalid one, before anything is written.
+pub fn normalize_all(raw: &[String], scope: Scope) -> Result<Vec<String>> {
+    let mut out: Vec<String> = Vec::new();
+    for r in raw {
+        let d = validate::normalize(r, scope)?;
+        if out.contains(&d) {
+            log::warn(&format!("Skipping: {d} was given more than once"));
+        } else {
+            out.push(d);
+        }
+    }
+    Ok(out)
+}
+
+/// The app (which must exist) and the domains after it.
+fn app_and_rest(argv: &[String], usage: &str, need_domains: bool) -> Result<(String, Vec<String>)> {
+    let a = args::parse(argv, &[], &[])?;
+    let app = appname::required(a.pos(0))?;
+    appname::verify(&app)?;
+    let rest = a.positional.get(1..).unwrap_or(&[]).to_vec();
+    if need_domains && rest.is_empty() {
+        bail!("Please specify at least one domain; usage: {usage}");
+    }
+    if !need_domains && !rest.is_empty() {
+        bail!("unexpected argument {:?}; usage: {usage}", rest[0]);
+    }
+    Ok((app, rest))
+}
+
+/// Fires `post-domains-update APP ACTION DOMAIN…`, then `proxy-build-config APP`.
+fn changed(app: &str, action: &str, domains: &[String]) -> Result<()> {
+    let mut a: Vec<&str> = vec![app, action];
+    a.extend(domains.iter().map(String::as_str));
+    trigger("post-domains-update", &a)?;
+    trigger("proxy-build-config", &[app])
+}
+
+/// Re-enables an app's domains that were disabled (adding or setting domains does, as Dokku).
+fn enable_quietly(app: &str) -> Result<()> {
+    if !store::is_enabled(app)? {
+        store::set_enabled(app, true)?;
+        log::info1(&format!("Enabling domains (VHOST) support for {app}"));
+    }
+    Ok(())
+}
+
+/// Adds `domains` (already checked) to an app; returns the ones that were new.
+pub fn add_domains(app: &str, domains: &[String]) -> Result<Vec<String>> {
+    let added = store::edit(&store::app_file(app), |cur| {
+        let mut v = cur.unwrap_or_default();
+        let mut added = Vec::new();
+        for d in domains {
+            if v.contains(d) {
+                log::warn(&format!("Skipping: {d} already added to {app}"));
+            } else {
+                v.push(d.clone());
+                added.push(d.clone());
+                log::info1(&format!("Added {d} to {app}"));
+            }
+        }
+        Ok(((!added.is_empty()).then_some(v), added))
+    })?;
+    enable_quietly(app)?;
+    if !added.is_empty() {
+        changed(app, "add", &added)?;
+    }
+    Ok(added)
+}
+
+const ADD_USAGE: &str = "dokku domains:add <app> <domain> [<domain> ...]";
+
+/// `domains:add APP DOMAIN…`.
+pub fn add(argv: &[String]) -> Result<()> {
+    let (app, raw) = app_and_rest(argv, ADD_USAGE, true)?;
+    let domains = normalize_all(&raw, Scope::App)?;
+    add_domains(&app, &domains)?;
+    Ok(())
+}
+
+/// Trigger `domains-add APP DOMAIN…` (as Dokku's): what `domains:add` does.
+pub fn trigger_add(argv: &[String]) -> Result<()> {
+    add(argv)
+}
+
+const REMOVE_USAGE: &str = "dokku domains:remove <app> <domain> [<domain> ...]";
+
+/// `domains:remove APP DOMAIN…`: names are matched lowercased; one the app lacks is skipped
+/// with a warning.
+pub fn remove(argv: &[String]) -> Result<()> {
+    let (app, raw) = app_and_rest(argv, REMOVE_USAGE, true)?;
+    let wanted: Vec<String> = raw.iter().map(|d| d.to_lowercase()).collect();
+    let removed = store::edit(&store::app_file(&app), |cur| {
+        let mut v = cur.unwrap_or_default();
+        let mut removed = Vec::new();
+        for d in &wanted {
+            if let Some(i) = v.iter().position(|x| x == d) {
+                v.remove(i);
+                removed.push(d.clone());
+                log::info1(&format!("Removed {d} from {app}"));
+            } else if !removed.contains(d) {
+                log::warn(&format!("Skipping: {d} is not a domain of {app}"));
+            }
+        }
+        Ok(((!removed.is_empty()).then_some(v), removed))
+    })?;
+    if !removed.is_empty() {
+        changed(&app, "remove", &removed)?;
+    }
+    Ok(())
+}
+
+const SET_USAGE: &str = "dokku domains:set <app> <domain> [<domain> ...]";
+
+/// `domains:set APP DOMAIN…`: the app's domains become exactly these.
+pub fn set(argv: &[String]) -> Result<()> {
+    let (app, raw) = app_and_rest(argv, SET_USAGE, true)?;
+    let domains = normalize_all(&raw, Scope::App)?;
+    store::edit(&store::app_file(&app), |_| Ok((Some(domains.clone()), ())))?;
+    log::info1(&format!("Set {} for {app}", domains.join(" ")));
+    enable_quietly(&app)?;
+    changed(&app, "set", &domains)
+}
+
+/// `domains:clear APP`: the app is back to its default domains (`APP.GLOBAL`), as Dokku.
+pub fn clear(argv: &[String]) -> Result<()> {
+    let (app, _) = app_and_rest(argv, "dokku domains:clear <app>", false)?;
+    let defaults = store::default_vhosts(&app)?;
+    store::edit(&store::app_file(&app), |_| Ok((Some(defaults), ())))?;
+    log::info1(&format!("Cleared domains in {app}"));
+    changed(&app, "clear", &[])
+}
+
+/// `domains:enable APP`: its domains are served again (the defaults when it has none).
+pub fn enable(argv: &[String]) -> Result<()> {
+    let (app, _) = app_and_rest(argv, "dokku domains:enable <app>", false)?;
+    if store::is_enabled(&app)? {
+        log::info1(&format!(
+            "Domains (VHOST) support is already enabled for app ({app})"
+        ));
+        return Ok(());
+    }
+    let defaults = store::default_vhosts(&app)?;
+    store::edit(&store::app_file(&app), |cur| {
+        let empty = cur.as_ref().is_none_or(|v| v.is_empty());
+        Ok(((empty && !defaults.is_empty()).then_some(defaults), ()))
+    })?;
+    store::set_enabled(&app, true)?;
+    log::info1(&format!("Enabling domains (VHOST) support for {app}"));
+    trigger("proxy-build-config", &[&app])
+}
+
+/// `domains:disable APP`: its domains are kept but not served (`domains-list` is empty).
+pub fn disable(argv: &[String]) -> Result<()> {
+    let (app, _) = app_and_rest(argv, "dokku domains:disable <app>", false)?;
+    if !store::is_enabled(&app)? {
+        log::info1(&format!(
+            "Domains (VHOST) support is already disabled for app ({app})"
+        ));
+        return Ok(());
+    }
+    store::set_enabled(&app, false)?;
+    log::info1(&format!("Disabling domains (VHOST) support for {app}"));
+    trigger("proxy-build-config", &[&app])
+}

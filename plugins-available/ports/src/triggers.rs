@@ -1,0 +1,102 @@
+//! The triggers of the ports plugin: `ports-get APP`, `ports-get-container-port APP`,
+//! `ports-set-detected APP [MAP…]` and `post-extract APP DIR [REV]` (the Dockerfile's
+//! `EXPOSE`).
+
+use crate::map::{self, PortMap};
+use crate::store;
+use anyhow::{bail, Context, Result};
+use dokku_core::{appname, trigger_value};
+use std::io::Write;
+use std::path::Path;
+
+/// The app argument of a trigger, as a valid app name.
+fn app_arg<'a>(argv: &'a [String], name: &str) -> Result<&'a str> {
+    let Some(app) = argv.first() else {
+        bail!("{name} needs APP");
+    };
+    appname::validate(app)?;
+    Ok(app)
+}
+
+/// The maps in force, plus `https:443:PORT` (PORT: the first http map's container port) when
+/// the app has a certificate (`certs-exists APP` says `true`) and no https map.
+pub fn maps_with_tls(app: &str) -> Result<Vec<PortMap>> {
+    let mut maps = store::effective(app)?;
+    if maps.iter().any(|m| m.scheme == "https") {
+        return Ok(maps);
+    }
+    let Some(port) = maps
+        .iter()
+        .find(|m| m.scheme == "http")
+        .map(|m| m.container)
+    else {
+        return Ok(maps);
+    };
+    let has_cert = trigger_value("certs-exists", &[app])?
+        .is_some_and(|v| v.lines().any(|l| l.trim() == "true"));
+    if has_cert {
+        maps.push(PortMap {
+            scheme: "https".into(),
+            host: 443,
+            container: port,
+        });
+    }
+    Ok(maps)
+}
+
+/// Trigger `ports-get APP`: the maps in force, one per line.
+pub fn ports_get(argv: &[String]) -> Result<()> {
+    let app = app_arg(argv, "ports-get")?;
+    let mut o = std::io::stdout().lock();
+    for m in maps_with_tls(app)? {
+        writeln!(o, "{m}")?;
+    }
+    Ok(())
+}
+
+/// Trigger `ports-get-container-port APP`: the container port of the first http map (else of
+/// the first map); the scheduler publishes it and sets `PORT` to it.
+pub fn container_port(argv: &[String]) -> Result<()> {
+    let app = app_arg(argv, "ports-get-container-port")?;
+    if let Some(p) = map::container_port(&store::effective(app)?) {
+        println!("{p}");
+    }
+    Ok(())
+}
+
+/// Trigger `ports-set-detected APP [MAP…]` (as Dokku's, for builders): the detected maps
+/// become these (none: cleared).
+pub fn set_detected(argv: &[String]) -> Result<()> {
+    let app = app_arg(argv, "ports-set-detected")?;
+    let mut maps = Vec::new();
+    for raw in argv[1..].iter().flat_map(|a| a.split_whitespace()) {
+        store::merge(&mut maps, &[PortMap::parse(raw)?]);
+    }
+    store::write(app, "map-detected", &maps)
+}
+
+/// Trigger `post-extract APP DIR [REV]`: a Dockerfile in DIR that `EXPOSE`s a tcp port sets the
+/// detected map to `http:80:PORT` (the first such port); otherwise the detected map is cleared.
+pub fn post_extract(argv: &[String]) -> Result<()> {
+    let (Some(app), Some(dir)) = (argv.first(), argv.get(1)) else {
+        bail!("post-extract needs APP DIR");
+    };
+    appname::validate(app)?;
+    let dockerfile = Path::new(dir).join("Dockerfile");
+    let port = if dockerfile.is_file() {
+        let text = std::fs::read_to_string(&dockerfile)
+            .with_context(|| format!("cannot read {}", dockerfile.display()))?;
+        map::first_exposed_port(&text)
+    } else {
+        None
+    };
+    let maps: Vec<PortMap> = port
+        .map(|p| PortMap {
+            scheme: "http".into(),
+            host: 80,
+            container: p,
+        })
+        .into_iter()
+        .collect();
+    store::write(app, "map-detected", &maps)
+}
