@@ -300,3 +300,29 @@ fn the_caddy_proxy_replaces_nginx_and_nginx_comes_back() {
     assert_eq!(gone.0, "404", "{}", gone.1);
     sb.dokku(&["caddy:stop"]).ok();
 }
+
+#[test]
+fn a_dockerfile_expose_sets_the_port_the_app_listens_on() {
+    let sb = sandbox();
+    let app = sb.unique_app("expose");
+    sb.dokku(&["apps:create", &app]).ok();
+    let dockerfile = format!(
+        "FROM {}\nRUN mkdir -p /www && echo exposed > /www/index.html\nEXPOSE 8080\nCMD [\"sh\", \"-c\", \"exec httpd -f -p $PORT -h /www\"]\n",
+        busybox_image()
+    );
+    deploy(&sb, &app, &[("Dockerfile", &dockerfile)]).ok();
+    sb.dokku(&["ports:report", &app, "--ports-map-detected"])
+        .ok()
+        .out_has("http:80:8080");
+    let env = Command::new("docker")
+        .args([
+            "inspect",
+            "--format",
+            "{{json .Config.Env}}",
+            &format!("{app}.web.1"),
+        ])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&env.stdout).contains("PORT=8080"));
+    assert!(get(&sb, &vhost(&app)).1.ends_with("exposed\n"));
+}
