@@ -146,6 +146,14 @@ pub fn busybox_image() -> &'static str {
     BUSYBOX_IMAGE
 }
 
+/// A Dockerfile `FROM` [`BUSYBOX_IMAGE`] that serves `body` at `/` with busybox httpd on `$PORT`.
+pub fn web_dockerfile(body: &str) -> String {
+    format!(
+        "FROM {}\nRUN mkdir -p /www && echo '{body}' > /www/index.html\nCMD [\"sh\", \"-c\", \"exec httpd -f -p $PORT -h /www\"]\n",
+        busybox_image()
+    )
+}
+
 /// Removes every container, image and build-cache volume of `app` (labelled `com.dokku.app-name=APP`, or named
 /// `dokku/APP`).
 pub fn remove_app(app: &str) {

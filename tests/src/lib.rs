@@ -605,6 +605,19 @@ impl Sandbox {
         }
     }
 
+    /// Commits `files` to the app's own source tree (`src-APP` in the sandbox) and deploys it
+    /// with `dokku git:sync --build`, the same pipeline as a push.
+    pub fn deploy_source(&self, app: &str, files: &[(&str, &str)]) -> Out {
+        let name = format!("src-{app}");
+        let src = self.dir.path().join(&name);
+        if !src.exists() {
+            self.work_tree(&name);
+        }
+        self.commit(&src, files, "deploy");
+        let path = src.display().to_string();
+        self.dokku(&["git:sync", "--build", app, &path, "main"])
+    }
+
     /// The lines the `fx-builder` fixture logged for `app`.
     pub fn builds(&self, app: &str) -> Vec<String> {
         std::fs::read_to_string(self.lib_root().join(format!("data/fx-builder/{app}.log")))

@@ -170,23 +170,12 @@ fn site(sb: &Sandbox, app: &str) -> Option<String> {
     std::fs::read_to_string(data_dir(sb).join(format!("sites/{app}.caddy"))).ok()
 }
 
-/// A Dockerfile that serves `body` at / with busybox httpd on $PORT.
-fn dockerfile(body: &str) -> String {
-    format!(
-        "FROM {}\nRUN mkdir -p /www && echo '{body}' > /www/index.html\nCMD [\"sh\", \"-c\", \"exec httpd -f -p $PORT -h /www\"]\n",
-        busybox_image()
-    )
+fn deploy(sb: &Sandbox, app: &str, files: &[(&str, &str)]) -> dokku_tests::Out {
+    sb.deploy_source(app, files)
 }
 
-/// Commits `files` to the app's source tree and deploys it with `git:sync --build`.
-fn deploy(sb: &Sandbox, app: &str, files: &[(&str, &str)]) -> dokku_tests::Out {
-    let src = sb.dir.path().join(format!("src-{app}"));
-    if !src.exists() {
-        sb.work_tree(&format!("src-{app}"));
-    }
-    sb.commit(&src, files, "deploy");
-    let path = src.display().to_string();
-    sb.dokku(&["git:sync", "--build", app, &path, "main"])
+fn dockerfile(body: &str) -> String {
+    dokku_tests::docker::web_dockerfile(body)
 }
 
 #[test]

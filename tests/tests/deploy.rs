@@ -23,23 +23,12 @@ fn sandbox() -> Sandbox {
     sb
 }
 
-/// A Dockerfile that serves `body` at / with busybox httpd on $PORT.
-fn dockerfile(body: &str) -> String {
-    format!(
-        "FROM {}\nRUN mkdir -p /www && echo '{body}' > /www/index.html\nCMD [\"sh\", \"-c\", \"exec httpd -f -p $PORT -h /www\"]\n",
-        busybox_image()
-    )
+fn deploy(sb: &Sandbox, app: &str, files: &[(&str, &str)]) -> dokku_tests::Out {
+    sb.deploy_source(app, files)
 }
 
-/// Commits `files` to the app's source tree and deploys it with `git:sync --build`.
-fn deploy(sb: &Sandbox, app: &str, files: &[(&str, &str)]) -> dokku_tests::Out {
-    let src = sb.dir.path().join(format!("src-{app}"));
-    if !src.exists() {
-        sb.work_tree(&format!("src-{app}"));
-    }
-    sb.commit(&src, files, "deploy");
-    let path = src.display().to_string();
-    sb.dokku(&["git:sync", "--build", app, &path, "main"])
+fn dockerfile(body: &str) -> String {
+    dokku_tests::docker::web_dockerfile(body)
 }
 
 fn port(sb: &Sandbox, app: &str, dyno: &str) -> u16 {

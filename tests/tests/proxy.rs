@@ -20,27 +20,12 @@ fn sandbox() -> Sandbox {
     sb
 }
 
-fn dockerfile(body: &str) -> String {
-    format!(
-        "FROM {}\nRUN mkdir -p /www && echo '{body}' > /www/index.html\nCMD [\"sh\", \"-c\", \"exec httpd -f -p $PORT -h /www\"]\n",
-        busybox_image()
-    )
+fn deploy(sb: &Sandbox, app: &str, files: &[(&str, &str)]) -> dokku_tests::Out {
+    sb.deploy_source(app, files)
 }
 
-fn deploy(sb: &Sandbox, app: &str, files: &[(&str, &str)]) -> dokku_tests::Out {
-    let name = format!("src-{app}");
-    let src = sb.dir.path().join(&name);
-    if !src.exists() {
-        sb.work_tree(&name);
-    }
-    sb.commit(&src, files, "deploy");
-    sb.dokku(&[
-        "git:sync",
-        "--build",
-        app,
-        &src.display().to_string(),
-        "main",
-    ])
+fn dockerfile(body: &str) -> String {
+    dokku_tests::docker::web_dockerfile(body)
 }
 
 /// `curl` to 127.0.0.1 only: (status, body, headers).
