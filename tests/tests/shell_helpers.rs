@@ -521,3 +521,308 @@ fn path_escaping_property_parts_are_refused() {
     );
     assert_eq!(out.stdout, "status 1\n");
 }
+
+// ---------------------------------------------------------------------------------------------
+// The helpers community plugins source beyond logging and properties (issue 6). Those that need
+// Docker are in shell_helpers_docker.rs.
+
+/// Sources the named core plugins' `functions` files (after common) before `script`.
+fn sh_plugins(sb: &Sandbox, plugins: &[&str], script: &str, args: &[&str]) -> Out {
+    let mut s = String::new();
+    for p in plugins {
+        s.push_str(&format!(
+            ". \"$PLUGIN_CORE_AVAILABLE_PATH/{p}/functions\"\n"
+        ));
+    }
+    s.push_str(script);
+    sh(sb, &s, args)
+}
+
+#[test]
+fn every_functions_file_sources_cleanly_under_strict_mode() {
+    let sb = Sandbox::new();
+    for p in [
+        "config",
+        "apps",
+        "proxy",
+        "domains",
+        "docker-options",
+        "checks",
+        "ps",
+    ] {
+        let out = sh_plugins(&sb, &[p], "echo sourced \"$DOCKER_BIN\"", &[]).ok();
+        assert_eq!(out.stdout, "sourced docker\n", "{p}");
+        assert_eq!(out.stderr, "", "{p}");
+    }
+    // DOCKER_BIN set by the caller is kept.
+    let out = sh_with(
+        &sb,
+        "echo \"$DOCKER_BIN\"",
+        &[],
+        &[("DOCKER_BIN", "podman")],
+    )
+    .ok();
+    assert_eq!(out.stdout, "podman\n");
+}
+
+#[test]
+fn config_set_get_unset_export_round_trip() {
+    let sb = Sandbox::new();
+    sb.dokku(&["apps:create", "cfg"]).ok();
+    let value = "it's  \"quoted\" $HOME \\n `x` = y";
+    let out = sh_plugins(
+        &sb,
+        &["config"],
+        "config_set --no-restart cfg \"Q=$1\" B=2 >/dev/null\nconfig_get cfg Q\nconfig_get cfg B",
+        &[value],
+    )
+    .ok();
+    assert_eq!(out.stdout, format!("{value}\n2\n"));
+    // The value is the one the config plugin stored.
+    assert_eq!(sb.config_get("cfg", "Q"), value);
+    // An unset key: nothing, status 1.
+    let out = sh_plugins(&sb, &["config"], "config_get cfg NOPE", &[]);
+    assert_eq!(out.code, 1);
+    assert_eq!(out.stdout, "");
+    // config_export app: eval-able export lines giving the value back.
+    let out = sh_plugins(
+        &sb,
+        &["config"],
+        "eval \"$(config_export app cfg)\"; printf '%s|%s' \"$Q\" \"$B\"",
+        &[],
+    )
+    .ok();
+    assert_eq!(out.stdout, format!("{value}|2"));
+    // Global config.
+    let out = sh_plugins(
+        &sb,
+        &["config"],
+        "config_set --global G='a b' >/dev/null; config_get --global G; config_export global",
+        &[],
+    )
+    .ok();
+    assert_eq!(out.stdout, "a b\nexport G='a b'\n");
+    // Merged: the app's and the global keys.
+    let out = sh_plugins(&sb, &["config"], "config_export app cfg true", &[]).ok();
+    assert!(out.stdout.contains("export G='a b'\n"), "{}", out.stdout);
+    assert!(out.stdout.contains("export B='2'\n"), "{}", out.stdout);
+    // Unset.
+    let out = sh_plugins(
+        &sb,
+        &["config"],
+        "config_unset --no-restart cfg Q >/dev/null; config_get cfg Q || echo \"rc=$?\"",
+        &[],
+    )
+    .ok();
+    assert_eq!(out.stdout, "rc=1\n");
+    // A missing app fails with the config plugin's error.
+    let out = sh_plugins(&sb, &["config"], "config_set --no-restart nosuch A=1", &[]);
+    assert_ne!(out.code, 0);
+    // A bad export type fails.
+    let out = sh_plugins(&sb, &["config"], "config_export both cfg", &[]);
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr.contains("type must be app or global"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn apps_helpers_create_check_and_destroy() {
+    let sb = Sandbox::new();
+    let script = "apps_exists h1 || echo absent\n\
+                  apps_create h1 >/dev/null\n\
+                  apps_exists h1 && echo present\n\
+                  apps_maybe_create h1 && echo kept\n\
+                  apps_maybe_create h2 >/dev/null && apps_exists h2 && echo made\n\
+                  apps_destroy h2 >/dev/null\n\
+                  apps_exists h2 || echo gone\n\
+                  DOKKU_QUIET_OUTPUT=1 dokku_apps";
+    let out = sh_plugins(&sb, &["apps"], script, &[]).ok();
+    assert_eq!(out.stdout, "absent\npresent\nkept\nmade\ngone\nh1\n");
+    // apps_create of an existing app fails.
+    let out = sh_plugins(&sb, &["apps"], "apps_create h1", &[]);
+    assert_ne!(out.code, 0);
+    // dokku_apps with no app fails with Dokku's message.
+    sb.dokku(&["--force", "apps:destroy", "h1"]).ok();
+    let out = sh(&sb, "dokku_apps", &[]);
+    assert_eq!(out.code, 1);
+    assert_eq!(
+        out.stderr,
+        " !     You haven't deployed any applications yet\n"
+    );
+}
+
+#[test]
+fn proxy_and_domains_helpers_follow_the_plugins() {
+    let sb = Sandbox::new();
+    sb.dokku(&["apps:create", "px"]).ok();
+    let both = &["proxy", "domains"];
+    let script = "is_app_proxy_enabled px && echo enabled\n\
+                  get_app_proxy_type px\n\
+                  get_app_domains px\n\
+                  get_global_vhosts\n\
+                  is_app_vhost_enabled px && echo vhost\n\
+                  is_global_vhost_enabled && echo global";
+    let out = sh_plugins(&sb, both, script, &[]).ok();
+    assert_eq!(
+        out.stdout,
+        "enabled\nnginx\npx.dokku.localhost\ndokku.localhost\nvhost\nglobal\n"
+    );
+    sb.dokku(&["proxy:disable", "px"]).ok();
+    sb.dokku(&["proxy:set", "px", "caddy"]).ok();
+    sb.dokku(&["domains:add", "px", "www.example.com"]).ok();
+    sb.dokku(&["domains:set-global", "a.test", "b.test"]).ok();
+    let out = sh_plugins(
+        &sb,
+        both,
+        "is_app_proxy_enabled px || echo \"disabled rc=$?\"\nget_app_proxy_type px\nget_app_domains px\nget_global_vhosts",
+        &[],
+    )
+    .ok();
+    assert_eq!(
+        out.stdout,
+        "disabled rc=1\ncaddy\npx.dokku.localhost\nwww.example.com\na.test\nb.test\n"
+    );
+    // Disabled domains: none listed.
+    sb.dokku(&["domains:disable", "px"]).ok();
+    let out = sh_plugins(
+        &sb,
+        both,
+        "is_app_vhost_enabled px || echo off\nget_app_domains px",
+        &[],
+    )
+    .ok();
+    assert_eq!(out.stdout, "off\n");
+    // A missing app fails as verify_app_name does.
+    let out = sh_plugins(&sb, both, "is_app_proxy_enabled nosuch", &[]);
+    assert_eq!(out.code, 1);
+    assert_eq!(out.stderr, " !     App nosuch does not exist\n");
+}
+
+#[test]
+fn docker_options_checks_and_ps_helpers_read_the_plugins_state() {
+    let sb = Sandbox::new();
+    sb.dokku(&["apps:create", "dop"]).ok();
+    sb.dokku(&["docker-options:add", "dop", "deploy,run", "-v /a:/b"])
+        .ok();
+    sb.dokku(&["ps:scale", "--skip-deploy", "dop", "web=2", "worker=1"])
+        .ok();
+    let script = "get_docker_options dop deploy\n\
+                  get_docker_options dop build\n\
+                  get_phase_file_path dop run\n\
+                  get_app_scale dop\n\
+                  is_app_checks_disabled dop || echo checks-on\n\
+                  checks_disable dop >/dev/null\n\
+                  is_app_checks_disabled dop && echo checks-off\n\
+                  is_app_checks_skipped dop || echo not-skipped";
+    let out = sh_plugins(&sb, &["docker-options", "ps", "checks"], script, &[]).ok();
+    assert_eq!(
+        out.stdout,
+        format!(
+            "-v /a:/b\n{}/dop/DOCKER_OPTIONS_RUN\nweb=2\nworker=1\nchecks-on\nchecks-off\nnot-skipped\n",
+            sb.dokku_root().display()
+        )
+    );
+    let out = sh_plugins(&sb, &["docker-options"], "get_docker_options dop nope", &[]);
+    assert_eq!(out.code, 1);
+}
+
+#[test]
+fn small_utilities_match_dokkus_contracts() {
+    let sb = Sandbox::new();
+    let cases: &[(&str, &str)] = &[
+        ("fn-in-array b a b c && echo yes", "yes\n"),
+        ("fn-in-array 'a b' a b || echo no", "no\n"),
+        ("fn-in-array x || echo empty", "empty\n"),
+        ("is_number 42 && ! is_number 4a && ! is_number '' && echo ok", "ok\n"),
+        ("is_abs_path /x && ! is_abs_path x && echo ok", "ok\n"),
+        ("suppress_output echo hidden; echo after", "after\n"),
+        (
+            "suppress_output sh -c 'echo out; echo err >&2; exit 3' || echo \"rc=$?\"",
+            "out\nerr\nrc=3\n",
+        ),
+        (
+            "parse_args --quiet --app foo cmd --force --trace x; \
+             echo \"$DOKKU_APP_NAME $DOKKU_QUIET_OUTPUT $DOKKU_APPS_FORCE_DELETE $DOKKU_TRACE [$DOKKU_GLOBAL_FLAGS]\"",
+            "foo 1 1 1 [--quiet --app foo --force --trace]\n",
+        ),
+        (
+            "parse_args plain args; echo \"${DOKKU_APP_NAME:-none} ${DOKKU_QUIET_OUTPUT:-none}\"",
+            "none none\n",
+        ),
+        ("get_app_image_repo app1", "dokku/app1\n"),
+        ("get_app_image_name app1", "dokku/app1:latest\n"),
+        ("has_tty </dev/null || echo no-tty", "no-tty\n"),
+    ];
+    for (script, stdout) in cases {
+        let out = sh(&sb, script, &[]).ok();
+        assert_eq!(&out.stdout, stdout, "{script}");
+    }
+    let out = sh(&sb, "get_app_image_repo ''", &[]);
+    assert_eq!(out.code, 1);
+    assert_eq!(
+        out.stderr,
+        " !     (get_app_image_repo) APP must not be null\n"
+    );
+
+    // EXPOSE lines, any case, comments dropped; nothing for a missing file or no EXPOSE.
+    let df = sb.dir.path().join("Dockerfile");
+    std::fs::write(
+        &df,
+        "FROM x\nEXPOSE 80 443/tcp\r\nexpose 8080 # web\nRUN echo EXPOSE 9\n",
+    )
+    .unwrap();
+    let out = sh(
+        &sb,
+        "get_dockerfile_exposed_ports \"$1\"",
+        &[df.to_str().unwrap()],
+    )
+    .ok();
+    assert_eq!(out.stdout, "80 443/tcp 8080\n");
+    let out = sh(&sb, "get_dockerfile_exposed_ports /nonexistent", &[]).ok();
+    assert_eq!(out.stdout, "");
+
+    // A free port: a number in range that can be bound now.
+    let out = sh(&sb, "get_available_port", &[]).ok();
+    let port: u16 = out.stdout.trim().parse().unwrap();
+    assert!(port > 1024, "{port}");
+    std::net::TcpListener::bind(("127.0.0.1", port)).expect("the port is free");
+}
+
+#[test]
+fn is_deployed_and_container_records_without_docker() {
+    let sb = Sandbox::new();
+    sb.dokku(&["apps:create", "dep"]).ok();
+    let out = sh(&sb, "is_deployed dep || echo \"no rc=$?\"; is_deployed nosuch || echo missing; get_app_container_ids dep; echo end", &[]).ok();
+    assert_eq!(out.stdout, "no rc=1\nmissing\nend\n");
+    // Container records, as the scheduler writes them, make the app deployed.
+    let dir = sb.dokku_root().join("dep");
+    std::fs::write(dir.join("CONTAINER.web.1"), "aaa111\n").unwrap();
+    std::fs::write(dir.join("CONTAINER.web.2"), "bbb222\n").unwrap();
+    std::fs::write(dir.join("CONTAINER.worker.1"), "ccc333\n").unwrap();
+    let script = "is_deployed dep && echo yes\n\
+                  get_app_container_ids dep\n\
+                  get_app_container_ids dep web\n\
+                  get_app_container_ids dep worker.1\n\
+                  get_app_container_ids dep web.9; echo end";
+    let out = sh(&sb, script, &[]).ok();
+    assert_eq!(
+        out.stdout,
+        "yes\naaa111 bbb222 ccc333\naaa111 bbb222\nccc333\nend\n"
+    );
+    // The ps property `deployed` alone also counts.
+    sb.dokku(&["apps:create", "dep2"]).ok();
+    let out = sh(
+        &sb,
+        "fn-plugin-property-write ps dep2 deployed true; is_deployed dep2 && echo yes",
+        &[],
+    )
+    .ok();
+    assert_eq!(out.stdout, "yes\n");
+    // get_app_container_ids of a missing app fails as verify_app_name does.
+    let out = sh(&sb, "get_app_container_ids nosuch", &[]);
+    assert_eq!(out.code, 1);
+    assert_eq!(out.stderr, " !     App nosuch does not exist\n");
+}

@@ -1,2 +1,640 @@
-//! stub
-fn main() {}
+//! The network plugin: Docker networks for apps. Commands `network:create|destroy|exists|
+//! info|list` manage the networks dokku made (labelled `dokku`); `network:set APP KEY [VALUE]`
+//! chooses an app's networks: `initial-network` (the `--network` its deploy and run containers
+//! start on, through `docker-args-deploy` / `docker-args-run`), `attach-post-create` and
+//! `attach-post-deploy` (networks its deploy containers are connected to once the deploy
+//! succeeded, on `post-deploy`, before the proxy switches), `tld`, `bind-all-interfaces`.
+//! Attached containers answer at `APP.PROC` and `APP.PROC.N` (with `.TLD` when set).
+//! `network:rebuild[all]` re-attaches running containers; `network:report` shows the settings.
+
+mod net;
+
+use anyhow::{bail, Context, Result};
+use dokku_core::plugin::{Command, Plugin, Trigger};
+use dokku_core::report::{self, Format, Report};
+use dokku_core::{appname, args, docker, log, property};
+use dokku_docker_options::dockerargs;
+use std::io::BufRead;
+
+static PLUGIN: Plugin = Plugin {
+    prefix: "network",
+    summary: "Manage network settings for an app",
+    commands: &[
+        Command {
+            name: "create",
+            usage: "<network>",
+            help: "Creates an attachable docker network",
+            run: create,
+        },
+        Command {
+            name: "destroy",
+            usage: "[--force] <network>",
+            help: "Destroys a docker network",
+            run: destroy,
+        },
+        Command {
+            name: "exists",
+            usage: "<network>",
+            help: "Checks if a docker network exists",
+            run: exists,
+        },
+        Command {
+            name: "info",
+            usage: "<network> [--format stdout|json]",
+            help: "Outputs information about a docker network",
+            run: info,
+        },
+        Command {
+            name: "list",
+            usage: "[--format stdout|json]",
+            help: "Lists all docker networks",
+            run: list,
+        },
+        Command {
+            name: "rebuild",
+            usage: "<app>",
+            help: "Rebuilds network settings for an app",
+            run: rebuild,
+        },
+        Command {
+            name: "rebuildall",
+            usage: "",
+            help: "Rebuild network settings for all apps",
+            run: rebuildall,
+        },
+        Command {
+            name: "report",
+            usage: "[<app>] [--format stdout|json] [<flag>]",
+            help: "Displays a network report for one or more apps",
+            run: report_cmd,
+        },
+        Command {
+            name: "set",
+            usage: "[--global|<app>] <key> [<value>]",
+            help: "Set or clear a network property for an app",
+            run: set,
+        },
+    ],
+    bare_commands: &[],
+    triggers: &[
+        Trigger {
+            name: "docker-args-deploy",
+            run: trigger_docker_args_deploy,
+        },
+        Trigger {
+            name: "docker-args-run",
+            run: trigger_docker_args_run,
+        },
+        Trigger {
+            name: "network-build-config",
+            run: trigger_network_build_config,
+        },
+        Trigger {
+            name: "network-get-property",
+            run: trigger_network_get_property,
+        },
+        Trigger {
+            name: "post-deploy",
+            run: trigger_post_deploy,
+        },
+    ],
+};
+
+fn main() {
+    PLUGIN.main()
+}
+
+const PROPS: &str = "network";
+
+/// The properties `network:set` takes.
+const KEYS: &[&str] = &[
+    "attach-post-create",
+    "attach-post-deploy",
+    "bind-all-interfaces",
+    "initial-network",
+    "tld",
+];
+
+/// A property's default when neither the app nor the global scope sets it.
+fn default_of(key: &str) -> &'static str {
+    if key == "bind-all-interfaces" {
+        "false"
+    } else {
+        ""
+    }
+}
+
+/// A property of the app, else the global one, else its default.
+fn computed(app: &str, key: &str) -> Result<String> {
+    for scope in [app, property::GLOBAL] {
+        if let Some(v) = property::get(PROPS, scope, key)?.filter(|v| !v.is_empty()) {
+            return Ok(v);
+        }
+    }
+    Ok(default_of(key).to_string())
+}
+
+/// The network names of an attach list (commas and/or spaces between them).
+fn split_list(v: &str) -> Vec<String> {
+    v.split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// The networks the app's deploy containers are attached to after a deploy, in order,
+/// without repeats.
+fn attach_networks(app: &str) -> Result<Vec<String>> {
+    let mut v: Vec<String> = Vec::new();
+    for key in ["attach-post-create", "attach-post-deploy"] {
+        for n in split_list(&computed(app, key)?) {
+            if !v.contains(&n) {
+                v.push(n);
+            }
+        }
+    }
+    Ok(v)
+}
+
+/// The one network name a command takes.
+fn one_network(argv: &[String], bool_flags: &[&str], usage: &str) -> Result<(args::Args, String)> {
+    let a = args::parse(argv, bool_flags, &[])?;
+    a.at_most(1, usage)?;
+    let Some(name) = a.pos(0).cloned() else {
+        bail!("Please specify a network name; usage: {usage}");
+    };
+    Ok((a, name))
+}
+
+/// `network:create NAME`: an attachable bridge network labelled `dokku`.
+fn create(argv: &[String]) -> Result<()> {
+    let (_, name) = one_network(argv, &[], "dokku network:create <network>")?;
+    net::validate_managed(&name)?;
+    if net::managed_exists(&name)? {
+        bail!("Network {name} already exists");
+    }
+    log::info1(&format!("Creating network {name}"));
+    docker::output([
+        "network",
+        "create",
+        "--attachable",
+        "--label",
+        docker::LABEL,
+        "--label",
+        &format!("{}={name}", net::NAME_LABEL),
+        &name,
+    ])
+    .with_context(|| format!("cannot create network {name}"))?;
+    Ok(())
+}
+
+/// Asks the operator to type the network's name; true when it matches.
+fn confirmed(name: &str) -> Result<bool> {
+    log::warn("WARNING: Potentially Destructive Action");
+    log::warn(&format!("This command will destroy network {name}."));
+    log::warn(&format!("To proceed, type \"{name}\""));
+    eprintln!();
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("cannot read the confirmation")?;
+    Ok(line.trim_end_matches(['\n', '\r']) == name)
+}
+
+/// `network:destroy [--force] NAME`: only networks dokku made; Docker refuses while containers
+/// are attached.
+fn destroy(argv: &[String]) -> Result<()> {
+    let (a, name) = one_network(
+        argv,
+        &["--force"],
+        "dokku network:destroy [--force] <network>",
+    )?;
+    net::validate_managed(&name)?;
+    if !net::managed_exists(&name)? {
+        bail!("Network {name} does not exist");
+    }
+    let forced =
+        a.has("--force") || std::env::var("DOKKU_APPS_FORCE_DELETE").is_ok_and(|v| v == "1");
+    if !forced && !confirmed(&name)? {
+        bail!("Confirmation did not match {name}. Aborted.");
+    }
+    log::info1(&format!("Destroying network {name}"));
+    docker::output(["network", "rm", &name])
+        .with_context(|| format!("cannot destroy network {name}"))?;
+    Ok(())
+}
+
+/// `network:exists NAME`: exit 0 when it exists (a network dokku made, or a builtin).
+fn exists(argv: &[String]) -> Result<()> {
+    let (_, name) = one_network(argv, &[], "dokku network:exists <network>")?;
+    net::validate(&name)?;
+    if !net::exists(&name)? {
+        bail!("Network does not exist");
+    }
+    println!("Network exists");
+    Ok(())
+}
+
+/// The `network:info` report of one network.
+fn info_report(name: &str) -> Result<Report> {
+    let out = docker::output(["network", "inspect", name])
+        .with_context(|| format!("cannot inspect network {name}"))?;
+    let j: serde_json::Value = serde_json::from_str(&out)
+        .with_context(|| format!("docker network inspect printed {out:?}"))?;
+    let n = j.get(0).context("docker network inspect printed nothing")?;
+    let s = |k: &str| n.get(k).and_then(|x| x.as_str()).unwrap_or("").to_string();
+    let b = |k: &str| {
+        n.get(k)
+            .and_then(|x| x.as_bool())
+            .unwrap_or(false)
+            .to_string()
+    };
+    let configs: Vec<&serde_json::Value> = n
+        .pointer("/IPAM/Config")
+        .and_then(|c| c.as_array())
+        .map(|a| a.iter().collect())
+        .unwrap_or_default();
+    let ipam = |k: &str| {
+        configs
+            .iter()
+            .filter_map(|c| c.get(k).and_then(|x| x.as_str()))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let mut containers: Vec<String> = n
+        .get("Containers")
+        .and_then(|c| c.as_object())
+        .map(|m| {
+            m.values()
+                .filter_map(|c| c.get("Name").and_then(|x| x.as_str()))
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default();
+    containers.sort();
+    let rows = [
+        ("network-name", "Name", s("Name")),
+        ("network-id", "Id", s("Id")),
+        ("network-driver", "Driver", s("Driver")),
+        ("network-scope", "Scope", s("Scope")),
+        ("network-internal", "Internal", b("Internal")),
+        ("network-attachable", "Attachable", b("Attachable")),
+        ("network-ipv6", "IPv6", b("EnableIPv6")),
+        ("network-subnet", "Subnet", ipam("Subnet")),
+        ("network-gateway", "Gateway", ipam("Gateway")),
+        ("network-containers", "Containers", containers.join(" ")),
+        ("network-created-at", "Created at", s("Created")),
+    ];
+    Ok(Report {
+        heading: format!("{name} network information"),
+        rows: rows
+            .into_iter()
+            .map(|(k, l, v)| (k.to_string(), l.to_string(), v))
+            .collect(),
+    })
+}
+
+/// `network:info NAME [--format stdout|json]`.
+fn info(argv: &[String]) -> Result<()> {
+    let usage = "dokku network:info <network> [--format stdout|json]";
+    let a = args::parse(argv, &[], &["--format"])?;
+    a.at_most(1, usage)?;
+    let format = Format::parse(a.value("--format"))?;
+    let Some(name) = a.pos(0) else {
+        bail!("Please specify a network name; usage: {usage}");
+    };
+    net::validate(name)?;
+    if !net::exists(name)? {
+        bail!("Network {name} does not exist");
+    }
+    report::print(&info_report(name)?, format, None)
+}
+
+/// `network:list [--format stdout|json]`: the networks dokku made.
+fn list(argv: &[String]) -> Result<()> {
+    let a = args::parse(argv, &[], &["--format"])?;
+    a.at_most(0, "dokku network:list [--format stdout|json]")?;
+    let format = Format::parse(a.value("--format"))?;
+    let nets = net::list()?;
+    match format {
+        Format::Json => println!("{}", serde_json::to_string(&nets)?),
+        Format::Stdout => {
+            if !log::quiet() {
+                println!("=====> Networks");
+            }
+            for n in &nets {
+                println!("{}", n.name);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Attaches the app's running deploy containers to its attach networks; returns how many
+/// attachments failed (each said on stderr).
+fn attach(app: &str) -> Result<usize> {
+    let nets = attach_networks(app)?;
+    if nets.is_empty() {
+        return Ok(0);
+    }
+    let tld = computed(app, "tld")?;
+    let containers = net::app_containers(app)?;
+    let mut failed = 0;
+    for n in &nets {
+        for c in &containers {
+            match net::connect(app, c, n, &tld) {
+                Ok(true) => log::verbose(&format!("Attached {} to network {n}", c.name)),
+                Ok(false) => {}
+                Err(e) => {
+                    log::warn(&format!("{e:#}"));
+                    failed += 1;
+                }
+            }
+        }
+    }
+    Ok(failed)
+}
+
+/// Re-attaches one app, failing with the number of attachments that failed.
+fn rebuild_app(app: &str) -> Result<()> {
+    let failed = attach(app)?;
+    if failed > 0 {
+        bail!("{failed} network attachment(s) of {app} failed");
+    }
+    Ok(())
+}
+
+/// `network:rebuild APP`.
+fn rebuild(argv: &[String]) -> Result<()> {
+    let a = args::parse(argv, &[], &[])?;
+    a.at_most(1, "dokku network:rebuild <app>")?;
+    let app = appname::required(a.pos(0))?;
+    appname::verify(&app)?;
+    log::info1(&format!("Rebuilding network settings for {app}"));
+    rebuild_app(&app)
+}
+
+/// `network:rebuildall`.
+fn rebuildall(argv: &[String]) -> Result<()> {
+    let a = args::parse(argv, &[], &[])?;
+    a.at_most(0, "dokku network:rebuildall")?;
+    let mut failed = 0;
+    for app in appname::all()? {
+        log::info1(&format!("Rebuilding network settings for {app}"));
+        if let Err(e) = rebuild_app(&app) {
+            log::warn(&format!("{e:#}"));
+            failed += 1;
+        }
+    }
+    if failed > 0 {
+        bail!("the network settings of {failed} app(s) could not be rebuilt");
+    }
+    Ok(())
+}
+
+const SET_USAGE: &str = "dokku network:set [--global|<app>] <key> [<value>]";
+
+/// `network:set [--global|APP] KEY [VALUE]`; attach lists are stored comma separated.
+fn set(argv: &[String]) -> Result<()> {
+    let mut c = property::SetCommand::parse(argv, SET_USAGE, KEYS)?;
+    if let Some(v) = c.new_value().map(str::to_string) {
+        match c.key.as_str() {
+            "attach-post-create" | "attach-post-deploy" => {
+                let nets = split_list(&v);
+                for n in &nets {
+                    net::validate(n)?;
+                    if n == "host" || n == "none" {
+                        bail!("containers cannot be attached to network {n:?}");
+                    }
+                }
+                c.value = Some(nets.join(","));
+            }
+            "initial-network" => net::validate(&v)?,
+            "bind-all-interfaces" => {
+                if v != "true" && v != "false" {
+                    bail!("bind-all-interfaces must be true or false, not {v:?}");
+                }
+            }
+            _ => {
+                // tld: a dns suffix.
+                let ok = v.split('.').all(|l| {
+                    !l.is_empty()
+                        && l.len() <= 63
+                        && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                });
+                if !ok || v.len() > 253 {
+                    bail!("invalid tld {v:?}: use dns labels (letters, digits, '-') joined by '.'");
+                }
+            }
+        }
+    }
+    c.apply(PROPS)
+}
+
+const REPORT_FIELDS: &[(&str, &str)] = &[
+    ("network-attach-post-create", "Network attach post create"),
+    ("network-attach-post-deploy", "Network attach post deploy"),
+    ("network-bind-all-interfaces", "Network bind all interfaces"),
+    (
+        "network-computed-attach-post-create",
+        "Network computed attach post create",
+    ),
+    (
+        "network-computed-attach-post-deploy",
+        "Network computed attach post deploy",
+    ),
+    (
+        "network-computed-bind-all-interfaces",
+        "Network computed bind all interfaces",
+    ),
+    (
+        "network-computed-initial-network",
+        "Network computed initial network",
+    ),
+    ("network-computed-tld", "Network computed tld"),
+    (
+        "network-global-attach-post-create",
+        "Network global attach post create",
+    ),
+    (
+        "network-global-attach-post-deploy",
+        "Network global attach post deploy",
+    ),
+    (
+        "network-global-bind-all-interfaces",
+        "Network global bind all interfaces",
+    ),
+    (
+        "network-global-initial-network",
+        "Network global initial network",
+    ),
+    ("network-global-tld", "Network global tld"),
+    ("network-initial-network", "Network initial network"),
+    ("network-tld", "Network tld"),
+    ("network-web-listeners", "Network web listeners"),
+];
+
+/// The `IP:PORT` listeners the scheduler recorded for the app's web containers.
+fn web_listeners(app: &str) -> String {
+    let dir = appname::app_dir(app);
+    let mut v: Vec<(String, String)> = Vec::new();
+    if let Ok(rd) = std::fs::read_dir(&dir) {
+        for e in rd.filter_map(|e| e.ok()) {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let Some(dyno) = name.strip_prefix("PORT.web.") else {
+                continue;
+            };
+            let read = |f: &str| {
+                std::fs::read_to_string(dir.join(f))
+                    .unwrap_or_default()
+                    .trim()
+                    .to_string()
+            };
+            let port = read(&name);
+            let ip = read(&format!("IP.web.{dyno}"));
+            if !port.is_empty() {
+                v.push((dyno.to_string(), format!("{ip}:{port}")));
+            }
+        }
+    }
+    v.sort();
+    v.into_iter().map(|(_, l)| l).collect::<Vec<_>>().join(" ")
+}
+
+fn report_of(app: &str) -> Result<Report> {
+    let mut rows = Vec::new();
+    for (flag, label) in REPORT_FIELDS {
+        let field = flag.trim_start_matches("network-");
+        let value = if field == "web-listeners" {
+            web_listeners(app)
+        } else if let Some(key) = field.strip_prefix("computed-") {
+            computed(app, key)?
+        } else if let Some(key) = field.strip_prefix("global-") {
+            property::get_or(PROPS, property::GLOBAL, key, default_of(key))?
+        } else {
+            property::get_or(PROPS, app, field, "")?
+        };
+        rows.push((flag.to_string(), label.to_string(), value));
+    }
+    Ok(Report {
+        heading: format!("{app} network information"),
+        rows,
+    })
+}
+
+fn report_cmd(argv: &[String]) -> Result<()> {
+    report::command(
+        argv,
+        REPORT_FIELDS,
+        "dokku network:report [<app>] [--format stdout|json] [<flag>]",
+        report_of,
+    )
+}
+
+/// The initial network's `docker run` arguments; aliases only on user-defined networks, where
+/// Docker allows them.
+fn initial_network_args(app: &str, kind: Option<&str>, index: Option<&str>) -> Result<Vec<String>> {
+    let network = computed(app, "initial-network")?;
+    if network.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut words = vec!["--network".to_string(), network.clone()];
+    if let Some(kind) = kind.filter(|_| !net::BUILTIN.contains(&network.as_str())) {
+        let tld = computed(app, "tld")?;
+        let dyno = format!("{kind}.{}", index.unwrap_or("1"));
+        let mut aliases = net::aliases(app, kind, &dyno, &tld);
+        if index.is_none() {
+            aliases.truncate(1);
+        }
+        for a in aliases {
+            words.push("--network-alias".into());
+            words.push(a);
+        }
+    }
+    Ok(words)
+}
+
+/// Trigger `docker-args-deploy APP TAG [PROC INDEX]`: echoes stdin, appends the initial
+/// network and the container's aliases on it.
+fn trigger_docker_args_deploy(argv: &[String]) -> Result<()> {
+    let stdin = dockerargs::read_stdin()?;
+    let words = match argv.first() {
+        Some(app) if appname::is_valid(app) => initial_network_args(
+            app,
+            argv.get(2).map(String::as_str),
+            argv.get(3).map(String::as_str),
+        )?,
+        _ => Vec::new(),
+    };
+    dockerargs::emit(&stdin, &words)
+}
+
+/// Trigger `docker-args-run APP TAG`: echoes stdin, appends the initial network.
+fn trigger_docker_args_run(argv: &[String]) -> Result<()> {
+    let stdin = dockerargs::read_stdin()?;
+    let words = match argv.first() {
+        Some(app) if appname::is_valid(app) => initial_network_args(app, None, None)?,
+        _ => Vec::new(),
+    };
+    dockerargs::emit(&stdin, &words)
+}
+
+/// Trigger `network-build-config APP`: re-attaches the app's running containers.
+fn trigger_network_build_config(argv: &[String]) -> Result<()> {
+    let Some(app) = argv.first() else {
+        bail!("network-build-config needs APP");
+    };
+    rebuild_app(app)
+}
+
+/// Trigger `network-get-property APP PROPERTY`: prints the computed value.
+fn trigger_network_get_property(argv: &[String]) -> Result<()> {
+    let [app, key] = argv else {
+        bail!("network-get-property needs APP PROPERTY");
+    };
+    if !KEYS.contains(&key.as_str()) {
+        bail!(
+            "invalid network property {key:?}; valid: {}",
+            KEYS.join(", ")
+        );
+    }
+    println!("{}", computed(app, key)?);
+    Ok(())
+}
+
+/// Trigger `post-deploy APP PORT IP TAG`: attaches the new containers (before the proxy
+/// switches, as the `nginx-vhosts` plugin sorts after this one).
+fn trigger_post_deploy(argv: &[String]) -> Result<()> {
+    let Some(app) = argv.first() else {
+        bail!("post-deploy needs APP");
+    };
+    let nets = attach_networks(app)?;
+    if nets.is_empty() {
+        return Ok(());
+    }
+    log::info1(&format!(
+        "Attaching {app} to network(s) {}",
+        nets.join(", ")
+    ));
+    rebuild_app(app)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_lists() {
+        assert!(net::validate("a-b_c.d9").is_ok());
+        assert!(net::validate("-a").is_err());
+        assert!(net::validate("a b").is_err());
+        assert!(net::validate(&"a".repeat(65)).is_err());
+        assert!(net::validate_managed("bridge").is_err());
+        assert_eq!(split_list("a, b c,,d"), ["a", "b", "c", "d"]);
+        assert_eq!(
+            net::aliases("app", "web", "web.2", "svc.local"),
+            ["app.web.svc.local", "app.web.2.svc.local"]
+        );
+    }
+}
