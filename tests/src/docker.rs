@@ -78,36 +78,41 @@ fn image_exists(image: &str) -> bool {
         .is_ok_and(|s| s.success())
 }
 
-/// Makes sure [`STACK_IMAGE`] exists, running `scripts/build-stack` once (under a lock shared
-/// by test processes) when it is missing; panics when it cannot be built (never skips).
+/// Makes sure `image` exists, running `script` (root, debootstrap) once under a lock shared by
+/// test processes when it is missing; panics when it cannot be built (never skips).
+pub fn ensure_built(image: &str, script: &Path) {
+    ensure_engine();
+    if image_exists(image) {
+        return;
+    }
+    let _guard = lock(&format!("image-{}", image.replace(['/', ':'], "-")));
+    if image_exists(image) {
+        return;
+    }
+    // SAFETY: geteuid has no preconditions.
+    let root = unsafe { libc::geteuid() } == 0;
+    assert!(
+        root,
+        "{image} is missing and {} needs root (debootstrap): run it once as root",
+        script.display()
+    );
+    let out = Command::new(script)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", script.display()));
+    assert!(
+        out.status.success() && image_exists(image),
+        "{} could not build {image}: {}{}",
+        script.display(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Makes sure [`STACK_IMAGE`] exists (`scripts/build-stack`, run once when missing).
 pub fn stack_image() -> &'static str {
     static READY: OnceLock<()> = OnceLock::new();
-    READY.get_or_init(|| {
-        ensure_engine();
-        if image_exists(STACK_IMAGE) {
-            return;
-        }
-        let _guard = lock("stack-image");
-        if image_exists(STACK_IMAGE) {
-            return;
-        }
-        // SAFETY: geteuid has no preconditions.
-        let root = unsafe { libc::geteuid() } == 0;
-        assert!(
-            root,
-            "{STACK_IMAGE} is missing and scripts/build-stack needs root (debootstrap): run it once as root"
-        );
-        let out = Command::new(crate::repo().join("scripts/build-stack"))
-            .stdin(Stdio::null())
-            .output()
-            .expect("run scripts/build-stack");
-        assert!(
-            out.status.success() && image_exists(STACK_IMAGE),
-            "scripts/build-stack could not build {STACK_IMAGE}: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-    });
+    READY.get_or_init(|| ensure_built(STACK_IMAGE, &crate::repo().join("scripts/build-stack")));
     STACK_IMAGE
 }
 

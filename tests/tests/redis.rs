@@ -14,49 +14,12 @@ use std::sync::OnceLock;
 
 const REDIS_IMAGE: &str = "dokku/redis:bookworm";
 
-fn image_exists(image: &str) -> bool {
-    Command::new("docker")
-        .args(["image", "inspect", image])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
-/// Makes sure [`REDIS_IMAGE`] exists, building it once (under a lock shared by test processes).
+/// Makes sure [`REDIS_IMAGE`] exists (the plugin's `scripts/build-image`, run once).
 fn redis_image() -> &'static str {
     static READY: OnceLock<()> = OnceLock::new();
     READY.get_or_init(|| {
-        dokku_tests::docker::ensure_engine();
-        if image_exists(REDIS_IMAGE) {
-            return;
-        }
-        let f = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open("/tmp/dokku-test-redis-image.lock")
-            .unwrap();
-        // SAFETY: flock on an open descriptor we own (released when `f` is dropped).
-        unsafe { libc::flock(std::os::unix::io::AsRawFd::as_raw_fd(&f), libc::LOCK_EX) };
-        if image_exists(REDIS_IMAGE) {
-            return;
-        }
-        let script: PathBuf =
-            dokku_tests::repo().join("plugins-available/redis/scripts/build-image");
-        let out = Command::new(&script)
-            .env_remove("REDIS_IMAGE")
-            .stdin(Stdio::null())
-            .output()
-            .expect("run the redis build-image script");
-        assert!(
-            out.status.success() && image_exists(REDIS_IMAGE),
-            "{} could not build {REDIS_IMAGE} (it needs root and debootstrap): {}{}",
-            script.display(),
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        drop(f);
+        let script = dokku_tests::repo().join("plugins-available/redis/scripts/build-image");
+        dokku_tests::docker::ensure_built(REDIS_IMAGE, &script);
     });
     REDIS_IMAGE
 }
