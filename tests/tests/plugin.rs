@@ -609,3 +609,52 @@ fn help_lists_the_commands() {
         .out_has("plugin")
         .out_has("Manage installed plugins");
 }
+
+#[test]
+fn tarball_url_install_over_http() {
+    use std::io::BufRead;
+    let sb = Sandbox::new();
+    hello_copy(&sb, "hello-1.0");
+    let served = sb.dir.path().join("served");
+    fs::create_dir_all(&served).unwrap();
+    let st = Command::new("tar")
+        .arg("-czf")
+        .arg(served.join("hello.tar.gz"))
+        .arg("-C")
+        .arg(sb.dir.path().join("src"))
+        .arg("hello-1.0")
+        .status()
+        .unwrap();
+    assert!(st.success());
+    // A file server on loopback, on a port the kernel picks; it prints the port it got.
+    let mut server = Command::new("python3")
+        .args([
+            "-u",
+            "-c",
+            "import http.server,functools,sys\n\
+             h=functools.partial(http.server.SimpleHTTPRequestHandler,directory=sys.argv[1])\n\
+             s=http.server.HTTPServer(('127.0.0.1',0),h)\n\
+             print(s.server_address[1],flush=True)\n\
+             s.serve_forever()",
+        ])
+        .arg(&served)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut port = String::new();
+    std::io::BufReader::new(server.stdout.take().unwrap())
+        .read_line(&mut port)
+        .unwrap();
+    let url = format!("http://127.0.0.1:{}/hello.tar.gz", port.trim());
+    let installed = sb.dokku(&["plugin:install", &url]);
+    let missing = sb.dokku(&["plugin:install", &format!("{url}.nope"), "--name", "nope"]);
+    let _ = server.kill();
+    let _ = server.wait();
+    installed.ok().out_has("Plugin hello enabled");
+    sb.dokku(&["hello"]).ok().out_has("hello from hello v1");
+    assert_eq!(marker_lines(&sb, "hello/install-ran"), 1);
+    let out = missing.fails();
+    one_error_line(&out);
+    assert!(!sb.plugin_path().join("available/nope").exists());
+}
