@@ -125,6 +125,21 @@ fn a_broken_custom_template_is_refused_and_the_previous_config_keeps_serving() {
     let out = deploy(&sb, &app, &[("nginx.conf.sigil", "{{ range $x := .Y }}\n")]).fails();
     assert!(out.stderr.contains("unsupported expression"), "{out:#?}");
     assert!(get(&sb, &vhost(&app)).1.ends_with("good\n"));
+    // A template of a build that failed is not taken over by a later restart.
+    let pending = "server {\n  listen {{ $.NGINX_BIND_ADDRESS_IP4 }}:{{ $.NGINX_PORT }};\n  server_name {{ $.NOSSL_SERVER_NAME }};\n  location / { add_header X-Pending yes; return 200 pending; }\n}\n";
+    let failing = format!("{}RUN false\n", dockerfile("never"));
+    deploy(
+        &sb,
+        &app,
+        &[("Dockerfile", &failing), ("nginx.conf.sigil", pending)],
+    )
+    .fails();
+    sb.dokku(&["ps:restart", &app]).ok();
+    let (_, text) = get(&sb, &vhost(&app));
+    assert!(
+        !text.contains("X-Pending") && text.ends_with("good\n"),
+        "{text}"
+    );
     // A valid custom template is honoured.
     let custom = "upstream custom-{{ $.APP }} { {{ $.UPSTREAM_SERVERS }} }\nserver {\n  listen {{ $.NGINX_BIND_ADDRESS_IP4 }}:{{ $.NGINX_PORT }};\n  server_name {{ $.NOSSL_SERVER_NAME }};\n  location / {\n    add_header X-Custom-Template yes;\n    proxy_pass http://custom-{{ $.APP }};\n  }\n}\n";
     deploy(

@@ -285,8 +285,8 @@ fn trigger_pre_deploy(argv: &[String]) -> Result<()> {
     if i.upstreams.is_empty() {
         i.upstreams.push("127.0.0.1:9".into());
     }
-    let checked = render_with(i, true).and_then(|text| apply::check(app, &text));
-    if checked.is_err() {
+    let checked = render_with(i, is_release()).and_then(|text| apply::check(app, &text));
+    if checked.is_err() && is_release() {
         // The release will not happen: its template goes.
         let _ = std::fs::remove_dir_all(data_dir(app).join("pending"));
     }
@@ -300,7 +300,9 @@ fn trigger_post_deploy(argv: &[String]) -> Result<()> {
         bail!("post-deploy needs APP");
     };
     appname::verify(app)?;
-    promote_template(app)?;
+    if is_release() {
+        promote_template(app)?;
+    }
     build(app)
 }
 
@@ -347,6 +349,12 @@ fn trigger_post_extract(argv: &[String]) -> Result<()> {
         plugn::atomic::write(&pending.join("nginx.conf.sigil"), &text, 0o644)?;
     }
     Ok(())
+}
+
+/// Whether this deploy releases a new build (ps says so in `DOKKU_DEPLOY_KIND`); a restart
+/// keeps the app's template even when a failed build left a pending one.
+fn is_release() -> bool {
+    std::env::var("DOKKU_DEPLOY_KIND").is_ok_and(|k| k == "release")
 }
 
 /// Makes the pending template (or its absence) the app's.

@@ -9,6 +9,10 @@ use dokku_core::procfile::{self, data_dir};
 use dokku_core::{appname, deploylock, docker, log, property, trigger, Exit};
 use std::path::Path;
 
+/// Tells the deploy's triggers whether a new build is being released (`release`) or the
+/// current one redeployed (unset).
+pub const DEPLOY_KIND_ENV: &str = "DOKKU_DEPLOY_KIND";
+
 /// The files a build hands to the release, in the order they are kept.
 const RELEASE_FILES: &[&str] = &["Procfile", "app.json"];
 
@@ -167,6 +171,9 @@ pub fn trigger_release_and_deploy(argv: &[String]) -> Result<()> {
 
 /// The release and the deploy of a freshly built image.
 pub fn release_and_deploy(app: &str, tag: &str) -> Result<()> {
+    // Plugins that keep files of the new build as pending (nginx's template) take them over
+    // only in a release, never in a restart.
+    std::env::set_var(DEPLOY_KIND_ENV, "release");
     let image = docker::app_image(app, tag);
     let id = docker::output(["image", "inspect", "--format", "{{.Id}}", &image])
         .map_err(|_| anyhow::anyhow!("{app}: the build made no image {image}"))?;
@@ -196,6 +203,7 @@ pub fn release_and_deploy(app: &str, tag: &str) -> Result<()> {
 
 /// Redeploys the current image (restart, scale, config change): scheduler and `post-deploy`.
 pub fn redeploy(app: &str) -> Result<()> {
+    std::env::remove_var(DEPLOY_KIND_ENV);
     let _lock = deploylock::acquire(app)?;
     deploy(app, "latest")?;
     post_deploy(app, "latest")
