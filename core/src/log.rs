@@ -45,3 +45,20 @@ pub fn warn(msg: &str) {
 pub fn error(msg: &str) {
     warn(msg)
 }
+
+/// Dokku's confirmation of a destructive command: warns, asks the operator to type `name`, and
+/// says whether the line read from stdin matches it.
+pub fn confirm_destroy(what: &str, name: &str) -> anyhow::Result<bool> {
+    use anyhow::Context;
+    use std::io::BufRead;
+    warn("WARNING: Potentially Destructive Action");
+    warn(&format!("This command will destroy {what} {name}."));
+    warn(&format!("To proceed, type \"{name}\""));
+    eprintln!();
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("cannot read the confirmation")?;
+    Ok(line.trim_end_matches(['\n', '\r']) == name)
+}

@@ -486,6 +486,50 @@ impl Sandbox {
     }
 }
 
+/// A static file server for `dir` on 127.0.0.1 (a port the kernel picks), killed on drop.
+pub struct FileServer {
+    child: std::process::Child,
+    /// Its port.
+    pub port: u16,
+}
+
+impl FileServer {
+    /// Starts serving `dir` (python3's http.server).
+    pub fn start(dir: &Path) -> FileServer {
+        use std::io::BufRead;
+        let mut child = Command::new("python3")
+            .args([
+                "-u",
+                "-c",
+                "import http.server,functools,sys\n\
+                 h=functools.partial(http.server.SimpleHTTPRequestHandler,directory=sys.argv[1])\n\
+                 s=http.server.HTTPServer(('127.0.0.1',0),h)\n\
+                 print(s.server_address[1],flush=True)\n\
+                 s.serve_forever()",
+            ])
+            .arg(dir)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("python3");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        FileServer {
+            child,
+            port: line.trim().parse().expect("the server's port"),
+        }
+    }
+}
+
+impl Drop for FileServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// Asserts a failure with exactly one ` !     ` line holding `needle`.
 #[track_caller]
 pub fn refused(out: Out, needle: &str) {

@@ -4,7 +4,6 @@
 //! run side by side; plus git:set/report, git:sync, git:from-archive, git:from-image, git:unlock.
 
 use dokku_tests::{git_ok, Out, Sandbox};
-use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
@@ -555,31 +554,11 @@ fn git_from_archive_downloads_over_http() {
         .unwrap()
         .stdout;
     std::fs::write(served.join("app.tar.gz"), archive).unwrap();
-    // A file server on loopback, on a port the kernel picks; it prints the port it got.
-    let mut server = std::process::Command::new("python3")
-        .args([
-            "-u",
-            "-c",
-            "import http.server,functools,sys\n\
-             h=functools.partial(http.server.SimpleHTTPRequestHandler,directory=sys.argv[1])\n\
-             s=http.server.HTTPServer(('127.0.0.1',0),h)\n\
-             print(s.server_address[1],flush=True)\n\
-             s.serve_forever()",
-        ])
-        .arg(&served)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut port = String::new();
-    BufReader::new(server.stdout.take().unwrap())
-        .read_line(&mut port)
-        .unwrap();
-    let url = format!("http://127.0.0.1:{}/app.tar.gz", port.trim());
+    let server = dokku_tests::FileServer::start(&served);
+    let url = format!("http://127.0.0.1:{}/app.tar.gz", server.port);
     let out = sb.dokku(&["git:from-archive", "web", &url]);
     let missing = sb.dokku(&["git:from-archive", "web", &format!("{url}.nope")]);
-    let _ = server.kill();
-    let _ = server.wait();
+    drop(server);
     out.ok();
     assert_eq!(built_ids(&sb, "web"), ["web-archive"]);
     sb.dokku(&["apps:report", "web", "--app-deploy-source-metadata"])

@@ -612,7 +612,6 @@ fn help_lists_the_commands() {
 
 #[test]
 fn tarball_url_install_over_http() {
-    use std::io::BufRead;
     let sb = Sandbox::new();
     hello_copy(&sb, "hello-1.0");
     let served = sb.dir.path().join("served");
@@ -626,31 +625,11 @@ fn tarball_url_install_over_http() {
         .status()
         .unwrap();
     assert!(st.success());
-    // A file server on loopback, on a port the kernel picks; it prints the port it got.
-    let mut server = Command::new("python3")
-        .args([
-            "-u",
-            "-c",
-            "import http.server,functools,sys\n\
-             h=functools.partial(http.server.SimpleHTTPRequestHandler,directory=sys.argv[1])\n\
-             s=http.server.HTTPServer(('127.0.0.1',0),h)\n\
-             print(s.server_address[1],flush=True)\n\
-             s.serve_forever()",
-        ])
-        .arg(&served)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut port = String::new();
-    std::io::BufReader::new(server.stdout.take().unwrap())
-        .read_line(&mut port)
-        .unwrap();
-    let url = format!("http://127.0.0.1:{}/hello.tar.gz", port.trim());
+    let server = dokku_tests::FileServer::start(&served);
+    let url = format!("http://127.0.0.1:{}/hello.tar.gz", server.port);
     let installed = sb.dokku(&["plugin:install", &url]);
     let missing = sb.dokku(&["plugin:install", &format!("{url}.nope"), "--name", "nope"]);
-    let _ = server.kill();
-    let _ = server.wait();
+    drop(server);
     installed.ok().out_has("Plugin hello enabled");
     sb.dokku(&["hello"]).ok().out_has("hello from hello v1");
     assert_eq!(marker_lines(&sb, "hello/install-ran"), 1);

@@ -6,7 +6,6 @@ use anyhow::{bail, Context, Result};
 use dokku_core::appname::{self, app_dir};
 use dokku_core::{args, log, paths, property, trigger};
 use std::fs;
-use std::io::BufRead;
 use std::path::Path;
 
 /// Claims `app`'s folder; fails with Dokku's message when the name is taken.
@@ -49,20 +48,6 @@ pub fn create(argv: &[String]) -> Result<()> {
     create_app(&app)
 }
 
-/// Asks the operator to type the app's name; true when it matches.
-fn confirmed(app: &str) -> Result<bool> {
-    log::warn("WARNING: Potentially Destructive Action");
-    log::warn(&format!("This command will destroy app {app}."));
-    log::warn(&format!("To proceed, type \"{app}\""));
-    eprintln!();
-    let mut line = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut line)
-        .context("cannot read the confirmation")?;
-    Ok(line.trim_end_matches(['\n', '\r']) == app)
-}
-
 /// `apps:destroy [--force] APP`.
 pub fn destroy(argv: &[String]) -> Result<()> {
     let a = args::parse(argv, &["--force"], &[])?;
@@ -71,7 +56,7 @@ pub fn destroy(argv: &[String]) -> Result<()> {
     appname::verify(&app)?;
     let forced =
         a.has("--force") || std::env::var("DOKKU_APPS_FORCE_DELETE").is_ok_and(|v| v == "1");
-    if !forced && !confirmed(&app)? {
+    if !forced && !log::confirm_destroy("app", &app)? {
         bail!("Confirmation did not match {app}. Aborted.");
     }
     log::info1(&format!("Destroying {app} (including all add-ons)"));

@@ -14,7 +14,6 @@ use dokku_core::plugin::{Command, Plugin, Trigger};
 use dokku_core::report::{self, Format, Report};
 use dokku_core::{appname, args, docker, log, property};
 use dokku_docker_options::dockerargs;
-use std::io::BufRead;
 
 static PLUGIN: Plugin = Plugin {
     prefix: "network",
@@ -188,20 +187,6 @@ fn create(argv: &[String]) -> Result<()> {
     Ok(())
 }
 
-/// Asks the operator to type the network's name; true when it matches.
-fn confirmed(name: &str) -> Result<bool> {
-    log::warn("WARNING: Potentially Destructive Action");
-    log::warn(&format!("This command will destroy network {name}."));
-    log::warn(&format!("To proceed, type \"{name}\""));
-    eprintln!();
-    let mut line = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut line)
-        .context("cannot read the confirmation")?;
-    Ok(line.trim_end_matches(['\n', '\r']) == name)
-}
-
 /// `network:destroy [--force] NAME`: only networks dokku made; Docker refuses while containers
 /// are attached.
 fn destroy(argv: &[String]) -> Result<()> {
@@ -216,7 +201,7 @@ fn destroy(argv: &[String]) -> Result<()> {
     }
     let forced =
         a.has("--force") || std::env::var("DOKKU_APPS_FORCE_DELETE").is_ok_and(|v| v == "1");
-    if !forced && !confirmed(&name)? {
+    if !forced && !log::confirm_destroy("network", &name)? {
         bail!("Confirmation did not match {name}. Aborted.");
     }
     log::info1(&format!("Destroying network {name}"));

@@ -11,15 +11,7 @@ fn measure(runs: usize, mut f: impl FnMut()) -> (f64, f64) {
     for _ in 0..3 {
         f();
     }
-    let mut v: Vec<f64> = (0..runs)
-        .map(|_| {
-            let t = Instant::now();
-            f();
-            t.elapsed().as_secs_f64() * 1000.0
-        })
-        .collect();
-    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    (v[v.len() / 2], v[(v.len() * 9 / 10).min(v.len() - 1)])
+    measure_n(runs, f)
 }
 
 fn run_quiet(c: &mut Command) {
