@@ -444,3 +444,40 @@ fn a_buildpack_app_deploys_answers_and_redeploys() {
         .ok();
     assert!(out.stdout.contains("profile-ok"), "{out:#?}");
 }
+
+#[test]
+fn checks_commands_and_ps_inspect() {
+    let sb = sandbox();
+    let app = sb.unique_app("chk");
+    sb.dokku(&["apps:create", &app]).ok();
+    sb.dokku(&["checks:skip", &app, "web"]).ok();
+    sb.dokku(&["checks:report", &app, "--checks-skipped-list"])
+        .ok()
+        .out_has("web");
+    sb.dokku(&["checks:disable", &app]).ok();
+    sb.dokku(&["checks:report", &app, "--format", "json"])
+        .ok()
+        .out_has("\"checks-disabled-list\":\"_all_\"")
+        .out_has("\"checks-skipped-list\":\"none\"");
+    sb.dokku(&["checks:enable", &app]).ok();
+    sb.dokku(&["checks:report", &app, "--checks-disabled-list"])
+        .ok()
+        .out_has("none");
+    dokku_tests::refused(
+        sb.dokku(&["checks:skip", &app, "a;b"]),
+        "invalid process type",
+    );
+    dokku_tests::refused(sb.dokku(&["checks:skip", "nope-app"]), "does not exist");
+    dokku_tests::refused(
+        sb.dokku(&["checks:set", &app, "wait-to-retire", "soon"]),
+        "number of seconds",
+    );
+    dokku_tests::refused(sb.dokku(&["ps:inspect", &app]), "has no containers");
+    deploy(&sb, &app, &[("Dockerfile", &dockerfile("inspect"))]).ok();
+    let out = sb.dokku(&["ps:inspect", &app]).ok();
+    assert!(
+        out.stdout.contains(&format!("\"/{app}.web.1\"")),
+        "{out:#?}"
+    );
+    dokku_tests::refused(sb.dokku(&["ps:inspect", "nope-app"]), "does not exist");
+}

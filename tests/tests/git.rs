@@ -566,3 +566,14 @@ fn git_from_archive_downloads_over_http() {
         .out_has(&url);
     missing.fails().err_has("404");
 }
+
+#[test]
+fn git_initialize_makes_the_repository() {
+    let sb = Sandbox::new();
+    sb.dokku(&["apps:create", "web"]).ok();
+    sb.dokku(&["git:initialize", "web"]).ok();
+    assert!(sb.dokku_root().join("web/HEAD").is_file());
+    assert!(sb.dokku_root().join("web/hooks/pre-receive").is_file());
+    dokku_tests::refused(sb.dokku(&["git:initialize", "nope"]), "does not exist");
+    dokku_tests::refused(sb.dokku(&["git:initialize", "Bad"]), "App name must begin");
+}
