@@ -192,6 +192,19 @@ fn main() {
             println!("dokku version {}", plugn::VERSION);
             exit(0)
         }
+        "report" => match dokku_core::report::dokku_report(
+            &g.app
+                .iter()
+                .cloned()
+                .chain(args.iter().cloned())
+                .collect::<Vec<_>>(),
+        ) {
+            Ok(()) => exit(0),
+            Err(e) => match e.downcast_ref::<dokku_core::Exit>() {
+                Some(dokku_core::Exit(c)) => exit(*c),
+                None => fail(&format!("{e:#}")),
+            },
+        },
         _ => {}
     }
     let mut rest = Vec::new();

@@ -85,7 +85,17 @@ impl Plugin {
         for t in self.triggers {
             s.push_str(&format!("{}\n", t.name));
         }
+        if self.answers_report() {
+            s.push_str("report\n");
+        }
         s
+    }
+
+    /// A plugin with a `PLUGIN:report` command answers Dokku's `report APP` trigger (fired by
+    /// `dokku report`) with it, unless it answers `report` itself.
+    fn answers_report(&self) -> bool {
+        self.commands.iter().any(|c| c.name == "report")
+            && !self.triggers.iter().any(|t| t.name == "report")
     }
 
     fn run_command(&self, c: &Command, args: &[String]) -> Result<()> {
@@ -140,6 +150,11 @@ impl Plugin {
         } else if let Some(t) = self.triggers.iter().find(|t| t.name == name) {
             (t.run)(args)?;
             return Ok(0);
+        } else if name == "report" && self.answers_report() {
+            if let Some(c) = self.commands.iter().find(|c| c.name == "report") {
+                (c.run)(args)?;
+                return Ok(0);
+            }
         } else if args.first().map(String::as_str) == Some("--layout") {
             print!("{}", self.layout());
             return Ok(0);

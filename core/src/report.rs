@@ -1,7 +1,7 @@
 //! `PLUGIN:report` output: Dokku's aligned `=====> APP heading` blocks, a single value for
 //! `--flag`, or JSON with `--format json`.
 
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 use std::io::Write;
 
 /// One report: a heading and its rows.
@@ -112,6 +112,51 @@ pub fn command(
     };
     for app in apps {
         print(&build(&app)?, format, info.first().map(|s| s.as_str()))?;
+    }
+    Ok(())
+}
+
+/// `dokku report [APP]`: the host's versions, then the `report APP` trigger for the app (every
+/// app without one), which each plugin with a `PLUGIN:report` answers with that report.
+pub fn dokku_report(args: &[String]) -> Result<()> {
+    let a = crate::args::parse(args, &[], &[])?;
+    a.at_most(1, "dokku report [<app>]")?;
+    let apps = match a.pos(0) {
+        Some(app) => {
+            crate::appname::verify(app)?;
+            vec![app.clone()]
+        }
+        None => crate::appname::all()?,
+    };
+    let kernel = |f: &str| -> Result<String> {
+        let p = format!("/proc/sys/kernel/{f}");
+        Ok(std::fs::read_to_string(&p)
+            .with_context(|| format!("report: cannot read {p}"))?
+            .trim()
+            .to_string())
+    };
+    let docker = std::process::Command::new(crate::docker::bin())
+        .args(["version", "--format", "{{.Server.Version}}"])
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_else(|| "not answering".into());
+    crate::log::info1(&format!(
+        "uname: {} {} {} {}",
+        kernel("ostype")?,
+        kernel("hostname")?,
+        kernel("osrelease")?,
+        std::env::consts::ARCH
+    ));
+    crate::log::info1(&format!("docker version: {docker}"));
+    crate::log::info1(&format!("dokku version: {}", plugn::VERSION));
+    if apps.is_empty() {
+        crate::log::warn("You haven't deployed any applications yet");
+    }
+    for app in &apps {
+        crate::trigger("report", &[app])?;
     }
     Ok(())
 }
