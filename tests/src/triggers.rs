@@ -7,11 +7,45 @@ use regex::Regex;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
+/// What the sources say of one trigger.
 #[derive(Default)]
-struct Row {
-    fired_by: BTreeSet<String>,
-    answered_by: BTreeSet<String>,
-    args: String,
+pub struct Row {
+    /// The plugins (or `core`) that fire it.
+    pub fired_by: BTreeSet<String>,
+    /// The plugins that answer it.
+    pub answered_by: BTreeSet<String>,
+    /// Its arguments, from the answers' doc comments.
+    pub args: String,
+}
+
+/// One trigger of Dokku's plugin-triggers documentation (`docs/dokku-triggers.txt`).
+pub struct Documented {
+    /// The trigger's name.
+    pub name: String,
+    /// The arguments Dokku documents.
+    pub args: String,
+    /// `fired`, `answered`, `both`, `other` or `none`.
+    pub role: String,
+    /// Why it is `other` or `none`.
+    pub note: String,
+}
+
+/// The triggers of Dokku's documentation, as `docs/dokku-triggers.txt` lists them.
+pub fn documented(repo: &Path) -> Vec<Documented> {
+    let text = std::fs::read_to_string(repo.join("docs/dokku-triggers.txt")).unwrap_or_default();
+    text.lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .map(|l| {
+            let f: Vec<&str> = l.splitn(4, " | ").map(str::trim).collect();
+            let get = |i: usize| f.get(i).copied().unwrap_or("").trim_end_matches('|').trim();
+            Documented {
+                name: get(0).to_string(),
+                args: get(1).to_string(),
+                role: get(2).to_string(),
+                note: get(3).to_string(),
+            }
+        })
+        .collect()
 }
 
 fn rust_files(dir: &Path) -> Vec<PathBuf> {
@@ -34,15 +68,19 @@ fn rust_files(dir: &Path) -> Vec<PathBuf> {
 /// Names that are executables of a shell plugin but not triggers.
 const NOT_TRIGGERS: &[&str] = &["commands", "functions", "plugin.toml", "README.md"];
 
-/// The table, as markdown.
-pub fn table(repo: &Path) -> String {
+/// Every trigger our sources fire or answer.
+pub fn scan(repo: &Path) -> BTreeMap<String, Row> {
     // Any helper named after triggers or firing, called with the trigger's name first.
     let fire =
         Regex::new(r#"\b(?:[a-z_]*trigger[a-z_]*|fire[a-z_]*|lines_of)\(\s*"([a-z][a-z0-9-]*)""#)
             .unwrap();
     let fire_plugn = Regex::new(r#"fire\(\s*[^,()]+(?:\(\))?,\s*"([a-z][a-z0-9-]*)""#).unwrap();
+    // A plugin's own trigger run by plugin:uninstall and friends: `run_own_trigger(&dir, "NAME"`.
+    let fire_own = Regex::new(r#"run_own_trigger\(\s*[^,()]+,\s*"([a-z][a-z0-9-]*)""#).unwrap();
     let answer = Regex::new(r#"name:\s*"([a-z][a-z0-9-]*)",\s*run:\s*trigger"#).unwrap();
     let answer_any = Regex::new(r#"Trigger \{\s*name:\s*"([a-z][a-z0-9-]*)""#).unwrap();
+    // A `PLUGIN:report` command answers `report` (core/src/plugin.rs).
+    let report_command = Regex::new(r#"Command \{\s*name:\s*"report""#).unwrap();
     let doc = Regex::new(r"Triggers? `([a-z][a-z0-9-]*)((?: [^`]*)?)`").unwrap();
     let shell_fire = Regex::new(r"plugn trigger ([a-z][a-z0-9-]*)").unwrap();
     let mut rows: BTreeMap<String, Row> = BTreeMap::new();
@@ -69,17 +107,21 @@ pub fn table(repo: &Path) -> String {
             for c in fire
                 .captures_iter(&text)
                 .chain(fire_plugn.captures_iter(&text))
+                .chain(fire_own.captures_iter(&text))
             {
                 rows.entry(c[1].to_string())
                     .or_default()
                     .fired_by
                     .insert(plugin.clone());
             }
-            let answered: Vec<String> = answer
+            let mut answered: Vec<String> = answer
                 .captures_iter(&text)
                 .chain(answer_any.captures_iter(&text))
                 .map(|c| c[1].to_string())
                 .collect();
+            if report_command.is_match(&text) {
+                answered.push("report".to_string());
+            }
             for t in &answered {
                 rows.entry(t.clone())
                     .or_default()
@@ -125,27 +167,75 @@ pub fn table(repo: &Path) -> String {
     }
     // Names that only appear as doc comments are not triggers of ours.
     rows.retain(|_, r| !r.fired_by.is_empty() || !r.answered_by.is_empty());
+    rows
+}
+
+/// `a, b` or `—`.
+fn join(s: &BTreeSet<String>) -> String {
+    if s.is_empty() {
+        "—".to_string()
+    } else {
+        s.iter().cloned().collect::<Vec<_>>().join(", ")
+    }
+}
+
+/// `` `ARGS` `` with pipes escaped for a markdown cell, or `—`.
+fn cell(args: &str) -> String {
+    if args.is_empty() || args == "—" {
+        "—".to_string()
+    } else {
+        format!("`{}`", args.replace('|', "\\|"))
+    }
+}
+
+/// The table, as markdown: Dokku's documented triggers first (what we do with each), then the
+/// triggers of ours that Dokku does not document.
+pub fn table(repo: &Path) -> String {
+    let rows = scan(repo);
+    let docs = documented(repo);
     let mut out = String::from(
         "# Triggers\n\nGenerated from the sources by `scripts/trigger-table` (a test checks it is \
-         current): who fires each trigger, its arguments, and who answers it. `core` is the \
-         `dokku` binary and its library; every other name is a plugin in `plugins-available/`.\n\n\
-         | trigger | arguments | fired by | answered by |\n|---|---|---|---|\n",
+         current). `core` is the `dokku` binary and its library; every other name is a plugin in \
+         `plugins-available/`.\n\n## Dokku's documented triggers\n\nEvery trigger of Dokku's \
+         plugin-triggers documentation, as listed in `docs/dokku-triggers.txt`: the arguments \
+         Dokku documents, ours (from the answering code's doc comments), who fires and who \
+         answers it here. `none` says why a trigger is not ours; tests/tests/trigger_table.rs \
+         checks every trigger marked fired or answered there has a call site or an answer.\n\n\
+         | trigger | Dokku's arguments | our arguments | fired by | answered by | note |\n\
+         |---|---|---|---|---|---|\n",
     );
-    let join = |s: &BTreeSet<String>| {
-        if s.is_empty() {
-            "—".to_string()
-        } else {
-            s.iter().cloned().collect::<Vec<_>>().join(", ")
-        }
-    };
-    for (name, r) in &rows {
-        let args = if r.args.is_empty() {
-            "—".to_string()
-        } else {
-            format!("`{}`", r.args.replace('|', "\\|"))
+    let empty = Row::default();
+    for d in &docs {
+        let r = rows.get(&d.name).unwrap_or(&empty);
+        let note = match d.role.as_str() {
+            "none" => format!("not ours: {}", d.note),
+            _ => d.note.clone(),
         };
         out.push_str(&format!(
-            "| `{name}` | {args} | {} | {} |\n",
+            "| `{}` | {} | {} | {} | {} | {} |\n",
+            d.name,
+            cell(&d.args),
+            cell(&r.args),
+            join(&r.fired_by),
+            join(&r.answered_by),
+            if note.is_empty() {
+                "—".to_string()
+            } else {
+                note.replace('|', "\\|")
+            }
+        ));
+    }
+    out.push_str(
+        "\n## Our own triggers\n\nTriggers our plugins fire or answer that Dokku's documentation \
+         does not list.\n\n| trigger | arguments | fired by | answered by |\n|---|---|---|---|\n",
+    );
+    for (name, r) in &rows {
+        if docs.iter().any(|d| &d.name == name) {
+            continue;
+        }
+        out.push_str(&format!(
+            "| `{name}` | {} | {} | {} |\n",
+            cell(&r.args),
             join(&r.fired_by),
             join(&r.answered_by)
         ));
