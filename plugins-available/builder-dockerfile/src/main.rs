@@ -1,8 +1,10 @@
 //! The dockerfile builder: `builder-detect` names `dockerfile` when the source has a
 //! `Dockerfile`; `builder-build dockerfile APP DIR` runs `docker build` with the app's build
 //! options (`docker-args-build`), Dokku's labels, and the tag `dokku/APP:latest`, its output
-//! streaming as it comes. Fires `pre-build-dockerfile APP` / `post-build-dockerfile APP` and
-//! `pre-build` / `post-build BUILDER APP DIR`.
+//! streaming as it comes. Fires `pre-build-dockerfile APP` then `pre-build BUILDER APP DIR`
+//! before the build, `docker-args-build` and `docker-args-process-build APP dockerfile` for its
+//! options, `post-build-dockerfile APP` then `post-build BUILDER APP DIR` after it, as Dokku's.
+//! `builder-release dockerfile APP TAG` fires `pre-release-builder` / `post-release-builder`.
 
 use anyhow::{bail, Result};
 use dokku_core::plugin::{Plugin, Trigger};
@@ -22,6 +24,10 @@ static PLUGIN: Plugin = Plugin {
         Trigger {
             name: "builder-build",
             run: trigger_build,
+        },
+        Trigger {
+            name: "builder-release",
+            run: trigger_release,
         },
     ],
 };
@@ -80,4 +86,30 @@ fn trigger_build(argv: &[String]) -> Result<()> {
     docker::stream(&args)?;
     trigger("post-build-dockerfile", &[app])?;
     trigger("post-build", &[BUILDER, app, dir])
+}
+
+/// Trigger `builder-release BUILDER APP IMAGE_TAG`: when BUILDER is `dockerfile`, releases
+/// `dokku/APP:IMAGE_TAG` between `pre-release-builder` and `post-release-builder` (both
+/// `BUILDER APP IMAGE`, IMAGE the full image name): the built image is the release, so
+/// nothing happens between them.
+fn trigger_release(argv: &[String]) -> Result<()> {
+    let [builder, app, tag] = argv else {
+        bail!("builder-release needs BUILDER APP IMAGE_TAG");
+    };
+    if builder != BUILDER {
+        return Ok(());
+    }
+    appname::validate(app)?;
+    if tag.is_empty()
+        || tag.len() > 128
+        || tag.starts_with(['.', '-'])
+        || !tag
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+    {
+        bail!("invalid image tag {tag:?}");
+    }
+    let image = docker::app_image(app, tag);
+    trigger("pre-release-builder", &[BUILDER, app, &image])?;
+    trigger("post-release-builder", &[BUILDER, app, &image])
 }

@@ -3,7 +3,10 @@
 //! and the app's cache volume at `/cache`; it runs the lifecycle script (`scripts/build.sh`),
 //! whose output streams to the caller, and is committed as `dokku/APP:latest` with Dokku's
 //! labels and `/start` and `/exec` (`scripts/runner.sh`). The container always goes, whatever
-//! happens.
+//! happens. As Dokku's: `pre-build-buildpack APP DIR` then `pre-build herokuish APP DIR` before
+//! the container is made, `docker-args-build` and `docker-args-process-build APP herokuish` for
+//! its options, `post-build-buildpack APP DIR` then `post-build herokuish APP DIR` after the
+//! commit.
 
 use crate::{cache, config, sources, BUILDER};
 use anyhow::{bail, Context, Result};
@@ -19,7 +22,7 @@ const BUILD_SCRIPT: &str = include_str!("scripts/build.sh");
 const RUNNER_SCRIPT: &str = include_str!("scripts/runner.sh");
 
 /// The label naming the builder of an image.
-const BUILDER_LABEL: &str = "com.dokku.builder-type";
+pub const BUILDER_LABEL: &str = "com.dokku.builder-type";
 /// The label naming the stage of an image or container (`build`, as Dokku's).
 const STAGE_LABEL: &str = "com.dokku.image-stage";
 
@@ -109,9 +112,17 @@ fn create_container(app: &str, stack: &str, volume: &str) -> Result<Container> {
         "--volume".into(),
         format!("{volume}:/cache"),
     ]);
-    for t in ["docker-args-build", "docker-args-process-build"] {
-        args.extend(docker::args_trigger(t, &[app, BUILDER], "")?);
-    }
+    // Dokku's two build-phase option triggers, `APP herokuish`, each fed an empty stdin.
+    args.extend(docker::args_trigger(
+        "docker-args-build",
+        &[app, BUILDER],
+        "",
+    )?);
+    args.extend(docker::args_trigger(
+        "docker-args-process-build",
+        &[app, BUILDER],
+        "",
+    )?);
     args.push(stack.to_string());
     args.extend(["/bin/bash".into(), "/tmp/dokku/build".into(), app.into()]);
     if log::quiet() {
@@ -190,8 +201,9 @@ pub fn build(app: &str, dir: &Path) -> Result<()> {
         .tempdir()
         .context("cannot create a stage folder")?;
     stage(app, dir, &vars, tmp.path())?;
-    trigger("pre-build", &[BUILDER, app, dir_s])?;
+    // The type's own trigger first, then the generic one, as Dokku's builders fire them.
     trigger("pre-build-buildpack", &[app, dir_s])?;
+    trigger("pre-build", &[BUILDER, app, dir_s])?;
 
     let volume = cache::ensure(app)?;
     let container = create_container(app, &stack, &volume)?;
@@ -207,8 +219,8 @@ pub fn build(app: &str, dir: &Path) -> Result<()> {
     commit(cid, app, &image)?;
     drop(container);
     remove_replaced(previous, &image);
-    trigger("post-build", &[BUILDER, app, dir_s])?;
     trigger("post-build-buildpack", &[app, dir_s])?;
+    trigger("post-build", &[BUILDER, app, dir_s])?;
     log::info1(&format!("Built {image} (stack {stack})"));
     Ok(())
 }

@@ -2,8 +2,9 @@
 //! run in a container of a local stack image (`scripts/build-stack`), committed as
 //! `dokku/APP:latest`, whose `/start TYPE` and `/exec CMD` run the app's processes.
 //! Triggers `builder-detect APP DIR` (names `herokuish` when buildpacks are configured and the
-//! source has no Dockerfile), `builder-build herokuish APP DIR`, `post-delete APP` and
-//! `post-app-rename OLD NEW` (which drop the app's build cache).
+//! source has no Dockerfile), `builder-build herokuish APP DIR`, `builder-release herokuish APP
+//! TAG`, `builder-image-is-herokuish APP IMAGE`, `post-delete APP` and `post-app-rename OLD NEW`
+//! (which drop the app's build cache).
 
 mod build;
 mod cache;
@@ -12,7 +13,7 @@ mod sources;
 
 use anyhow::{bail, Result};
 use dokku_core::plugin::{Plugin, Trigger};
-use dokku_core::{appname, log};
+use dokku_core::{appname, docker, log, trigger};
 use std::path::Path;
 
 static PLUGIN: Plugin = Plugin {
@@ -28,6 +29,14 @@ static PLUGIN: Plugin = Plugin {
         Trigger {
             name: "builder-build",
             run: trigger_build,
+        },
+        Trigger {
+            name: "builder-release",
+            run: trigger_release,
+        },
+        Trigger {
+            name: "builder-image-is-herokuish",
+            run: trigger_image_is_herokuish,
         },
         Trigger {
             name: "post-delete",
@@ -76,6 +85,22 @@ fn trigger_build(argv: &[String]) -> Result<()> {
     build::build(app, Path::new(dir))
 }
 
+/// Trigger `builder-image-is-herokuish APP IMAGE`: `true` when IMAGE was built by this builder
+/// (its `com.dokku.builder-type` label says `herokuish`), else `false` (also for a missing
+/// image).
+fn trigger_image_is_herokuish(argv: &[String]) -> Result<()> {
+    let (Some(app), Some(image)) = (argv.first(), argv.get(1)) else {
+        bail!("builder-image-is-herokuish needs APP IMAGE");
+    };
+    appname::validate(app)?;
+    if image.is_empty() || image.starts_with('-') {
+        bail!("invalid image {image:?}");
+    }
+    let herokuish = docker::image_label(image, build::BUILDER_LABEL).is_ok_and(|b| b == BUILDER);
+    println!("{herokuish}");
+    Ok(())
+}
+
 /// Trigger `post-delete APP`: removes the app's build cache.
 fn trigger_post_delete(argv: &[String]) -> Result<()> {
     let Some(app) = argv.first() else {
@@ -96,4 +121,30 @@ fn trigger_post_app_rename(argv: &[String]) -> Result<()> {
         log::warn(&format!("{e:#}"));
     }
     Ok(())
+}
+
+/// Trigger `builder-release BUILDER APP IMAGE_TAG`: when BUILDER is `herokuish`, releases
+/// `dokku/APP:IMAGE_TAG` between `pre-release-builder` and `post-release-builder` (both
+/// `BUILDER APP IMAGE`, IMAGE the full image name): the committed image is the release (the
+/// app's config reaches its containers at run time), so nothing happens between them.
+fn trigger_release(argv: &[String]) -> Result<()> {
+    let [builder, app, tag] = argv else {
+        bail!("builder-release needs BUILDER APP IMAGE_TAG");
+    };
+    if builder != BUILDER {
+        return Ok(());
+    }
+    appname::validate(app)?;
+    if tag.is_empty()
+        || tag.len() > 128
+        || tag.starts_with(['.', '-'])
+        || !tag
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+    {
+        bail!("invalid image tag {tag:?}");
+    }
+    let image = docker::app_image(app, tag);
+    trigger("pre-release-builder", &[BUILDER, app, &image])?;
+    trigger("post-release-builder", &[BUILDER, app, &image])
 }

@@ -1,7 +1,8 @@
 //! The builder plugin: which builder builds an app. `builder:set APP selected NAME` forces one
 //! (it answers `builder-detect` first, since `builder` sorts before every `builder-*` plugin);
-//! `builder:set APP build-dir SUBDIR` builds a subfolder of the repository (its `post-extract`
-//! moves that folder's contents to the top of the build folder). `builder:report`.
+//! `builder:set APP build-dir SUBDIR` builds a subfolder of the repository (its
+//! `core-post-extract`, as Dokku's, moves that folder's contents to the top of the build folder
+//! before any `post-extract`). `builder:report`; `builder-get-property APP KEY`.
 
 use anyhow::{bail, Context, Result};
 use dokku_core::plugin::{Command, Plugin, Trigger};
@@ -33,8 +34,12 @@ static PLUGIN: Plugin = Plugin {
             run: trigger_detect,
         },
         Trigger {
-            name: "post-extract",
-            run: trigger_post_extract,
+            name: "builder-get-property",
+            run: trigger_get_property,
+        },
+        Trigger {
+            name: "core-post-extract",
+            run: trigger_core_post_extract,
         },
     ],
 };
@@ -142,9 +147,25 @@ fn trigger_detect(argv: &[String]) -> Result<()> {
     Ok(())
 }
 
-/// Trigger `post-extract APP DIR REV`: with a build-dir, only that folder is built: its contents
-/// replace the build folder's.
-fn trigger_post_extract(argv: &[String]) -> Result<()> {
+/// Trigger `builder-get-property APP KEY`: the app's own `selected` or `build-dir` (APP may be
+/// `--global`); empty when unset.
+fn trigger_get_property(argv: &[String]) -> Result<()> {
+    let (Some(app), Some(key)) = (argv.first(), argv.get(1)) else {
+        bail!("builder-get-property needs APP KEY");
+    };
+    if app != property::GLOBAL {
+        dokku_core::appname::validate(app)?;
+    }
+    if key != "selected" && key != "build-dir" {
+        bail!("invalid builder property {key:?}; valid: selected, build-dir");
+    }
+    println!("{}", property::get_or(PROPS, app, key, "")?);
+    Ok(())
+}
+
+/// Trigger `core-post-extract APP DIR REV`: with a build-dir, only that folder is built: its
+/// contents replace the build folder's (before the `post-extract` of any plugin).
+fn trigger_core_post_extract(argv: &[String]) -> Result<()> {
     let (Some(app), Some(dir)) = (argv.first(), argv.get(1)) else {
         return Ok(());
     };

@@ -29,6 +29,15 @@ impl Kind {
         }
     }
 
+    /// The name Dokku's `--archive-type` uses for the kind.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Tar => "tar",
+            Kind::TarGz => "tar.gz",
+            Kind::Zip => "zip",
+        }
+    }
+
     /// Guesses the kind from the first bytes of the file.
     pub fn sniff(file: &mut File) -> Result<Kind> {
         let mut head = [0u8; 4];

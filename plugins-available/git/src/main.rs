@@ -3,6 +3,9 @@
 //! `pre-receive` hook (`git-hook APP`) hands the deploy branch's revision to `receive-app`.
 //! Over http, nginx runs `git-http-backend` for users of `git:http-user-add`. Commands
 //! `git:set|report|sync|from-archive|from-image|initialize|unlock|http-user-add|remove|list`.
+//! `git:from-archive` and `git:from-image` fire `git-from-archive` / `git-from-image`, whose
+//! answers (here, replaceable by a plugin) fire `git-from-directory`, which commits and deploys.
+//! Answers `git-revision`, `git-deploy-branch`, `git-get-property` and `git-has-code`.
 
 mod archive;
 mod fastcgi;
@@ -12,6 +15,7 @@ mod push;
 mod repo;
 mod settings;
 mod sources;
+mod triggers;
 
 use anyhow::{bail, Context, Result};
 use dokku_core::plugin::{Command, Plugin, Trigger};
@@ -29,7 +33,7 @@ static PLUGIN: Plugin = Plugin {
         },
         Command {
             name: "from-image",
-            usage: "<app> <docker-image> [<user-name> [<user-email>]]",
+            usage: "[--build-dir DIRECTORY] <app> <docker-image> [<user-name> [<user-email>]]",
             help: "Updates an app's git repository with a Dockerfile FROM the image and deploys it",
             run: sources::from_image,
         },
@@ -112,6 +116,34 @@ static PLUGIN: Plugin = Plugin {
         Trigger {
             name: "receive-app",
             run: pipeline::trigger_receive_app,
+        },
+        Trigger {
+            name: "git-revision",
+            run: triggers::trigger_git_revision,
+        },
+        Trigger {
+            name: "git-deploy-branch",
+            run: triggers::trigger_git_deploy_branch,
+        },
+        Trigger {
+            name: "git-get-property",
+            run: triggers::trigger_git_get_property,
+        },
+        Trigger {
+            name: "git-has-code",
+            run: triggers::trigger_git_has_code,
+        },
+        Trigger {
+            name: "git-from-archive",
+            run: sources::trigger_git_from_archive,
+        },
+        Trigger {
+            name: "git-from-image",
+            run: sources::trigger_git_from_image,
+        },
+        Trigger {
+            name: "git-from-directory",
+            run: sources::trigger_git_from_directory,
         },
         Trigger {
             name: "post-app-rename-setup",

@@ -1,14 +1,16 @@
 //! The build pipeline's entry: `receive-app APP REV` extracts the revision into a fresh folder,
-//! fires `post-extract`, asks `builder-detect` for the builder (default
-//! `herokuish`), fires `pre-receive-app` and hands the folder to `builder-build`, whose output
-//! streams through to the pushing client; a successful build is released and deployed
-//! (`release-and-deploy`) with the revision in the app's config (`GIT_REV`). The whole run
+//! fires `core-post-extract` then `post-extract` (both `APP DIR REV`), asks `builder-detect` for
+//! the builder (default `herokuish`), fires `pre-receive-app` and hands the folder to
+//! `builder-build BUILDER APP DIR`, whose output streams through to the pushing client; a
+//! successful build is released by its builder (`builder-release BUILDER APP latest`) and
+//! deployed (`release-and-deploy APP latest`) with the revision in the app's config (`GIT_REV`).
+//! A failed build or builder release puts the previous `dokku/APP:latest` back. The whole run
 //! holds the app's deploy lock.
 
 use crate::{repo, settings};
 use anyhow::{bail, Context, Result};
 use dokku_core::appname::{self, app_dir};
-use dokku_core::{deploylock, log, property, trigger, trigger_value, Exit};
+use dokku_core::{deploylock, docker, log, property, trigger, trigger_value, Exit};
 use std::path::Path;
 use std::process::{Command, Stdio};
 
@@ -118,7 +120,7 @@ fn release(app: &str, rev: &str) -> Result<()> {
             set_config_var(app, v, Some(rev))?;
         }
     }
-    if let Err(e) = trigger("release-and-deploy", &[app, "latest"]) {
+    if let Err(e) = trigger("release-and-deploy", &[app, IMAGE_TAG]) {
         if let Some(v) = &var {
             let _ = set_config_var(app, v, previous.as_deref());
         }
@@ -161,6 +163,7 @@ pub fn build(app: &str, rev: &str) -> Result<()> {
         add_git_dir(app, rev, dir)?;
     }
     leave_hook_environment();
+    trigger("core-post-extract", &[app, &dir_s, rev])?;
     trigger("post-extract", &[app, &dir_s, rev])?;
     let builder = trigger_value("builder-detect", &[app, &dir_s])?
         .and_then(|v| v.lines().find(|l| !l.trim().is_empty()).map(str::to_string))
@@ -175,7 +178,12 @@ pub fn build(app: &str, rev: &str) -> Result<()> {
         ));
         return Ok(());
     }
+    // What `latest` names before the build, put back if the build or the builder's release
+    // fails after tagging (a failed release-and-deploy puts back the serving release itself).
+    let image = docker::app_image(app, IMAGE_TAG);
+    let previous = image_id(&image);
     if let Err(e) = trigger("builder-build", &[&builder, app, &dir_s]) {
+        restore_image(previous.as_deref(), &image);
         if let Some(Exit(code)) = e.downcast_ref::<Exit>() {
             bail!(
                 "{app}: the {builder} build of {} failed (exit {code})",
@@ -184,7 +192,40 @@ pub fn build(app: &str, rev: &str) -> Result<()> {
         }
         return Err(e);
     }
+    if let Err(e) = trigger("builder-release", &[&builder, app, IMAGE_TAG]) {
+        restore_image(previous.as_deref(), &image);
+        if let Some(Exit(code)) = e.downcast_ref::<Exit>() {
+            bail!(
+                "{app}: the {builder} release of {} failed (exit {code})",
+                short(rev)
+            );
+        }
+        return Err(e);
+    }
     release(app, rev)
+}
+
+/// The tag a build produces and a deploy runs, as Dokku's builders tag it.
+const IMAGE_TAG: &str = "latest";
+
+/// The id of an image, when it exists (and Docker answers).
+fn image_id(image: &str) -> Option<String> {
+    docker::output(["image", "inspect", "--format", "{{.Id}}", image])
+        .ok()
+        .filter(|id| !id.is_empty())
+}
+
+/// Tags `previous` (the image `latest` named before the build) as `image` again, when there was
+/// one and it still exists.
+fn restore_image(previous: Option<&str>, image: &str) {
+    let Some(id) = previous else {
+        return;
+    };
+    if image_id(image).as_deref() != Some(id) && docker::image_exists(id) {
+        if let Err(e) = docker::output(["tag", id, image]) {
+            log::warn(&format!("cannot put the previous {image} back: {e:#}"));
+        }
+    }
 }
 
 /// Trigger `receive-app APP [REV]`: the git plugin's build of a received revision (without
@@ -194,7 +235,7 @@ pub fn trigger_receive_app(argv: &[String]) -> Result<()> {
         [app, rev] => build(app, rev),
         [app] => {
             appname::verify(app)?;
-            let branch = settings::deploy_branch(app)?.unwrap_or_else(|| "master".into());
+            let branch = settings::computed_deploy_branch(app)?;
             let Some(rev) = repo::rev_of(app, &format!("refs/heads/{branch}"))? else {
                 bail!("{app} has no source to rebuild: nothing was pushed to {branch}");
             };

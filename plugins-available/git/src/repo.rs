@@ -135,6 +135,21 @@ pub fn rev_of(app: &str, refname: &str) -> Result<Option<String>> {
     Ok((out.status.success() && !rev.is_empty()).then_some(rev))
 }
 
+/// Whether the app's repository has any branch (any code pushed or committed).
+pub fn has_any_branch(app: &str) -> Result<bool> {
+    if !exists(app) {
+        return Ok(false);
+    }
+    let mut c = git_in(app);
+    c.args([
+        "for-each-ref",
+        "--count=1",
+        "--format=%(refname)",
+        "refs/heads/",
+    ]);
+    Ok(!run(c, &format!("cannot list the branches of {app}"))?.is_empty())
+}
+
 /// Whether `name` is a valid branch name (`git check-ref-format --branch`).
 pub fn is_valid_branch(name: &str) -> bool {
     if name.is_empty() || name.starts_with('-') || name.len() > 255 {

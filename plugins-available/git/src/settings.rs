@@ -23,6 +23,15 @@ pub fn deploy_branch(app: &str) -> Result<Option<String>> {
     Ok(None)
 }
 
+/// The branch that deploys `app`: its own, else the global one, else `master` (Dokku's
+/// default).
+pub fn computed_deploy_branch(app: &str) -> Result<String> {
+    Ok(deploy_branch(app)?.unwrap_or_else(|| DEFAULT_DEPLOY_BRANCH.to_string()))
+}
+
+/// The deploy branch when none is set, as Dokku's.
+pub const DEFAULT_DEPLOY_BRANCH: &str = "master";
+
 /// The config var that gets the deployed revision; `None` when set to empty (turned off).
 pub fn rev_env_var(app: &str) -> Result<Option<String>> {
     match property::get(PROPS, app, "rev-env-var")? {

@@ -1,13 +1,15 @@
 //! Deploys from elsewhere than a push: `git:sync` (a remote repository), `git:from-archive` (a
 //! tar, tar.gz or zip from a URL or stdin) and `git:from-image` (a Dockerfile `FROM IMAGE`).
 //! Each puts a commit on the app's deploy branch and, when asked, runs the same pipeline as a
-//! push.
+//! push. The archive and image paths go through Dokku's triggers (`git-from-archive`,
+//! `git-from-image`, then `git-from-directory`), so that a plugin can replace a step.
 
 use crate::archive::{self, Kind};
 use crate::{pipeline, repo, settings};
 use anyhow::{bail, Context, Result};
-use dokku_core::{appname, args, log, property, trigger};
+use dokku_core::{appname, args, log, property, trigger, Exit};
 use std::io::Write;
+use std::path::Path;
 
 const DEFAULT_AUTHOR: (&str, &str) = ("Dokku", "automated@dokku.sh");
 
@@ -154,32 +156,69 @@ fn remote_head_branch(url: &str) -> Option<String> {
         .map(str::to_string)
 }
 
-/// The optional `USER_NAME [USER_EMAIL]` of from-archive and from-image.
-fn author(a: &args::Args, first: usize) -> Result<(String, String)> {
-    let name = a.pos(first).map(String::as_str).unwrap_or(DEFAULT_AUTHOR.0);
-    let email = a
-        .pos(first + 1)
-        .map(String::as_str)
-        .unwrap_or(DEFAULT_AUTHOR.1);
-    for (what, v) in [("user name", name), ("user email", email)] {
-        if v.is_empty() || v.chars().any(|c| c.is_control() || c == '<' || c == '>') {
+/// A user name and email for a commit: `Dokku <automated@dokku.sh>` where not given (or
+/// empty, as Dokku's triggers treat them).
+fn author(name: Option<&String>, email: Option<&String>) -> Result<(String, String)> {
+    let pick = |v: Option<&String>, default: &str| {
+        v.filter(|v| !v.is_empty())
+            .cloned()
+            .unwrap_or_else(|| default.to_string())
+    };
+    let (name, email) = (pick(name, DEFAULT_AUTHOR.0), pick(email, DEFAULT_AUTHOR.1));
+    for (what, v) in [("user name", &name), ("user email", &email)] {
+        if v.chars().any(|c| c.is_control() || c == '<' || c == '>') {
             bail!("invalid {what} {v:?}");
         }
     }
-    Ok((name.to_string(), email.to_string()))
+    Ok((name, email))
+}
+
+/// Fires a trigger with output passed through and, when `stdin`, this process's stdin handed
+/// on (an archive read from `-`); fails with the trigger's exit code.
+fn fire_trigger(name: &str, args: &[&str], stdin: bool) -> Result<()> {
+    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    let input = if stdin {
+        plugn::Input::Inherit
+    } else {
+        plugn::Input::Null
+    };
+    let o = plugn::fire(
+        dokku_core::paths(),
+        name,
+        &args,
+        input,
+        plugn::Output::Inherit,
+    )?;
+    if o.code != 0 {
+        return Err(Exit(o.code).into());
+    }
+    Ok(())
+}
+
+/// Whether an archive URL means standard input (`-`, or Dokku's `--`).
+fn is_stdin(url: &str) -> bool {
+    url == "-" || url == "--"
+}
+
+/// Checks an archive URL: `-` (stdin) or an http(s) URL.
+fn check_archive_url(url: &str) -> Result<()> {
+    if is_stdin(url) {
+        return Ok(());
+    }
+    if !(url.starts_with("https://") || url.starts_with("http://")) {
+        bail!("invalid archive URL {url:?}: use an http:// or https:// URL, or - for stdin");
+    }
+    check_text("archive URL", url)
 }
 
 /// Fetches the archive at `url` (http or https) or reads it from stdin (`-`) into a temp file.
 fn fetch_archive(url: &str) -> Result<std::fs::File> {
+    check_archive_url(url)?;
     let mut file = tempfile::tempfile().context("cannot create a temp file")?;
-    if url == "-" {
+    if is_stdin(url) {
         std::io::copy(&mut std::io::stdin().lock(), &mut file)
             .context("cannot read the archive from stdin")?;
     } else {
-        if !(url.starts_with("https://") || url.starts_with("http://")) {
-            bail!("invalid archive URL {url:?}: use an http:// or https:// URL, or - for stdin");
-        }
-        check_text("archive URL", url)?;
         let out = std::process::Command::new("curl")
             .args(["--fail", "--silent", "--show-error", "--location"])
             .args([
@@ -210,7 +249,9 @@ fn fetch_archive(url: &str) -> Result<std::fs::File> {
     Ok(file)
 }
 
-/// `git:from-archive [--archive-type tar|tar.gz|zip] APP URL|- [USER_NAME [USER_EMAIL]]`.
+/// `git:from-archive [--archive-type tar|tar.gz|zip] APP URL|- [USER_NAME [USER_EMAIL]]`:
+/// fires `git-from-archive APP URL TYPE USER_NAME USER_EMAIL` (URL `--` for stdin, as Dokku's;
+/// TYPE empty when not given: the answer tells it from the archive's first bytes).
 pub fn from_archive(argv: &[String]) -> Result<()> {
     const USAGE: &str = "dokku git:from-archive [--archive-type tar|tar.gz|zip] <app> <url>|- [<user-name> [<user-email>]]";
     let a = args::parse(argv, &[], &["--archive-type"])?;
@@ -220,8 +261,32 @@ pub fn from_archive(argv: &[String]) -> Result<()> {
     let Some(url) = a.pos(1) else {
         bail!("no archive given; usage: {USAGE}");
     };
-    let kind = a.value("--archive-type").map(Kind::parse).transpose()?;
-    let who = author(&a, 2)?;
+    let kind = match a.value("--archive-type") {
+        Some(k) => Kind::parse(k)?.name(),
+        None => "",
+    };
+    check_archive_url(url)?;
+    let who = author(a.pos(2), a.pos(3))?;
+    let stdin = is_stdin(url);
+    let url = if stdin { "--" } else { url.as_str() };
+    fire_trigger(
+        "git-from-archive",
+        &[&app, url, kind, &who.0, &who.1],
+        stdin,
+    )
+}
+
+/// Trigger `git-from-archive APP ARCHIVE_URL ARCHIVE_TYPE USER_NAME USER_EMAIL`: downloads the
+/// archive (`--` or `-`: reads it from stdin), checks and unpacks it (tar, tar.gz or zip; an
+/// empty type is told from its first bytes; a single top folder is stripped) and fires
+/// `git-from-directory APP DIR USER_NAME USER_EMAIL` on the result.
+pub fn trigger_git_from_archive(argv: &[String]) -> Result<()> {
+    let [app, url, kind, rest @ ..] = argv else {
+        bail!("git-from-archive needs APP ARCHIVE_URL ARCHIVE_TYPE [USER_NAME [USER_EMAIL]]");
+    };
+    appname::validate(app)?;
+    let kind = (!kind.is_empty()).then(|| Kind::parse(kind)).transpose()?;
+    let who = author(rest.first(), rest.get(1))?;
     let mut file = fetch_archive(url)?;
     let kind = match kind {
         Some(k) => k,
@@ -233,18 +298,69 @@ pub fn from_archive(argv: &[String]) -> Result<()> {
         .context("cannot create a temp folder")?;
     archive::unpack(&mut file, kind, dest.path())?;
     let root = archive::app_root(dest.path())?;
-    prepare_app(&app)?;
-    let branch = branch_for(&app, None)?;
-    log::info1(&format!("Committing the archive to {app}"));
-    let rev = repo::commit_dir(
-        &app,
-        &root,
-        &branch,
-        "Automated commit from an archive",
-        (&who.0, &who.1),
-    )?;
-    let source = if url == "-" { "stdin" } else { url.as_str() };
-    deploy(&app, &rev, "archive", source)
+    let root = root.to_str().context("the archive folder is not UTF-8")?;
+    let source = if is_stdin(url) { "stdin" } else { url.as_str() };
+    set_source("archive", source);
+    fire_trigger("git-from-directory", &[app, root, &who.0, &who.1], false)
+}
+
+/// The variables by which a `git-from-*` answer tells `git-from-directory` the deploy source
+/// (`deploy-source-set APP TYPE METADATA`) and so the commit message.
+const SOURCE_TYPE_ENV: &str = "DOKKU_GIT_SOURCE_TYPE";
+const SOURCE_METADATA_ENV: &str = "DOKKU_GIT_SOURCE_METADATA";
+
+fn set_source(kind: &str, metadata: &str) {
+    std::env::set_var(SOURCE_TYPE_ENV, kind);
+    std::env::set_var(SOURCE_METADATA_ENV, metadata);
+}
+
+/// Takes (and clears) the deploy source a `git-from-*` answer handed on.
+fn take_source() -> Option<(String, String)> {
+    let kind = std::env::var(SOURCE_TYPE_ENV)
+        .ok()
+        .filter(|k| !k.is_empty());
+    let metadata = std::env::var(SOURCE_METADATA_ENV).unwrap_or_default();
+    std::env::remove_var(SOURCE_TYPE_ENV);
+    std::env::remove_var(SOURCE_METADATA_ENV);
+    kind.map(|k| (k, metadata))
+}
+
+/// Trigger `git-from-directory APP SOURCECODE_WORK_DIR USER_NAME USER_EMAIL`: commits the
+/// folder's files onto the app's deploy branch (creating the app and its repository when
+/// needed) and deploys that commit through `receive-app`, as a push does.
+pub fn trigger_git_from_directory(argv: &[String]) -> Result<()> {
+    let [app, dir, rest @ ..] = argv else {
+        bail!("git-from-directory needs APP SOURCECODE_WORK_DIR [USER_NAME [USER_EMAIL]]");
+    };
+    appname::validate(app)?;
+    let dir = Path::new(dir);
+    if !dir.is_absolute() || !dir.is_dir() {
+        bail!("git-from-directory: {} is not a folder", dir.display());
+    }
+    let who = author(rest.first(), rest.get(1))?;
+    let source = take_source();
+    prepare_app(app)?;
+    let branch = branch_for(app, None)?;
+    let (what, message) = match &source {
+        Some((k, _)) if k == "archive" => (
+            "the archive".to_string(),
+            "Automated commit from an archive".to_string(),
+        ),
+        Some((k, image)) if k == "docker-image" => (
+            format!("a Dockerfile FROM {image}"),
+            format!("Automated commit from image {image}"),
+        ),
+        _ => (
+            format!("{}", dir.display()),
+            "Automated commit from a directory".to_string(),
+        ),
+    };
+    log::info1(&format!("Committing {what} to {app}"));
+    let rev = repo::commit_dir(app, dir, &branch, &message, (&who.0, &who.1))?;
+    if let Some((kind, metadata)) = &source {
+        trigger("deploy-source-set", &[app, kind, metadata])?;
+    }
+    pipeline::run_receive_app(app, &rev)
 }
 
 /// Checks a Docker image reference (`[registry[:port]/]name[:tag][@digest]`).
@@ -307,11 +423,12 @@ pub fn validate_image(image: &str) -> Result<()> {
     Ok(())
 }
 
-/// `git:from-image APP IMAGE [USER_NAME [USER_EMAIL]]`: commits a Dockerfile `FROM IMAGE` and
-/// deploys it.
+/// `git:from-image [--build-dir DIR] APP IMAGE [USER_NAME [USER_EMAIL]]`: fires
+/// `git-from-image APP IMAGE BUILD_DIR USER_NAME USER_EMAIL` (BUILD_DIR empty without
+/// `--build-dir`).
 pub fn from_image(argv: &[String]) -> Result<()> {
-    const USAGE: &str = "dokku git:from-image <app> <docker-image> [<user-name> [<user-email>]]";
-    let a = args::parse(argv, &[], &[])?;
+    const USAGE: &str = "dokku git:from-image [--build-dir DIRECTORY] <app> <docker-image> [<user-name> [<user-email>]]";
+    let a = args::parse(argv, &[], &["--build-dir"])?;
     a.at_most(4, USAGE)?;
     let app = appname::required(a.pos(0))?;
     appname::validate(&app)?;
@@ -319,24 +436,81 @@ pub fn from_image(argv: &[String]) -> Result<()> {
         bail!("no image given; usage: {USAGE}");
     };
     validate_image(image)?;
-    let who = author(&a, 2)?;
-    prepare_app(&app)?;
+    let build_dir = a.value("--build-dir").unwrap_or("");
+    if !build_dir.is_empty() {
+        check_build_dir(build_dir)?;
+    }
+    let who = author(a.pos(2), a.pos(3))?;
+    fire_trigger(
+        "git-from-image",
+        &[&app, image, build_dir, &who.0, &who.1],
+        false,
+    )
+}
+
+/// A `--build-dir` of `git:from-image`: an existing folder, named by an absolute path.
+fn check_build_dir(dir: &str) -> Result<()> {
+    let p = Path::new(dir);
+    if !p.is_absolute() || !p.is_dir() || dir.chars().any(|c| c.is_control()) {
+        bail!("invalid build dir {dir:?}: use the absolute path of an existing folder");
+    }
+    Ok(())
+}
+
+/// Trigger `git-from-image APP DOCKER_IMAGE BUILD_DIR USER_NAME USER_EMAIL`: a build context of
+/// BUILD_DIR's files (when given) with a Dockerfile `FROM DOCKER_IMAGE`, recorded as the app's
+/// `source-image` and handed to `git-from-directory APP DIR USER_NAME USER_EMAIL`.
+pub fn trigger_git_from_image(argv: &[String]) -> Result<()> {
+    let [app, image, rest @ ..] = argv else {
+        bail!("git-from-image needs APP DOCKER_IMAGE [BUILD_DIR [USER_NAME [USER_EMAIL]]]");
+    };
+    appname::validate(app)?;
+    validate_image(image)?;
+    let build_dir = rest.first().map(String::as_str).unwrap_or("");
+    let who = author(rest.get(1), rest.get(2))?;
     let dir = tempfile::Builder::new()
         .prefix("dokku-image-")
         .tempdir()
         .context("cannot create a temp folder")?;
+    if !build_dir.is_empty() {
+        check_build_dir(build_dir)?;
+        copy_tree(Path::new(build_dir), dir.path())?;
+    }
     std::fs::write(dir.path().join("Dockerfile"), format!("FROM {image}\n"))
         .context("cannot write the Dockerfile")?;
-    let branch = branch_for(&app, None)?;
-    property::write(settings::PROPS, &app, "source-image", image)?;
-    let rev = repo::commit_dir(
-        &app,
-        dir.path(),
-        &branch,
-        &format!("Automated commit from image {image}"),
-        (&who.0, &who.1),
-    )?;
-    deploy(&app, &rev, "docker-image", image)
+    prepare_app(app)?;
+    property::write(settings::PROPS, app, "source-image", image)?;
+    let dir_s = dir
+        .path()
+        .to_str()
+        .context("the temp folder is not UTF-8")?;
+    set_source("docker-image", image);
+    fire_trigger("git-from-directory", &[app, dir_s, &who.0, &who.1], false)
+}
+
+/// Copies the contents of `src` into `dest` (`cp -a SRC/. DEST`), without a `.git` folder.
+fn copy_tree(src: &Path, dest: &Path) -> Result<()> {
+    let out = std::process::Command::new("cp")
+        .arg("-a")
+        .arg(format!("{}/.", src.display()))
+        .arg(dest)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .context("cannot run cp")?;
+    if !out.status.success() {
+        bail!(
+            "cannot copy {}: {}",
+            src.display(),
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    let git = dest.join(".git");
+    if git.exists() {
+        std::fs::remove_dir_all(&git)
+            .or_else(|_| std::fs::remove_file(&git))
+            .with_context(|| format!("cannot remove {}", git.display()))?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
