@@ -81,9 +81,15 @@ fn main() {
     PLUGIN.main()
 }
 
-/// Fires `post-certs-update APP` (or `post-certs-remove APP`), then `proxy-build-config APP`.
-fn changed(app: &str, event: &str) -> Result<()> {
-    trigger(event, &[app])?;
+/// After the certificate files changed, as Dokku: Trigger `post-certs-update APP` (after
+/// `certs:add`, `certs:update`, `certs:generate`) or Trigger `post-certs-remove APP` (after
+/// `certs:remove`), then `proxy-build-config APP`.
+fn changed(app: &str, removed: bool) -> Result<()> {
+    if removed {
+        trigger("post-certs-remove", &[app])?;
+    } else {
+        trigger("post-certs-update", &[app])?;
+    }
     trigger("proxy-build-config", &[app])
 }
 
@@ -128,7 +134,7 @@ fn add(argv: &[String]) -> Result<()> {
     };
     store::install(&app, &crt, &key)?;
     log::info1(&format!("Installed the certificate and key of {app}"));
-    changed(&app, "post-certs-update")
+    changed(&app, false)
 }
 
 /// The names to make a certificate for: DOMAIN when given, else the app's domains.
@@ -176,7 +182,7 @@ fn generate(argv: &[String]) -> Result<()> {
         }
     }
     log::info1(&format!("Installed the certificate and key of {app}"));
-    changed(&app, "post-certs-update")
+    changed(&app, false)
 }
 
 /// `certs:remove APP`.
@@ -189,7 +195,7 @@ fn remove(argv: &[String]) -> Result<()> {
         bail!("An app-specific SSL endpoint is not defined for {app}");
     }
     log::info1(&format!("Removed the certificate and key of {app}"));
-    changed(&app, "post-certs-remove")
+    changed(&app, true)
 }
 
 /// `certs:show APP crt|key`.

@@ -164,8 +164,10 @@ fn fire_or_warn(name: &str, args: &[&str]) {
     }
 }
 
-/// After a change: `post-config-update APP OP KEYS…`, then (an app, unless `--no-restart` or
-/// `DOKKU_APP_RESTORE=0`) `app-restart APP`.
+/// After a change: Trigger `post-config-update APP set|unset|clear KEY…` (APP is `--global` for
+/// the global config; the keys only, as Dokku's own config plugin passes them: values stay out
+/// of the events log), then (an app, unless `--no-restart` or `DOKKU_APP_RESTORE=0`)
+/// `app-restart APP`.
 fn after_change(scope: &Scope, op: &str, keys: &[String], vars: &Vars, restart: bool) {
     let mut args = vec![scope.trigger_name(), op];
     args.extend(keys.iter().map(String::as_str));

@@ -37,7 +37,8 @@ fn app_and_rest(argv: &[String], usage: &str, need_domains: bool) -> Result<(Str
     Ok((app, rest))
 }
 
-/// Fires `post-domains-update APP ACTION DOMAIN…`, then `proxy-build-config APP`.
+/// After a change: Trigger `post-domains-update APP ACTION DOMAIN…` (ACTION `add`, `remove`,
+/// `set` or `clear`, as Dokku; the domains added, removed or set), then `proxy-build-config APP`.
 fn changed(app: &str, action: &str, domains: &[String]) -> Result<()> {
     let mut a: Vec<&str> = vec![app, action];
     a.extend(domains.iter().map(String::as_str));
@@ -45,9 +46,11 @@ fn changed(app: &str, action: &str, domains: &[String]) -> Result<()> {
     trigger("proxy-build-config", &[app])
 }
 
-/// Re-enables an app's domains that were disabled (adding or setting domains does, as Dokku).
+/// Re-enables an app's domains that were disabled (adding or setting domains does, as Dokku):
+/// `pre-enable-vhost APP` first.
 fn enable_quietly(app: &str) -> Result<()> {
     if !store::is_enabled(app)? {
+        trigger("pre-enable-vhost", &[app])?;
         store::set_enabled(app, true)?;
         log::info1(&format!("Enabling domains (VHOST) support for {app}"));
     }
@@ -140,35 +143,55 @@ pub fn clear(argv: &[String]) -> Result<()> {
     changed(&app, "clear", &[])
 }
 
-/// `domains:enable APP`: its domains are served again (the defaults when it has none).
-pub fn enable(argv: &[String]) -> Result<()> {
-    let (app, _) = app_and_rest(argv, "dokku domains:enable <app>", false)?;
-    if store::is_enabled(&app)? {
+/// Turns an app's domains on: Trigger `pre-enable-vhost APP` first (a failure stops it), then
+/// the default domains when it has none, and (when `rebuild`) `proxy-build-config APP`.
+pub fn enable_app(app: &str, rebuild: bool) -> Result<()> {
+    if store::is_enabled(app)? {
         log::info1(&format!(
             "Domains (VHOST) support is already enabled for app ({app})"
         ));
         return Ok(());
     }
-    let defaults = store::default_vhosts(&app)?;
-    store::edit(&store::app_file(&app), |cur| {
+    trigger("pre-enable-vhost", &[app])?;
+    let defaults = store::default_vhosts(app)?;
+    store::edit(&store::app_file(app), |cur| {
         let empty = cur.as_ref().is_none_or(|v| v.is_empty());
         Ok(((empty && !defaults.is_empty()).then_some(defaults), ()))
     })?;
-    store::set_enabled(&app, true)?;
+    store::set_enabled(app, true)?;
     log::info1(&format!("Enabling domains (VHOST) support for {app}"));
-    trigger("proxy-build-config", &[&app])
+    if rebuild {
+        trigger("proxy-build-config", &[app])?;
+    }
+    Ok(())
 }
 
-/// `domains:disable APP`: its domains are kept but not served (`domains-list` is empty).
-pub fn disable(argv: &[String]) -> Result<()> {
-    let (app, _) = app_and_rest(argv, "dokku domains:disable <app>", false)?;
-    if !store::is_enabled(&app)? {
+/// Turns an app's domains off (kept, not served): Trigger `pre-disable-vhost APP` first (a
+/// failure stops it), then (when `rebuild`) `proxy-build-config APP`.
+pub fn disable_app(app: &str, rebuild: bool) -> Result<()> {
+    if !store::is_enabled(app)? {
         log::info1(&format!(
             "Domains (VHOST) support is already disabled for app ({app})"
         ));
         return Ok(());
     }
-    store::set_enabled(&app, false)?;
+    trigger("pre-disable-vhost", &[app])?;
+    store::set_enabled(app, false)?;
     log::info1(&format!("Disabling domains (VHOST) support for {app}"));
-    trigger("proxy-build-config", &[&app])
+    if rebuild {
+        trigger("proxy-build-config", &[app])?;
+    }
+    Ok(())
+}
+
+/// `domains:enable APP`: its domains are served again (the defaults when it has none).
+pub fn enable(argv: &[String]) -> Result<()> {
+    let (app, _) = app_and_rest(argv, "dokku domains:enable <app>", false)?;
+    enable_app(&app, true)
+}
+
+/// `domains:disable APP`: its domains are kept but not served (`domains-list` is empty).
+pub fn disable(argv: &[String]) -> Result<()> {
+    let (app, _) = app_and_rest(argv, "dokku domains:disable <app>", false)?;
+    disable_app(&app, true)
 }

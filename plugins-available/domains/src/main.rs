@@ -2,15 +2,19 @@
 //! are in `$DOKKU_ROOT/APP/VHOST`, the global ones in `$DOKKU_ROOT/VHOST` (a new app gets
 //! `APP.GLOBAL` for each); `domains:disable` keeps them but stops serving them. Commands
 //! `domains:add|remove|set|clear|enable|disable|add-global|remove-global|set-global|
-//! clear-global|report`; triggers `domains-list APP` and `domains-vhost-enabled APP` (read by
-//! the proxy), `domains-add`, `post-create`, `post-app-rename`, `post-app-clone-setup`. Changes
-//! fire `post-domains-update APP ACTION DOMAIN…` and `proxy-build-config`.
+//! clear-global|report`, and Dokku's `dokku url|urls APP`; triggers `domains-list APP` and
+//! `domains-vhost-enabled APP` (read by the proxy), `domains-add`, `domains-enable`,
+//! `domains-disable`, `domains-setup`, `domains-urls`, `post-create`, `post-app-rename`,
+//! `post-app-clone-setup`. Changes fire `post-domains-update APP ACTION DOMAIN…` and
+//! `proxy-build-config`; enabling and disabling fire `pre-enable-vhost` / `pre-disable-vhost`
+//! first; a default domain asks `nginx-hostname APP SUBDOMAIN GLOBAL`.
 
 mod app;
 mod global;
 mod report;
 mod store;
 mod triggers;
+mod urls;
 
 use dokku_core::plugin::{Command, Plugin, Trigger};
 
@@ -91,7 +95,20 @@ static PLUGIN: Plugin = Plugin {
             run: global::set,
         },
     ],
-    bare_commands: &[],
+    bare_commands: &[
+        Command {
+            name: "url",
+            usage: "<app>",
+            help: "Show the first URL for an application",
+            run: urls::url_command,
+        },
+        Command {
+            name: "urls",
+            usage: "<app>",
+            help: "Show all URLs for an application",
+            run: urls::urls_command,
+        },
+    ],
     triggers: &[
         Trigger {
             name: "domains-list",
@@ -104,6 +121,22 @@ static PLUGIN: Plugin = Plugin {
         Trigger {
             name: "domains-add",
             run: app::trigger_add,
+        },
+        Trigger {
+            name: "domains-enable",
+            run: triggers::domains_enable,
+        },
+        Trigger {
+            name: "domains-disable",
+            run: triggers::domains_disable,
+        },
+        Trigger {
+            name: "domains-setup",
+            run: triggers::domains_setup,
+        },
+        Trigger {
+            name: "domains-urls",
+            run: urls::trigger_domains_urls,
         },
         Trigger {
             name: "post-create",

@@ -3,7 +3,7 @@
 //! domains are in use: property `domains`/APP/`disabled`.
 
 use anyhow::{Context, Result};
-use dokku_core::{appname, log, paths, property};
+use dokku_core::{appname, log, paths, property, trigger_value};
 use dokku_domains::validate::{self, Scope};
 use std::path::{Path, PathBuf};
 
@@ -87,19 +87,28 @@ pub fn global_enabled() -> Result<bool> {
     Ok(global_domains()?.iter().any(|d| !validate::is_ip(d)))
 }
 
-/// The domains a new app gets: `APP.GLOBAL` for each global domain that is not an IP address
-/// (the app name alone when it holds a dot, as Dokku); names that would be invalid (too long)
-/// are left out with a warning.
+/// The domains a new app gets: for each global domain that is not an IP address, the answer of
+/// Trigger `nginx-hostname APP SUBDOMAIN VHOST` (VHOST: the global domain; SUBDOMAIN: the app
+/// name without a trailing `.VHOST`) when a plugin gives one, else `APP.VHOST` (the app name
+/// alone when it holds a dot, as Dokku); names that would be invalid (too long) are left out
+/// with a warning.
 pub fn default_vhosts(app: &str) -> Result<Vec<String>> {
     let mut out: Vec<String> = Vec::new();
     for g in global_domains()? {
         if validate::is_ip(&g) {
             continue;
         }
-        let name = if app.contains('.') {
-            app.to_string()
-        } else {
-            format!("{app}.{g}")
+        let sub = app.strip_suffix(&format!(".{g}")).unwrap_or(app);
+        let answer = trigger_value("nginx-hostname", &[app, sub, &g])?.and_then(|v| {
+            v.lines()
+                .map(str::trim)
+                .find(|l| !l.is_empty())
+                .map(str::to_string)
+        });
+        let name = match answer {
+            Some(h) => h,
+            None if app.contains('.') => app.to_string(),
+            None => format!("{app}.{g}"),
         };
         match validate::normalize(&name, Scope::App) {
             Ok(d) if !out.contains(&d) => out.push(d),

@@ -60,6 +60,49 @@ pub fn post_create(argv: &[String]) -> Result<()> {
     Ok(())
 }
 
+/// The existing app a trigger is about, and whether its optional RESTART_APP argument asks for
+/// the proxy config to be rebuilt (anything but `--no-restart` or `false` does).
+fn app_and_restart<'a>(argv: &'a [String], name: &str) -> Result<(&'a str, bool)> {
+    let Some(app) = argv.first() else {
+        bail!("{name} needs APP [RESTART_APP]");
+    };
+    appname::verify(app)?;
+    let restart = !matches!(
+        argv.get(1).map(String::as_str),
+        Some("--no-restart") | Some("false")
+    );
+    Ok((app, restart))
+}
+
+/// Trigger `domains-enable APP [RESTART_APP]`: what `domains:enable` does (`pre-enable-vhost`,
+/// the default domains when the app has none); the proxy config is rebuilt unless RESTART_APP
+/// is `--no-restart` or `false`.
+pub fn domains_enable(argv: &[String]) -> Result<()> {
+    let (app, restart) = app_and_restart(argv, "domains-enable")?;
+    crate::app::enable_app(app, restart)
+}
+
+/// Trigger `domains-disable APP [RESTART_APP]`: what `domains:disable` does
+/// (`pre-disable-vhost`, domains kept but not served); the proxy config is rebuilt unless
+/// RESTART_APP is `--no-restart` or `false`.
+pub fn domains_disable(argv: &[String]) -> Result<()> {
+    let (app, restart) = app_and_restart(argv, "domains-disable")?;
+    crate::app::disable_app(app, restart)
+}
+
+/// Trigger `domains-setup APP`: the default domains (`APP.GLOBAL` for each global domain), when
+/// the app has no domain file yet and a global domain exists; otherwise nothing.
+pub fn domains_setup(argv: &[String]) -> Result<()> {
+    let Some(app) = argv.first() else {
+        bail!("domains-setup needs APP");
+    };
+    appname::verify(app)?;
+    if write_defaults(app)? {
+        log::info1("Creating new app virtual host file...");
+    }
+    Ok(())
+}
+
 /// The two app names of a rename or clone trigger.
 fn old_new<'a>(argv: &'a [String], name: &str) -> Result<(&'a str, &'a str)> {
     let [old, new, ..] = argv else {

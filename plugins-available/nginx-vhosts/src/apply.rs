@@ -154,21 +154,41 @@ pub fn install_many(configs: &[(String, String)]) -> Result<()> {
         return Ok(());
     }
     if let Err(msg) = test()? {
-        for (path, previous) in &changed {
-            match previous {
-                Some(p) => plugn::atomic::write(path, p, 0o644)?,
-                None => {
-                    let _ = std::fs::remove_file(path);
-                }
-            }
-        }
+        restore(&changed)?;
         let what = match configs {
             [(app, _)] => format!("of {app}"),
             _ => format!("of {} apps", changed.len()),
         };
         bail!("the new nginx config {what} failed `nginx -t` and was not installed ({msg}); the previous config keeps serving");
     }
+    // `nginx-pre-reload` for each app given a config; a failure puts every file back.
+    for (app, text) in configs {
+        if text.is_empty() || !changed.iter().any(|(p, _)| *p == conf_path(app)) {
+            continue;
+        }
+        if let Err(e) = crate::pre_reload(app) {
+            restore(&changed)?;
+            let why = match e.downcast_ref::<dokku_core::Exit>() {
+                Some(dokku_core::Exit(code)) => format!("exit code {code}"),
+                None => format!("{e:#}"),
+            };
+            bail!("nginx-pre-reload failed for {app} ({why}): the new nginx config was not installed, nginx was not reloaded");
+        }
+    }
     reload()
+}
+
+/// Puts the files of `changed` back as they were.
+fn restore(changed: &[(PathBuf, Option<Vec<u8>>)]) -> Result<()> {
+    for (path, previous) in changed {
+        match previous {
+            Some(p) => plugn::atomic::write(path, p, 0o644)?,
+            None => {
+                let _ = std::fs::remove_file(path);
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Checks `text` as the app's config without installing it: put in place, `nginx -t`, and the

@@ -2,8 +2,10 @@
 //! the web containers' loopback ports, one server per port map, answering the app's domains,
 //! https with its certificate and http redirecting to it), included by one global file, checked
 //! with `nginx -t` before every reload. A custom `nginx.conf.sigil` in the app's repository is
-//! honoured. Acts for apps whose `proxy-type` is `nginx`. Commands `nginx:show-config|
-//! validate-config|set|report`.
+//! honoured, and a plugin may choose the template (`nginx-app-template-source APP app-config`).
+//! Acts for apps whose `proxy-type` is `nginx` (`proxy-build-config`, `proxy-enable`,
+//! `proxy-disable`, …); fires `nginx-pre-reload APP PORT IP` before each reload for an app.
+//! Commands `nginx:show-config|validate-config|set|report`.
 
 mod apply;
 mod generate;
@@ -13,7 +15,7 @@ mod template;
 use anyhow::{bail, Context, Result};
 use dokku_core::plugin::{Command, Plugin, Trigger};
 use dokku_core::report::{self, Report};
-use dokku_core::{appname, args, log, paths, property, trigger_value};
+use dokku_core::{appname, args, log, paths, property, trigger, trigger_value};
 use generate::{Inputs, PortMap};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -58,6 +60,14 @@ static PLUGIN: Plugin = Plugin {
             run: trigger_clear,
         },
         Trigger {
+            name: "proxy-enable",
+            run: trigger_proxy_enable,
+        },
+        Trigger {
+            name: "proxy-disable",
+            run: trigger_proxy_disable,
+        },
+        Trigger {
             name: "post-deploy",
             run: trigger_post_deploy,
         },
@@ -96,36 +106,40 @@ fn lines_of(trigger: &str, app: &str) -> Result<Vec<String>> {
         .collect())
 }
 
-/// Whether this plugin serves the app: its proxy type is nginx and its proxy is enabled.
-fn serves(app: &str) -> Result<bool> {
-    let kind = lines_of("proxy-type", app)?
+/// The app's proxy type (`proxy-type APP`; nginx when nothing answers).
+fn proxy_type(app: &str) -> Result<String> {
+    Ok(lines_of("proxy-type", app)?
         .into_iter()
         .next()
-        .unwrap_or_else(|| TYPE.to_string());
+        .unwrap_or_else(|| TYPE.to_string()))
+}
+
+/// Whether this plugin serves the app: its proxy type is nginx and its proxy is enabled.
+fn serves(app: &str) -> Result<bool> {
     let enabled = lines_of("proxy-is-enabled", app)?
         .first()
         .map(String::as_str)
         != Some("false");
-    Ok(kind == TYPE && enabled)
+    Ok(proxy_type(app)? == TYPE && enabled)
 }
 
-/// The web containers' `IP:PORT`s (`IP.web.N` / `PORT.web.N` files).
+/// The web containers' `IP:PORT`s (`IP.web.N` / `PORT.web.N` files), in container order.
 fn upstreams(app: &str) -> Result<Vec<String>> {
     let dir = appname::app_dir(app);
     let mut out = Vec::new();
     let Ok(rd) = std::fs::read_dir(&dir) else {
         return Ok(out);
     };
-    let mut dynos: Vec<String> = rd
+    let mut dynos: Vec<u32> = rd
         .filter_map(|e| e.ok())
         .filter_map(|e| {
             e.file_name()
                 .to_str()
                 .and_then(|n| n.strip_prefix("PORT.web."))
-                .map(str::to_string)
+                .and_then(|n| n.parse().ok())
         })
         .collect();
-    dynos.sort();
+    dynos.sort_unstable();
     for n in dynos {
         let port = std::fs::read_to_string(dir.join(format!("PORT.web.{n}"))).unwrap_or_default();
         let ip = std::fs::read_to_string(dir.join(format!("IP.web.{n}")))
@@ -135,6 +149,29 @@ fn upstreams(app: &str) -> Result<Vec<String>> {
         }
     }
     Ok(out)
+}
+
+/// Trigger `nginx-pre-reload APP INTERNAL_PORT INTERNAL_IP_ADDRESS` (the first web container's
+/// port and address, as `PORT.web.1` / `IP.web.1` record them), fired once the app's new config
+/// is in place and has passed `nginx -t`, just before nginx reloads (by `apply`, under the
+/// nginx lock); a failure puts the previous config back.
+pub fn pre_reload(app: &str) -> Result<()> {
+    let first = upstreams(app)?.into_iter().next().unwrap_or_default();
+    let (ip, port) = first.rsplit_once(':').unwrap_or(("", ""));
+    trigger("nginx-pre-reload", &[app, port, ip])
+}
+
+/// The template a plugin chose for the app: the first line of the answer to Trigger
+/// `nginx-app-template-source APP TEMPLATE_TYPE` (TEMPLATE_TYPE `app-config`), a path to a
+/// template file (none when nothing, or nothing but blank, answers).
+fn template_source(app: &str) -> Result<Option<PathBuf>> {
+    let answer = trigger_value("nginx-app-template-source", &[app, "app-config"])?;
+    Ok(answer
+        .unwrap_or_default()
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .map(PathBuf::from))
 }
 
 fn inputs(app: &str) -> Result<Inputs> {
@@ -207,11 +244,21 @@ fn render(app: &str) -> Result<String> {
     render_with(inputs(app)?, false)
 }
 
-/// The config from `i`, with the app's template (the pending one, when asked and present).
+/// The config from `i`, with the template `nginx-app-template-source` chose, else the app's
+/// own (the pending one, when asked and present), else the generated config.
 fn render_with(i: Inputs, pending: bool) -> Result<String> {
     let app = i.app.clone();
     if i.upstreams.is_empty() {
         return Ok(String::new());
+    }
+    if let Some(src) = template_source(&app)? {
+        let t = std::fs::read_to_string(&src).with_context(|| {
+            format!(
+                "nginx-app-template-source chose {} for {app}, which cannot be read",
+                src.display()
+            )
+        })?;
+        return template::render(&t, &template_vars(&i));
     }
     let pending_dir = data_dir(&app).join("pending");
     let custom = if pending && pending_dir.is_dir() {
@@ -304,6 +351,32 @@ fn trigger_post_deploy(argv: &[String]) -> Result<()> {
         promote_template(app)?;
     }
     build(app)
+}
+
+/// Trigger `proxy-enable APP` (fired by `proxy:enable`): builds the app's config when its proxy
+/// type is nginx.
+fn trigger_proxy_enable(argv: &[String]) -> Result<()> {
+    let Some(app) = argv.first() else {
+        bail!("proxy-enable needs APP");
+    };
+    appname::verify(app)?;
+    if proxy_type(app)? != TYPE {
+        return Ok(());
+    }
+    build(app)
+}
+
+/// Trigger `proxy-disable APP` (fired by `proxy:disable`): removes the app's config when its
+/// proxy type is nginx.
+fn trigger_proxy_disable(argv: &[String]) -> Result<()> {
+    let Some(app) = argv.first() else {
+        bail!("proxy-disable needs APP");
+    };
+    appname::verify(app)?;
+    if proxy_type(app)? != TYPE {
+        return Ok(());
+    }
+    apply::install(app, "")
 }
 
 /// Trigger `proxy-clear-config APP`.

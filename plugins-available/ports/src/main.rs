@@ -3,8 +3,10 @@
 //! (property `ports`/APP/`map`) or detected from a Dockerfile's first `EXPOSE`d tcp port
 //! (`map-detected`, at `post-extract`); without either, `http:80:5000`. Answers `ports-get APP`
 //! (the maps in force, plus `https:443:PORT` when the app has a certificate) and
-//! `ports-get-container-port APP` (the port the scheduler publishes). Changes fire
-//! `post-proxy-ports-update APP ACTION` and `proxy-build-config APP`.
+//! `ports-get-container-port APP` (the port the scheduler publishes), `ports-clear APP` (as
+//! `ports:clear`) and `ports-configure APP` (records the default map as detected when the app has
+//! none). Changes fire `post-proxy-ports-update APP ACTION` (ACTION `add`, `clear`, `remove`,
+//! `set`, as Dokku) and `proxy-build-config APP`.
 
 mod map;
 mod store;
@@ -68,6 +70,14 @@ static PLUGIN: Plugin = Plugin {
             run: triggers::container_port,
         },
         Trigger {
+            name: "ports-clear",
+            run: trigger_ports_clear,
+        },
+        Trigger {
+            name: "ports-configure",
+            run: triggers::configure,
+        },
+        Trigger {
             name: "ports-set-detected",
             run: triggers::set_detected,
         },
@@ -109,7 +119,8 @@ fn maps_arg(raw: &[String]) -> Result<Vec<PortMap>> {
     Ok(out)
 }
 
-/// Fires `post-proxy-ports-update APP ACTION`, then `proxy-build-config APP`.
+/// After a change: Trigger `post-proxy-ports-update APP ACTION` (ACTION `add`, `clear`,
+/// `remove` or `set`, as Dokku), then `proxy-build-config APP`.
 fn changed(app: &str, action: &str) -> Result<()> {
     trigger("post-proxy-ports-update", &[app, action])?;
     trigger("proxy-build-config", &[app])
@@ -188,10 +199,23 @@ fn remove(argv: &[String]) -> Result<()> {
 /// `ports:clear APP`: no configured maps (the detected or default ones are in force).
 fn clear(argv: &[String]) -> Result<()> {
     let (app, _) = app_and_rest(argv, "dokku ports:clear <app>", false)?;
-    store::edit(&app, |_| Ok(Vec::new()))?;
+    clear_app(&app)
+}
+
+/// Clears the configured maps of an app, then `post-proxy-ports-update APP clear` and
+/// `proxy-build-config APP`.
+fn clear_app(app: &str) -> Result<()> {
+    store::edit(app, |_| Ok(Vec::new()))?;
     log::info1(&format!("Clearing port mappings for {app}"));
-    show(&app)?;
-    changed(&app, "clear")
+    show(app)?;
+    changed(app, "clear")
+}
+
+/// Trigger `ports-clear APP`: what `ports:clear` does (the configured maps go, then
+/// `post-proxy-ports-update APP clear` and `proxy-build-config APP`).
+fn trigger_ports_clear(argv: &[String]) -> Result<()> {
+    let (app, _) = app_and_rest(argv, "ports-clear APP", false)?;
+    clear_app(&app)
 }
 
 /// `ports:list APP`: the maps in force, one per line in columns.

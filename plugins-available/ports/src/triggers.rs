@@ -1,6 +1,6 @@
 //! The triggers of the ports plugin: `ports-get APP`, `ports-get-container-port APP`,
-//! `ports-set-detected APP [MAP…]` and `post-extract APP DIR [REV]` (the Dockerfile's
-//! `EXPOSE`).
+//! `ports-configure APP`, `ports-set-detected APP [MAP…]` and `post-extract APP DIR [REV]` (the
+//! Dockerfile's `EXPOSE`).
 
 use crate::map::{self, PortMap};
 use crate::store;
@@ -62,6 +62,18 @@ pub fn container_port(argv: &[String]) -> Result<()> {
         println!("{p}");
     }
     Ok(())
+}
+
+/// Trigger `ports-configure APP`: makes sure the app has a port map, as Dokku: when it has
+/// neither a configured nor a detected one, the default `http:80:5000` is recorded as its
+/// detected map (a later build's `EXPOSE` replaces it); otherwise nothing changes.
+pub fn configure(argv: &[String]) -> Result<()> {
+    let app = app_arg(argv, "ports-configure")?;
+    appname::verify(app)?;
+    if !store::configured(app)?.is_empty() || !store::detected(app)?.is_empty() {
+        return Ok(());
+    }
+    store::write(app, "map-detected", &[PortMap::parse(store::DEFAULT_MAP)?])
 }
 
 /// Trigger `ports-set-detected APP [MAP…]` (as Dokku's, for builders): the detected maps

@@ -2,7 +2,9 @@
 //! proxy only through triggers: `proxy-type APP` (the app's `proxy:set`, else the global one,
 //! else `nginx`), `proxy-is-enabled APP`, and `proxy-build-config` / `proxy-clear-config APP`,
 //! which the proxy implementations (nginx-vhosts, a community caddy or haproxy) answer for the
-//! apps of their type. Commands `proxy:enable|disable|build-config|clear-config|report|set`.
+//! apps of their type; `proxy:enable` / `proxy:disable` fire `proxy-enable APP` /
+//! `proxy-disable APP`, which they answer by building or clearing the app's config. Commands
+//! `proxy:enable|disable|build-config|clear-config|report|set`.
 
 use anyhow::{bail, Result};
 use dokku_core::plugin::{Command, Plugin, Trigger};
@@ -118,22 +120,34 @@ fn clear_config(argv: &[String]) -> Result<()> {
     Ok(())
 }
 
-/// `proxy:disable [--all|APP]`: the proxy stops serving the app (its config is cleared).
+/// `proxy:disable [--all|APP]`: the proxy stops serving the app. As Dokku: an app already
+/// disabled is left alone; otherwise the flag is set, then `proxy-disable APP` lets the proxy
+/// implementation of the app's type clear its config.
 fn disable(argv: &[String]) -> Result<()> {
     for app in apps_of(argv, "dokku proxy:disable [--all|<app>]")? {
+        if !is_enabled(&app)? {
+            log::info1(&format!("Proxy is already disabled for app ({app})"));
+            continue;
+        }
         property::write(PROPS, &app, "disabled", "true")?;
         log::info1(&format!("Disabling proxy for app ({app})"));
-        trigger("proxy-clear-config", &[&app])?;
+        trigger("proxy-disable", &[&app])?;
     }
     Ok(())
 }
 
-/// `proxy:enable [--all|APP]`.
+/// `proxy:enable [--all|APP]`: as Dokku, an app already enabled is left alone; otherwise the
+/// flag is cleared, then `proxy-enable APP` lets the proxy implementation of the app's type
+/// build its config.
 fn enable(argv: &[String]) -> Result<()> {
     for app in apps_of(argv, "dokku proxy:enable [--all|<app>]")? {
+        if is_enabled(&app)? {
+            log::info1(&format!("Proxy is already enabled for app ({app})"));
+            continue;
+        }
         property::delete(PROPS, &app, "disabled")?;
         log::info1(&format!("Enabling proxy for app ({app})"));
-        trigger("proxy-build-config", &[&app])?;
+        trigger("proxy-enable", &[&app])?;
     }
     Ok(())
 }
