@@ -195,3 +195,163 @@ pub fn run_oneoff(app: &str, image: &str, command: &[String]) -> Result<()> {
     args.extend(command.iter().cloned());
     stream(&args)
 }
+
+/// The first non-empty line of a return-value trigger's answer.
+fn first_line(answer: Option<String>) -> Option<String> {
+    answer.and_then(|v| {
+        v.lines()
+            .map(str::trim)
+            .find(|l| !l.is_empty())
+            .map(str::to_string)
+    })
+}
+
+/// The tag of the image an app runs, as Dokku's `GetRunningImageTag`: what
+/// `deployed-app-image-tag APP` answers, else `latest`.
+pub fn running_image_tag(app: &str) -> Result<String> {
+    Ok(
+        first_line(crate::trigger_value("deployed-app-image-tag", &[app])?)
+            .unwrap_or_else(|| "latest".to_string()),
+    )
+}
+
+/// The image a deploy (or a one-off container) of `app` at `tag` runs, as Dokku's
+/// `GetDeployingAppImageName`: `deployed-app-repository APP` (a registry prefix such as
+/// `registry.example.com/`, default none), `deployed-app-image-tag APP` (default `tag`, else
+/// `latest`) and `deployed-app-image-repo APP` (default `dokku/APP`) give
+/// `PREFIXREPO:TAG`.
+pub fn deploying_image(app: &str, tag: &str) -> Result<String> {
+    let registry = first_line(crate::trigger_value("deployed-app-repository", &[app])?);
+    let new_tag = first_line(crate::trigger_value("deployed-app-image-tag", &[app])?);
+    let repo = first_line(crate::trigger_value("deployed-app-image-repo", &[app])?);
+    let tag = new_tag.unwrap_or_else(|| {
+        if tag.is_empty() {
+            "latest".to_string()
+        } else {
+            tag.to_string()
+        }
+    });
+    Ok(format!(
+        "{}{}:{tag}",
+        registry.unwrap_or_default(),
+        repo.unwrap_or_else(|| app_repo(app))
+    ))
+}
+
+/// The label naming a scheduled container's dyno (`web.1`).
+pub const DYNO_LABEL: &str = "com.dokku.dyno";
+
+/// One container of an app, as `docker container ls` lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppContainer {
+    /// The full container id.
+    pub id: String,
+    /// Its name (`APP.web.1`, or a temporary name during a deploy).
+    pub name: String,
+    /// Its process type (the `com.dokku.process-type` label; empty when unset).
+    pub process: String,
+    /// Its dyno (the `com.dokku.dyno` label, else the `PROC.N` tail of its name; empty when
+    /// neither says).
+    pub dyno: String,
+    /// Whether it is running.
+    pub running: bool,
+    /// When it was created, as docker prints it (sortable within one engine).
+    pub created: String,
+    /// Its labels (the image's included).
+    pub labels: std::collections::BTreeMap<String, String>,
+}
+
+impl AppContainer {
+    /// Whether it is an old container retiring, or a new one not switched in yet.
+    pub fn in_transition(&self) -> bool {
+        self.name.contains(".retiring-") || self.name.contains(".upcoming-")
+    }
+}
+
+/// Reads one line of [`app_containers`]' listing.
+fn parse_listed(app: &str, line: &str) -> Option<AppContainer> {
+    let f: Vec<&str> = line.splitn(7, '\t').collect();
+    let [id, name, state, created, process, dyno, labels] = f.as_slice() else {
+        return None;
+    };
+    let dyno = if dyno.is_empty() {
+        name.strip_prefix(&format!("{app}."))
+            .filter(|d| {
+                d.rsplit_once('.')
+                    .is_some_and(|(_, n)| n.parse::<u32>().is_ok())
+            })
+            .unwrap_or("")
+            .to_string()
+    } else {
+        dyno.to_string()
+    };
+    Some(AppContainer {
+        id: id.to_string(),
+        name: name.to_string(),
+        process: process.to_string(),
+        dyno,
+        running: *state == "running",
+        created: created.to_string(),
+        labels: labels
+            .split(',')
+            .filter_map(|kv| kv.split_once('='))
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+    })
+}
+
+/// The containers of `app` by label, in one `docker container ls`: of one kind
+/// (`container_type` `deploy` or `run`, any when `None`), of one process type when `process`
+/// is given, stopped ones too when `all`.
+pub fn app_containers(
+    app: &str,
+    container_type: Option<&str>,
+    process: Option<&str>,
+    all: bool,
+) -> Result<Vec<AppContainer>> {
+    let mut args: Vec<String> = vec!["container".into(), "ls".into(), "--no-trunc".into()];
+    if all {
+        args.push("--all".into());
+    }
+    args.extend(["--filter".into(), format!("label={APP_LABEL}={app}")]);
+    if let Some(t) = container_type {
+        args.extend([
+            "--filter".into(),
+            format!("label={CONTAINER_TYPE_LABEL}={t}"),
+        ]);
+    }
+    if let Some(p) = process {
+        args.extend(["--filter".into(), format!("label={PROCESS_LABEL}={p}")]);
+    }
+    args.extend([
+        "--format".into(),
+        format!(
+            "{{{{.ID}}}}\t{{{{.Names}}}}\t{{{{.State}}}}\t{{{{.CreatedAt}}}}\t{{{{.Label \"{PROCESS_LABEL}\"}}}}\t{{{{.Label \"{DYNO_LABEL}\"}}}}\t{{{{.Labels}}}}"
+        ),
+    ]);
+    let out = output(&args).with_context(|| format!("cannot list the containers of {app}"))?;
+    Ok(out.lines().filter_map(|l| parse_listed(app, l)).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn listed_lines() {
+        let c = parse_listed(
+            "app",
+            "abc\tapp.web.2\trunning\t2024\tweb\t\tcom.dokku.app-name=app,dokku=",
+        )
+        .unwrap();
+        assert_eq!(c.dyno, "web.2");
+        assert!(c.running && !c.in_transition());
+        assert_eq!(c.labels["com.dokku.app-name"], "app");
+        let t = parse_listed("app", "x\tapp.web.1.upcoming-9\texited\t\tweb\tweb.1\t").unwrap();
+        assert_eq!(t.dyno, "web.1");
+        assert!(t.in_transition() && !t.running);
+        let odd = parse_listed("app", "x\tother\texited\t\t\t\t").unwrap();
+        assert_eq!(odd.dyno, "");
+        assert!(parse_listed("app", "short\tline").is_none());
+    }
+}

@@ -60,7 +60,8 @@ fn create_list_exists_destroy() {
     assert!(!sb.dokku_root().join("web").exists());
     let log = events_log(&sb);
     assert!(
-        log.contains("INVOKED: pre-delete( web )") && log.contains("INVOKED: post-delete( web )")
+        log.contains("INVOKED: pre-delete( web latest )")
+            && log.contains("INVOKED: post-delete( web latest )")
     );
     sb.dokku(&["apps:destroy", "--force", "api"]).ok();
     assert_eq!(sb.dokku(&["--quiet", "apps:list"]).ok().stdout, "");

@@ -4,7 +4,7 @@
 use crate::{lock, PROPS};
 use anyhow::{bail, Context, Result};
 use dokku_core::appname::{self, app_dir};
-use dokku_core::{args, log, paths, property, trigger};
+use dokku_core::{args, docker, log, paths, property, trigger};
 use std::fs;
 use std::path::Path;
 
@@ -48,7 +48,9 @@ pub fn create(argv: &[String]) -> Result<()> {
     create_app(&app)
 }
 
-/// `apps:destroy [--force] APP`.
+/// `apps:destroy [--force] APP`: `pre-delete APP TAG`, `scheduler-stop SCHEDULER APP true`,
+/// `scheduler-post-delete SCHEDULER APP TAG`, the app's folder and properties go, then
+/// `post-delete APP TAG`.
 pub fn destroy(argv: &[String]) -> Result<()> {
     let a = args::parse(argv, &["--force"], &[])?;
     a.at_most(1, "dokku apps:destroy [--force] <app>")?;
@@ -60,7 +62,13 @@ pub fn destroy(argv: &[String]) -> Result<()> {
         bail!("Confirmation did not match {app}. Aborted.");
     }
     log::info1(&format!("Destroying {app} (including all add-ons)"));
-    trigger("pre-delete", &[&app])?;
+    // Dokku's order: pre-delete, the scheduler removes the containers and the image, then
+    // post-delete, all with the tag of the image the app runs.
+    let tag = docker::running_image_tag(&app)?;
+    trigger("pre-delete", &[&app, &tag])?;
+    let sched = scheduler(&app)?;
+    trigger("scheduler-stop", &[&sched, &app, "true"])?;
+    trigger("scheduler-post-delete", &[&sched, &app, &tag])?;
     // Move the folder aside first: the app disappears at once, never half-removed.
     let dir = app_dir(&app);
     let trash = paths()
@@ -69,7 +77,19 @@ pub fn destroy(argv: &[String]) -> Result<()> {
     fs::rename(&dir, &trash).with_context(|| format!("cannot remove {}", dir.display()))?;
     property::destroy_app(&app)?;
     fs::remove_dir_all(&trash).with_context(|| format!("cannot remove {}", trash.display()))?;
-    trigger("post-delete", &[&app])
+    trigger("post-delete", &[&app, &tag])
+}
+
+/// The app's scheduler: what `scheduler-detect APP` answers, `docker-local` when nothing does.
+fn scheduler(app: &str) -> Result<String> {
+    Ok(dokku_core::trigger_value("scheduler-detect", &[app])?
+        .and_then(|v| {
+            v.lines()
+                .map(str::trim)
+                .find(|l| !l.is_empty())
+                .map(str::to_string)
+        })
+        .unwrap_or_else(|| "docker-local".to_string()))
 }
 
 /// The two app names of rename and clone, checked: OLD exists, NEW is valid.

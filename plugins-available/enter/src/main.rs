@@ -1,13 +1,12 @@
 //! The enter plugin: `dokku enter APP [PROCESS_TYPE[.N]] [--container-id ID] [CMD…]` runs a
-//! command (the container's shell by default) in a running container of the app with
-//! `docker exec`, stdin passed (a terminal only when stdin is one), and exits with its code.
+//! command (the container's shell by default) in a running container of the app, stdin passed
+//! (a terminal only when stdin is one), and exits with its code. The app's scheduler does it:
+//! the command fires `scheduler-enter SCHEDULER APP ARGS…` with the arguments after the app,
+//! as Dokku.
 
-use anyhow::{bail, Context, Result};
-use dokku_app_containers::containers::{self, AppContainer};
+use anyhow::Result;
 use dokku_core::plugin::{Command, Plugin};
-use dokku_core::{appname, docker};
-use std::os::unix::process::CommandExt;
-use std::process::Stdio;
+use dokku_core::{appname, paths, Exit};
 
 static PLUGIN: Plugin = Plugin {
     prefix: "enter",
@@ -26,178 +25,60 @@ fn main() {
     PLUGIN.main()
 }
 
-const USAGE: &str =
-    "dokku enter <app> [<process-type>[.N]|--container-id <container-id>] [<command>...]";
-
-/// The image label naming the builder that made an app's image.
-const BUILDER_LABEL: &str = "com.dokku.builder-type";
-
-/// A parsed `enter` command line.
-#[derive(Debug, Default, PartialEq, Eq)]
-struct EnterArgs {
-    app: String,
-    process: Option<String>,
-    container_id: Option<String>,
-    command: Vec<String>,
-}
-
-fn parse(argv: &[String]) -> Result<EnterArgs> {
-    let mut e = EnterArgs::default();
-    let mut rest = argv;
-    while let Some(a) = rest.first() {
-        if a == "--quiet" {
-            std::env::set_var("DOKKU_QUIET_OUTPUT", "1");
-            rest = &rest[1..];
-        } else {
-            break;
-        }
-    }
-    e.app = appname::required(rest.first())?;
-    rest = &rest[1..];
-    let mut positional = Vec::new();
-    let mut it = rest.iter();
-    while let Some(a) = it.next() {
-        if let Some(id) = a.strip_prefix("--container-id=") {
-            e.container_id = Some(id.to_string());
-        } else if a == "--container-id" {
-            match it.next() {
-                Some(id) => e.container_id = Some(id.clone()),
-                None => bail!("flag --container-id needs a value; usage: {USAGE}"),
-            }
-        } else if a == "--" {
-            positional.push(a.clone());
-            positional.extend(it.by_ref().cloned());
-        } else if positional.is_empty() && a.starts_with("--") {
-            bail!("unknown flag {a}; usage: {USAGE}");
-        } else {
-            // The process type, then the command with its own flags.
-            positional.push(a.clone());
-            positional.extend(it.by_ref().cloned());
-        }
-    }
-    let mut positional = positional.into_iter().peekable();
-    if e.container_id.is_none() && positional.peek().is_some_and(|p| p != "--") {
-        e.process = positional.next();
-    }
-    if positional.peek().is_some_and(|p| p == "--") {
-        positional.next();
-    }
-    e.command = positional.collect();
-    if let Some(id) = &e.container_id {
-        let ok = !id.is_empty()
-            && id.len() <= 128
-            && id
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'));
-        if !ok {
-            bail!("Invalid container id {id:?}");
-        }
-    }
-    Ok(e)
-}
-
-/// The distinct process types of running containers.
-fn types(all: &[AppContainer]) -> String {
-    let mut t: Vec<&str> = all.iter().map(|c| c.process.as_str()).collect();
-    t.dedup();
-    t.join(" ")
-}
-
-/// The container to enter.
-fn pick(app: &str, e: &EnterArgs) -> Result<AppContainer> {
-    let all = containers::deployed(app, None)?;
-    if let Some(id) = &e.container_id {
-        let hits: Vec<&AppContainer> = all
-            .iter()
-            .filter(|c| c.id.starts_with(id.as_str()) || c.name == *id)
-            .collect();
-        let c = match hits.as_slice() {
-            [one] => (*one).clone(),
-            [] => bail!(
-                "Invalid container id for app {app}: {id}; available ids: {}",
-                all.iter()
-                    .map(|c| c.id.get(..12).unwrap_or(&c.id).to_string())
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            ),
-            _ => bail!("Container id {id} is ambiguous for app {app}; give more of it"),
-        };
-        if !c.running {
-            bail!("Container {} is not running", c.name);
-        }
-        return Ok(c);
-    }
-    let running: Vec<AppContainer> = all.into_iter().filter(|c| c.running).collect();
-    if running.is_empty() {
-        bail!("No containers found for app {app}");
-    }
-    let (process, index) = match &e.process {
-        Some(spec) => containers::parse_process(spec)?,
-        None => {
-            let t = types(&running);
-            if t.contains(' ') {
-                bail!("No container type specified; available types for app {app}: {t}");
-            }
-            (running[0].process.clone(), None)
-        }
-    };
-    running
-        .iter()
-        .find(|c| c.process == process && index.is_none_or(|i| c.index == i))
-        .cloned()
-        .with_context(|| {
-            format!(
-                "No containers found for type '{}'; available types for app {app}: {}",
-                e.process.as_deref().unwrap_or(&process),
-                types(&running)
-            )
+/// The app's scheduler: what `scheduler-detect APP` answers, `docker-local` when nothing does.
+fn scheduler(app: &str) -> Result<String> {
+    Ok(dokku_core::trigger_value("scheduler-detect", &[app])?
+        .and_then(|v| {
+            v.lines()
+                .map(str::trim)
+                .find(|l| !l.is_empty())
+                .map(str::to_string)
         })
+        .unwrap_or_else(|| "docker-local".to_string()))
 }
 
-/// Whether the container has `/bin/bash`.
-fn has_bash(id: &str) -> bool {
-    docker::command(["container", "exec", id, "/bin/bash", "-c", "exit 0"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
+/// Fires a scheduler trigger with stdin, stdout and stderr passed through (a terminal too);
+/// fails with its exit code.
+fn fire_through(name: &str, args: &[String]) -> Result<()> {
+    let o = plugn::fire(
+        paths(),
+        name,
+        args,
+        plugn::Input::Inherit,
+        plugn::Output::Inherit,
+    )?;
+    if o.code != 0 {
+        return Err(Exit(o.code).into());
+    }
+    Ok(())
 }
 
-/// `dokku enter APP [PROCESS_TYPE[.N]] [--container-id ID] [CMD…]`.
+/// `--quiet` flags before the app, then the app; the rest is the scheduler's.
+fn split(argv: &[String]) -> Result<(String, &[String])> {
+    let mut rest = argv;
+    while rest.first().is_some_and(|a| a == "--quiet") {
+        std::env::set_var("DOKKU_QUIET_OUTPUT", "1");
+        rest = &rest[1..];
+    }
+    let app = appname::required(rest.first())?;
+    Ok((app, &rest[1..]))
+}
+
+/// `dokku enter APP [PROCESS_TYPE[.N]] [--container-id ID] [CMD…]`: `scheduler-enter SCHEDULER
+/// APP ARGS…`.
 fn enter(argv: &[String]) -> Result<()> {
-    let e = parse(argv)?;
-    appname::verify(&e.app)?;
-    let c = pick(&e.app, &e)?;
-    let herokuish = c
-        .labels
-        .get(BUILDER_LABEL)
-        .is_some_and(|b| b == "herokuish");
-    let mut args = vec![
-        "container".to_string(),
-        "exec".into(),
-        "--interactive".into(),
-    ];
-    // SAFETY: isatty has no preconditions.
-    if unsafe { libc::isatty(0) } == 1 {
-        args.push("--tty".into());
+    let (app, rest) = split(argv)?;
+    appname::verify(&app)?;
+    let mut targs = vec![scheduler(&app)?, app];
+    targs.extend(rest.iter().cloned());
+    // While the command runs, an interrupt is the container's business (docker passes it on):
+    // this process waits for its exit code instead of dying first.
+    // SAFETY: setting a signal disposition to SIG_IGN is always sound.
+    unsafe {
+        libc::signal(libc::SIGINT, libc::SIG_IGN);
+        libc::signal(libc::SIGQUIT, libc::SIG_IGN);
     }
-    args.push(c.id.clone());
-    if herokuish {
-        args.push("/exec".into());
-    }
-    if e.command.is_empty() {
-        let shell = if herokuish || has_bash(&c.id) {
-            "/bin/bash"
-        } else {
-            "/bin/sh"
-        };
-        args.push(shell.into());
-    } else {
-        args.extend(e.command.iter().cloned());
-    }
-    let err = docker::command(&args).exec();
-    Err(anyhow::Error::new(err).context(format!("cannot run {}", docker::bin())))
+    fire_through("scheduler-enter", &targs)
 }
 
 #[cfg(test)]
@@ -209,21 +90,11 @@ mod tests {
     }
 
     #[test]
-    fn command_lines() {
-        let e = parse(&s(&["app", "web", "ls", "-la"])).unwrap();
-        assert_eq!(e.process.as_deref(), Some("web"));
-        assert_eq!(e.command, s(&["ls", "-la"]));
-        let e = parse(&s(&["app", "--container-id", "abc", "ls"])).unwrap();
-        assert_eq!(e.container_id.as_deref(), Some("abc"));
-        assert_eq!(e.process, None);
-        assert_eq!(e.command, s(&["ls"]));
-        let e = parse(&s(&["app", "--", "ls", "-l"])).unwrap();
-        assert_eq!(e.process, None);
-        assert_eq!(e.command, s(&["ls", "-l"]));
-        let e = parse(&s(&["app", "web.2", "--", "env"])).unwrap();
-        assert_eq!(e.process.as_deref(), Some("web.2"));
-        assert_eq!(e.command, s(&["env"]));
-        assert!(parse(&s(&["app", "--bogus"])).is_err());
-        assert!(parse(&s(&["app", "--container-id", "a;b"])).is_err());
+    fn app_then_the_schedulers_arguments() {
+        let argv = s(&["--quiet", "app", "web", "--", "ls"]);
+        let (app, rest) = split(&argv).unwrap();
+        assert_eq!(app, "app");
+        assert_eq!(rest, s(&["web", "--", "ls"]));
+        assert!(split(&[]).is_err());
     }
 }

@@ -1,14 +1,13 @@
 //! The logs plugin: `dokku logs APP [-n N] [-p PROCESS] [-t] [-q]` prints the output of the
 //! app's deployed containers, each line `TIMESTAMP app[PROCESS.N]: text` as Dokku prints it
 //! (`-q`: the text alone). Without `-t` the lines of every container are merged by time; with
-//! `-t` they are followed as they come.
-
-mod stream;
+//! `-t` they are followed as they come. The app's scheduler does the reading: the command fires
+//! `scheduler-logs SCHEDULER APP PROCESS_TYPE TAIL PRETTY_PRINT NUM`, as Dokku. Answers
+//! `logs-get-property APP max-size`.
 
 use anyhow::{bail, Result};
-use dokku_app_containers::containers::{self, AppContainer};
-use dokku_core::appname;
-use dokku_core::plugin::{Command, Plugin};
+use dokku_core::plugin::{Command, Plugin, Trigger};
+use dokku_core::{appname, property, trigger};
 
 static PLUGIN: Plugin = Plugin {
     prefix: "logs",
@@ -20,7 +19,10 @@ static PLUGIN: Plugin = Plugin {
         run: logs,
     }],
     bare_commands: &[],
-    triggers: &[],
+    triggers: &[Trigger {
+        name: "logs-get-property",
+        run: trigger_logs_get_property,
+    }],
 };
 
 fn main() {
@@ -86,48 +88,64 @@ fn parse(argv: &[String]) -> Result<LogArgs> {
     })
 }
 
-/// The containers to read: every deployed one, or those of `-p PROCESS[.N]`.
-fn pick(app: &str, process: Option<&str>) -> Result<Vec<AppContainer>> {
-    let Some(spec) = process else {
-        let all = containers::deployed(app, None)?;
-        if all.is_empty() {
-            bail!("App {app} has not been deployed");
-        }
-        return Ok(all);
-    };
-    let (p, index) = containers::parse_process(spec)?;
-    let found: Vec<AppContainer> = containers::deployed(app, Some(&p))?
-        .into_iter()
-        .filter(|c| index.is_none_or(|i| c.index == i))
-        .collect();
-    if found.is_empty() {
-        let mut types: Vec<String> = containers::deployed(app, None)?
-            .into_iter()
-            .map(|c| c.process)
-            .collect();
-        types.dedup();
-        if types.is_empty() {
-            bail!("App {app} has not been deployed");
-        }
-        bail!(
-            "No containers found for process {spec:?}; available types for app {app}: {}",
-            types.join(" ")
-        );
-    }
-    Ok(found)
+/// The app's scheduler: what `scheduler-detect APP` answers, `docker-local` when nothing does.
+fn scheduler(app: &str) -> Result<String> {
+    Ok(dokku_core::trigger_value("scheduler-detect", &[app])?
+        .and_then(|v| {
+            v.lines()
+                .map(str::trim)
+                .find(|l| !l.is_empty())
+                .map(str::to_string)
+        })
+        .unwrap_or_else(|| "docker-local".to_string()))
 }
 
-/// `dokku logs APP [-t] [-n N] [-q] [-p PROCESS]`.
+/// `dokku logs APP [-t] [-n N] [-q] [-p PROCESS]`: `scheduler-logs SCHEDULER APP PROCESS_TYPE
+/// TAIL QUIET NUM` (`NUM` `all` for every line).
 fn logs(argv: &[String]) -> Result<()> {
     let a = parse(argv)?;
     appname::verify(&a.app)?;
-    let picked = pick(&a.app, a.process.as_deref())?;
-    let style = stream::Style::new(a.raw);
-    if a.follow {
-        stream::follow(&picked, a.num, style)
-    } else {
-        stream::merged(&picked, a.num, style)
+    let sched = scheduler(&a.app)?;
+    let num = a.num.map_or_else(|| "all".to_string(), |n| n.to_string());
+    trigger(
+        "scheduler-logs",
+        &[
+            &sched,
+            &a.app,
+            a.process.as_deref().unwrap_or(""),
+            &a.follow.to_string(),
+            &a.raw.to_string(),
+            &num,
+        ],
+    )
+}
+
+/// The property store plugin name of the logs settings.
+const PROPS: &str = "logs";
+
+/// Dokku's default `max-size` of a container's log.
+const DEFAULT_MAX_SIZE: &str = "10m";
+
+/// Trigger `logs-get-property APP KEY`: the app's `max-size` (else the global one, else `10m`),
+/// the only logs property, as Dokku.
+fn trigger_logs_get_property(argv: &[String]) -> Result<()> {
+    let [app, key, ..] = argv else {
+        bail!("logs-get-property needs APP KEY");
+    };
+    if key != "max-size" {
+        bail!("Invalid logs property specified: {key:?} (valid: max-size)");
     }
+    let mut value = None;
+    if app != property::GLOBAL {
+        appname::validate(app)?;
+        value = property::get(PROPS, app, key)?.filter(|v| !v.is_empty());
+    }
+    let value = match value {
+        Some(v) => v,
+        None => property::get_or(PROPS, property::GLOBAL, key, DEFAULT_MAX_SIZE)?,
+    };
+    println!("{value}");
+    Ok(())
 }
 
 #[cfg(test)]

@@ -1,12 +1,17 @@
 //! The network plugin: Docker networks for apps. Commands `network:create|destroy|exists|
 //! info|list` manage the networks dokku made (labelled `dokku`); `network:set APP KEY [VALUE]`
 //! chooses an app's networks: `initial-network` (the `--network` its deploy and run containers
-//! start on, through `docker-args-deploy` / `docker-args-run`), `attach-post-create` and
-//! `attach-post-deploy` (networks its deploy containers are connected to once the deploy
-//! succeeded, on `post-deploy`, before the proxy switches), `tld`, `bind-all-interfaces`.
-//! Attached containers answer at `APP.PROC` and `APP.PROC.N` (with `.TLD` when set).
-//! `network:rebuild[all]` re-attaches running containers; `network:report` shows the settings.
+//! start on, through `docker-args-deploy` / `docker-args-run`), `attach-post-create` (networks
+//! its deploy and run containers are connected to when created, before they start, on
+//! `post-container-create`), `attach-post-deploy` (networks its deploy containers are
+//! connected to once the deploy succeeded, on `post-deploy`, before the proxy switches), `tld`,
+//! `bind-all-interfaces`. Attached deploy containers answer at `APP.PROC` and `APP.PROC.N`
+//! (with `.TLD` when set). `network:rebuild[all]` re-attaches running containers;
+//! `network:report` shows the settings. It also keeps where each container answers
+//! (`IP.TYPE.N`, `PORT.TYPE.N`: `network-write-*`, `network-get-*`, `network-config-exists`,
+//! `network-clear-config`).
 
+mod config;
 mod net;
 
 use anyhow::{bail, Context, Result};
@@ -95,6 +100,38 @@ static PLUGIN: Plugin = Plugin {
         Trigger {
             name: "post-deploy",
             run: trigger_post_deploy,
+        },
+        Trigger {
+            name: "post-container-create",
+            run: trigger_post_container_create,
+        },
+        Trigger {
+            name: "network-write-ipaddr",
+            run: config::trigger_write_ipaddr,
+        },
+        Trigger {
+            name: "network-write-port",
+            run: config::trigger_write_port,
+        },
+        Trigger {
+            name: "network-get-ipaddr",
+            run: config::trigger_get_ipaddr,
+        },
+        Trigger {
+            name: "network-get-port",
+            run: config::trigger_get_port,
+        },
+        Trigger {
+            name: "network-get-listeners",
+            run: config::trigger_get_listeners,
+        },
+        Trigger {
+            name: "network-config-exists",
+            run: config::trigger_config_exists,
+        },
+        Trigger {
+            name: "network-clear-config",
+            run: config::trigger_clear_config,
         },
     ],
 };
@@ -316,17 +353,16 @@ fn list(argv: &[String]) -> Result<()> {
     Ok(())
 }
 
-/// Attaches the app's running deploy containers to its attach networks; returns how many
-/// attachments failed (each said on stderr).
-fn attach(app: &str) -> Result<usize> {
-    let nets = attach_networks(app)?;
+/// Attaches the app's running deploy containers to `nets`; returns how many attachments
+/// failed (each said on stderr).
+fn attach(app: &str, nets: &[String]) -> Result<usize> {
     if nets.is_empty() {
         return Ok(0);
     }
     let tld = computed(app, "tld")?;
     let containers = net::app_containers(app)?;
     let mut failed = 0;
-    for n in &nets {
+    for n in nets {
         for c in &containers {
             match net::connect(app, c, n, &tld) {
                 Ok(true) => log::verbose(&format!("Attached {} to network {n}", c.name)),
@@ -341,9 +377,16 @@ fn attach(app: &str) -> Result<usize> {
     Ok(failed)
 }
 
-/// Re-attaches one app, failing with the number of attachments that failed.
+/// Re-attaches one app's running containers to all its attach networks, failing with the
+/// number of attachments that failed.
 fn rebuild_app(app: &str) -> Result<()> {
-    let failed = attach(app)?;
+    attach_all(app, &attach_networks(app)?)
+}
+
+/// Attaches the app's running containers to `nets`, failing with the number of attachments
+/// that failed.
+fn attach_all(app: &str, nets: &[String]) -> Result<()> {
+    let failed = attach(app, nets)?;
     if failed > 0 {
         bail!("{failed} network attachment(s) of {app} failed");
     }
@@ -460,39 +503,12 @@ const REPORT_FIELDS: &[(&str, &str)] = &[
     ("network-web-listeners", "Network web listeners"),
 ];
 
-/// The `IP:PORT` listeners the scheduler recorded for the app's web containers.
-fn web_listeners(app: &str) -> String {
-    let dir = appname::app_dir(app);
-    let mut v: Vec<(String, String)> = Vec::new();
-    if let Ok(rd) = std::fs::read_dir(&dir) {
-        for e in rd.filter_map(|e| e.ok()) {
-            let name = e.file_name().to_string_lossy().into_owned();
-            let Some(dyno) = name.strip_prefix("PORT.web.") else {
-                continue;
-            };
-            let read = |f: &str| {
-                std::fs::read_to_string(dir.join(f))
-                    .unwrap_or_default()
-                    .trim()
-                    .to_string()
-            };
-            let port = read(&name);
-            let ip = read(&format!("IP.web.{dyno}"));
-            if !port.is_empty() {
-                v.push((dyno.to_string(), format!("{ip}:{port}")));
-            }
-        }
-    }
-    v.sort();
-    v.into_iter().map(|(_, l)| l).collect::<Vec<_>>().join(" ")
-}
-
 fn report_of(app: &str) -> Result<Report> {
     let mut rows = Vec::new();
     for (flag, label) in REPORT_FIELDS {
         let field = flag.trim_start_matches("network-");
         let value = if field == "web-listeners" {
-            web_listeners(app)
+            config::web_listeners(app).join(" ")
         } else if let Some(key) = field.strip_prefix("computed-") {
             computed(app, key)?
         } else if let Some(key) = field.strip_prefix("global-") {
@@ -588,13 +604,14 @@ fn trigger_network_get_property(argv: &[String]) -> Result<()> {
     Ok(())
 }
 
-/// Trigger `post-deploy APP PORT IP TAG`: attaches the new containers (before the proxy
-/// switches, as the `nginx-vhosts` plugin sorts after this one).
+/// Trigger `post-deploy APP INTERNAL_PORT INTERNAL_IP_ADDRESS IMAGE_TAG`: attaches the new
+/// containers to the `attach-post-deploy` networks (before the proxy switches, as the
+/// `nginx-vhosts` plugin sorts after this one).
 fn trigger_post_deploy(argv: &[String]) -> Result<()> {
     let Some(app) = argv.first() else {
         bail!("post-deploy needs APP");
     };
-    let nets = attach_networks(app)?;
+    let nets = split_list(&computed(app, "attach-post-deploy")?);
     if nets.is_empty() {
         return Ok(());
     }
@@ -602,7 +619,47 @@ fn trigger_post_deploy(argv: &[String]) -> Result<()> {
         "Attaching {app} to network(s) {}",
         nets.join(", ")
     ));
-    rebuild_app(app)
+    attach_all(app, &nets)
+}
+
+/// Trigger `post-container-create TYPE CONTAINER_ID APP PHASE [PROC_TYPE]`: connects a new app
+/// container (TYPE `app`), before it starts, to the app's `attach-post-create` networks; deploy
+/// containers answer there at `APP.PROC_TYPE` and `APP.PROC_TYPE.N` (with `.TLD` when set), run
+/// containers get no alias, as Dokku.
+fn trigger_post_container_create(argv: &[String]) -> Result<()> {
+    let [kind, id, app, phase, rest @ ..] = argv else {
+        bail!("post-container-create needs TYPE CONTAINER_ID APP PHASE [PROC_TYPE], got {argv:?}");
+    };
+    if kind != "app" {
+        return Ok(());
+    }
+    appname::validate(app)?;
+    let nets = split_list(&computed(app, "attach-post-create")?);
+    if nets.is_empty() {
+        return Ok(());
+    }
+    let (on, dyno) = net::new_container(id)
+        .with_context(|| format!("cannot inspect the new container {id} of {app}"))?;
+    let aliases = match rest.first().filter(|_| phase == "deploy") {
+        Some(proc_type) => {
+            let tld = computed(app, "tld")?;
+            let mut a = net::aliases(app, proc_type, &dyno, &tld);
+            if dyno.is_empty() {
+                a.truncate(1);
+            }
+            a
+        }
+        None => Vec::new(),
+    };
+    let what = format!("the {phase} container {} of {app}", &id[..id.len().min(12)]);
+    for n in nets.iter().filter(|n| !on.contains(n)) {
+        net::connect_id(id, &what, n, &aliases)?;
+        // A run container's output is the command's own: nothing said there.
+        if phase == "deploy" {
+            log::verbose(&format!("Attached {what} to network {n}"));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -86,54 +86,21 @@ pub fn exists(name: &str) -> Result<bool> {
 }
 
 /// A running deploy container of an app.
-#[derive(Debug)]
-pub struct AppContainer {
-    /// Container id.
-    pub id: String,
-    /// Its name (`APP.PROC.N`).
-    pub name: String,
-    /// Its process type.
-    pub kind: String,
-    /// Its dyno (`PROC.N`).
-    pub dyno: String,
-}
+pub type AppContainer = docker::AppContainer;
 
-/// The app's running deploy containers, without those retiring or not yet switched in.
+/// The app's running deploy containers, without those retiring or not yet switched in, each
+/// with its dyno (`PROC.1` when neither its label nor its name says), sorted by name.
 pub fn app_containers(app: &str) -> Result<Vec<AppContainer>> {
-    let out = docker::output([
-        "ps",
-        "--filter",
-        &format!("label={}={app}", docker::APP_LABEL),
-        "--filter",
-        &format!("label={}=deploy", docker::CONTAINER_TYPE_LABEL),
-        "--format",
-        &format!(
-            "{{{{.ID}}}} {{{{.Names}}}} {{{{.Label \"{}\"}}}} {{{{.Label \"com.dokku.dyno\"}}}}",
-            docker::PROCESS_LABEL
-        ),
-    ])?;
-    let mut v = Vec::new();
-    for line in out.lines() {
-        let f: Vec<&str> = line.split_whitespace().collect();
-        let [id, name, kind, rest @ ..] = f.as_slice() else {
-            continue;
-        };
-        if name.contains(".retiring-") || name.contains(".upcoming-") {
-            continue;
-        }
-        // The dyno label, else the name's `PROC.N` tail.
-        let dyno = rest
-            .first()
-            .map(|d| d.to_string())
-            .or_else(|| name.strip_prefix(&format!("{app}.")).map(str::to_string))
-            .unwrap_or_else(|| format!("{kind}.1"));
-        v.push(AppContainer {
-            id: id.to_string(),
-            name: name.to_string(),
-            kind: kind.to_string(),
-            dyno,
-        });
-    }
+    let mut v: Vec<AppContainer> = docker::app_containers(app, Some("deploy"), None, false)?
+        .into_iter()
+        .filter(|c| !c.in_transition())
+        .map(|mut c| {
+            if c.dyno.is_empty() {
+                c.dyno = format!("{}.1", c.process);
+            }
+            c
+        })
+        .collect();
     v.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(v)
 }
@@ -173,14 +140,45 @@ pub fn connect(app: &str, c: &AppContainer, network: &str, tld: &str) -> Result<
     if container_networks(&c.id)?.iter().any(|n| n == network) {
         return Ok(false);
     }
+    connect_id(
+        &c.id,
+        &c.name,
+        network,
+        &aliases(app, &c.process, &c.dyno, tld),
+    )?;
+    Ok(true)
+}
+
+/// `docker network connect [--alias A]… NETWORK ID` (`what` names the container in errors).
+pub fn connect_id(id: &str, what: &str, network: &str, aliases: &[String]) -> Result<()> {
     let mut args: Vec<String> = vec!["network".into(), "connect".into()];
-    for a in aliases(app, &c.kind, &c.dyno, tld) {
+    for a in aliases {
         args.push("--alias".into());
-        args.push(a);
+        args.push(a.clone());
     }
     args.push(network.to_string());
-    args.push(c.id.clone());
-    docker::output(&args)
-        .with_context(|| format!("cannot attach {} to network {network}", c.name))?;
-    Ok(true)
+    args.push(id.to_string());
+    docker::output(&args).with_context(|| format!("cannot attach {what} to network {network}"))?;
+    Ok(())
+}
+
+/// The networks a new container is on and its dyno label (`web.1`, empty when unset), in one
+/// inspect.
+pub fn new_container(id: &str) -> Result<(Vec<String>, String)> {
+    let out = docker::output([
+        "container",
+        "inspect",
+        "--format",
+        "{{json .NetworkSettings.Networks}}\t{{index .Config.Labels \"com.dokku.dyno\"}}",
+        id,
+    ])?;
+    let (nets, dyno) = out.split_once('\t').unwrap_or((&out, ""));
+    let j: serde_json::Value =
+        serde_json::from_str(nets).with_context(|| format!("docker inspect printed {out:?}"))?;
+    let nets = j
+        .as_object()
+        .map(|m| m.keys().cloned().collect())
+        .unwrap_or_default();
+    let dyno = if dyno == "<no value>" { "" } else { dyno };
+    Ok((nets, dyno.to_string()))
 }

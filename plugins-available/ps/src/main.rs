@@ -1,8 +1,10 @@
 //! The ps plugin: an app's processes. Keeps the release files (Procfile, app.json) and the
 //! scale, runs the release step (`release-and-deploy`), and drives the scheduler through its
-//! triggers: `ps:scale|start|stop|restart|rebuild|restore|report|inspect|set`. Answers
-//! `app-restart` (a config change restarts a deployed app), `post-extract`, `post-delete` and
-//! `post-app-rename`.
+//! triggers: `ps:scale|start|stop|restart|rebuild|restore|report|inspect|set`. Fires Dokku's
+//! `pre-start`, `post-stop`, `pre-restore`, `scheduler-pre-restore`, `core-post-deploy` and
+//! `post-deploy`. Answers `app-restart` (a config change restarts a deployed app),
+//! `post-extract`, `post-delete`, `post-app-rename`, and `ps-can-scale`, `ps-current-scale`,
+//! `ps-get-property`, `ps-set-scale` and `procfile-get-command`.
 
 mod release;
 
@@ -93,6 +95,26 @@ static PLUGIN: Plugin = Plugin {
             name: "post-app-rename",
             run: trigger_post_app_rename,
         },
+        Trigger {
+            name: "ps-can-scale",
+            run: trigger_ps_can_scale,
+        },
+        Trigger {
+            name: "ps-current-scale",
+            run: trigger_ps_current_scale,
+        },
+        Trigger {
+            name: "ps-get-property",
+            run: trigger_ps_get_property,
+        },
+        Trigger {
+            name: "ps-set-scale",
+            run: trigger_ps_set_scale,
+        },
+        Trigger {
+            name: "procfile-get-command",
+            run: trigger_procfile_get_command,
+        },
     ],
 };
 
@@ -137,18 +159,30 @@ fn require_deployed(app: &str) -> Result<()> {
     Ok(())
 }
 
-/// `ps:stop [--all|APP]`.
+/// `ps:stop [--all|APP]`: `scheduler-stop SCHEDULER APP false` (containers kept), then
+/// `post-stop APP`, for each app.
 fn stop(argv: &[String]) -> Result<()> {
     for app in target_apps(argv, "dokku ps:stop [--all|<app>]")? {
         let sched = release::scheduler(&app)?;
-        trigger("scheduler-stop", &[&sched, &app])?;
+        trigger("scheduler-stop", &[&sched, &app, "false"])?;
         property::write(PROPS, &app, "stopped", "true")?;
+        trigger("post-stop", &[&app])?;
     }
     Ok(())
 }
 
-/// Starts an app's stopped containers, or deploys its image when it has none.
+/// Fires `pre-start APP`; a failure stops the start with Dokku's message.
+fn pre_start(app: &str) -> Result<()> {
+    trigger("pre-start", &[app]).map_err(|e| match e.downcast_ref::<Exit>() {
+        Some(Exit(c)) => anyhow::anyhow!("Failure in pre-start hook of {app} (exit {c})"),
+        None => e.context(format!("Failure in pre-start hook of {app}")),
+    })
+}
+
+/// Starts an app's stopped containers, or deploys its image when it has none; `pre-start APP`
+/// first.
 fn start_app(app: &str) -> Result<()> {
+    pre_start(app)?;
     let sched = release::scheduler(app)?;
     match trigger("scheduler-start", &[&sched, app]) {
         Ok(()) => {
@@ -173,6 +207,7 @@ fn start(argv: &[String]) -> Result<()> {
 fn restart(argv: &[String]) -> Result<()> {
     for app in target_apps(argv, "dokku ps:restart [--all|<app>]")? {
         require_deployed(&app)?;
+        pre_start(&app)?;
         log::info1(&format!("Restarting {app}"));
         release::redeploy(&app)?;
     }
@@ -189,15 +224,22 @@ fn rebuild(argv: &[String]) -> Result<()> {
 }
 
 /// `ps:restore [--all|APP]`: every deployed app not stopped by `ps:stop` (and not opted out
-/// with `ps:set APP restore false`) runs again.
+/// with `ps:set APP restore false`) runs again. Fires `pre-restore SCHEDULER` once (the app's
+/// scheduler, or the default one for all apps), then `scheduler-pre-restore SCHEDULER APP`
+/// before each app is considered.
 fn restore(argv: &[String]) -> Result<()> {
     let a = args::parse(argv, &["--all"], &[])?;
-    let apps = if a.pos(0).is_some() {
-        target_apps(argv, "dokku ps:restore [--all|<app>]")?
+    let (apps, sched) = if a.pos(0).is_some() {
+        let apps = target_apps(argv, "dokku ps:restore [--all|<app>]")?;
+        let sched = release::scheduler(&apps[0])?;
+        (apps, sched)
     } else {
-        appname::all()?
+        (appname::all()?, release::scheduler("--global")?)
     };
+    trigger("pre-restore", &[&sched])?;
     for app in apps {
+        let app_sched = release::scheduler(&app)?;
+        trigger("scheduler-pre-restore", &[&app_sched, &app])?;
         if !is_deployed(&app)? || is_stopped(&app)? {
             continue;
         }
@@ -216,21 +258,41 @@ fn scale(argv: &[String]) -> Result<()> {
     let app = appname::required(a.pos(0))?;
     appname::verify(&app)?;
     let wanted = &a.positional[1..];
-    let procs = procfile::deployed(&app)?;
     if wanted.is_empty() {
         log::info2(&format!("Scaling for {app}"));
-        let shown = if procs.is_empty() {
-            procfile::scale(&app)?
-        } else {
-            procfile::effective_scale(&app, &procs)?
-        };
         println!("proctype: qty");
         println!("--------: ---");
-        for (k, n) in shown {
+        for (k, n) in current_scale(&app)? {
             println!("{k}: {n}");
         }
         return Ok(());
     }
+    if !can_scale(&app)? {
+        bail!("App {app} cannot be scaled by hand: its builder turned scaling off (ps-can-scale)");
+    }
+    set_scale(&app, a.has("--skip-deploy"), false, wanted)
+}
+
+/// Whether `ps:scale` may change the app's scale (`ps-can-scale APP false` turns it off).
+fn can_scale(app: &str) -> Result<bool> {
+    Ok(property::get_or(PROPS, app, "can-scale", "true")? != "false")
+}
+
+/// The scale ps:scale shows: every process type of the deployed Procfile with its count, or
+/// the scale file as set before a deploy.
+fn current_scale(app: &str) -> Result<Vec<(String, u32)>> {
+    let procs = procfile::deployed(app)?;
+    if procs.is_empty() {
+        procfile::scale(app)
+    } else {
+        procfile::effective_scale(app, &procs)
+    }
+}
+
+/// Sets the scale of `wanted` (`TYPE=COUNT` each; with `clear_existing` the other types are
+/// forgotten) and redeploys a running app unless `skip_deploy`.
+fn set_scale(app: &str, skip_deploy: bool, clear_existing: bool, wanted: &[String]) -> Result<()> {
+    let procs = procfile::deployed(app)?;
     let mut changes = Vec::new();
     for w in wanted {
         let Some((k, n)) = w.split_once('=') else {
@@ -248,7 +310,10 @@ fn scale(argv: &[String]) -> Result<()> {
         }
         changes.push((k.to_string(), n));
     }
-    procfile::update_scale(&app, |s| {
+    procfile::update_scale(app, |s| {
+        if clear_existing {
+            s.clear();
+        }
         for (k, n) in changes {
             match s.iter_mut().find(|(e, _)| *e == k) {
                 Some(e) => e.1 = n,
@@ -257,8 +322,8 @@ fn scale(argv: &[String]) -> Result<()> {
         }
     })?;
     log::info1(&format!("Scaling {app}: {}", wanted.join(" ")));
-    if !a.has("--skip-deploy") && is_deployed(&app)? && !is_stopped(&app)? {
-        release::redeploy(&app)?;
+    if !skip_deploy && is_deployed(app)? && !is_stopped(app)? {
+        release::redeploy(app)?;
     }
     Ok(())
 }
@@ -327,28 +392,29 @@ const REPORT_FIELDS: &[(&str, &str)] = &[
 
 fn report_of(app: &str) -> Result<Report> {
     let deployed = is_deployed(app)?;
-    let status = if deployed {
+    let (status, app_status) = if deployed {
         let sched = release::scheduler(app)?;
-        trigger_value("scheduler-status", &[&sched, app])?.unwrap_or_default()
+        (
+            trigger_value("scheduler-status", &[&sched, app])?.unwrap_or_default(),
+            trigger_value("scheduler-app-status", &[&sched, app])?.unwrap_or_default(),
+        )
     } else {
-        String::new()
+        (String::new(), String::new())
     };
     let lines: Vec<&str> = status.lines().filter(|l| !l.trim().is_empty()).collect();
-    let running = lines.iter().filter(|l| l.ends_with(" running")).count();
+    // `PROCS RUNNING`, as Dokku's scheduler-app-status answers (`2 true`).
+    let mut words = app_status.split_whitespace();
+    let procs = words.next().unwrap_or("0").to_string();
+    let running = words.next().unwrap_or("false").to_string();
     let mut rows = Vec::new();
     for (key, label) in REPORT_FIELDS {
         let value = match *key {
             "deployed" => deployed.to_string(),
-            "processes" => lines.len().to_string(),
-            "ps-can-scale" => "true".to_string(),
+            "processes" => procs.clone(),
+            "ps-can-scale" => can_scale(app)?.to_string(),
             "ps-restart-policy" => property::get_or(PROPS, app, "restart-policy", "on-failure:10")?,
             "ps-restore" => property::get_or(PROPS, app, "restore", "true")?,
-            "running" => match (lines.len(), running) {
-                (0, _) => "false".into(),
-                (n, r) if n == r => "true".into(),
-                (_, 0) => "false".into(),
-                _ => "mixed".into(),
-            },
+            "running" => running.clone(),
             _ => lines.join(", "),
         };
         rows.push((key.to_string(), label.to_string(), value));
@@ -380,7 +446,7 @@ fn trigger_app_restart(argv: &[String]) -> Result<()> {
     release::redeploy(app)
 }
 
-/// Trigger `post-delete APP`: the kept release files go with the app.
+/// Trigger `post-delete APP IMAGE_TAG`: the kept release files go with the app.
 fn trigger_post_delete(argv: &[String]) -> Result<()> {
     if let Some(app) = argv.first() {
         appname::validate(app)?;
@@ -405,4 +471,129 @@ fn trigger_post_app_rename(argv: &[String]) -> Result<()> {
         std::fs::rename(&from, &to).with_context(|| format!("cannot move {}", from.display()))?;
     }
     Ok(())
+}
+
+/// Trigger `ps-can-scale APP CAN_SCALE`: whether `ps:scale` may change the app's scale by hand
+/// (`true` or `false`; a builder that sets the scale itself turns it off).
+fn trigger_ps_can_scale(argv: &[String]) -> Result<()> {
+    let [app, value, ..] = argv else {
+        bail!("ps-can-scale needs APP CAN_SCALE");
+    };
+    appname::verify(app)?;
+    match value.as_str() {
+        "true" => property::delete(PROPS, app, "can-scale"),
+        "false" => property::write(PROPS, app, "can-scale", "false"),
+        other => bail!("ps-can-scale: CAN_SCALE must be true or false, not {other:?}"),
+    }
+}
+
+/// The first argument (the app), checked to exist.
+fn app_arg<'a>(argv: &'a [String], what: &str) -> Result<&'a str> {
+    let Some(app) = argv.first() else {
+        bail!("{what} needs APP");
+    };
+    appname::verify(app)?;
+    Ok(app)
+}
+
+/// Trigger `ps-current-scale APP`: the app's scale, one `TYPE=COUNT` line per process type.
+fn trigger_ps_current_scale(argv: &[String]) -> Result<()> {
+    let app = app_arg(argv, "ps-current-scale")?;
+    for (k, n) in current_scale(app)? {
+        println!("{k}={n}");
+    }
+    Ok(())
+}
+
+/// Trigger `ps-get-property APP KEY`: a ps property as `ps:set` keeps it (`restart-policy`,
+/// default `on-failure:10`; `restore`, default `true`; `can-scale`, as `ps-can-scale` set it,
+/// default `true`).
+fn trigger_ps_get_property(argv: &[String]) -> Result<()> {
+    let app = app_arg(argv, "ps-get-property")?;
+    let Some(key) = argv.get(1) else {
+        bail!("ps-get-property needs APP KEY");
+    };
+    let value = match key.as_str() {
+        "restart-policy" => property::get_or(PROPS, app, "restart-policy", "on-failure:10")?,
+        "restore" => property::get_or(PROPS, app, "restore", "true")?,
+        "can-scale" => can_scale(app)?.to_string(),
+        other => bail!("invalid ps property {other:?}; valid: can-scale, restart-policy, restore"),
+    };
+    println!("{value}");
+    Ok(())
+}
+
+/// Trigger `ps-set-scale APP SKIP_DEPLOY CLEAR_EXISTING TYPE=COUNT…`: sets the scale as
+/// `ps:scale` does (`CLEAR_EXISTING` true forgets the types not given; `SKIP_DEPLOY` true
+/// leaves the running containers alone).
+fn trigger_ps_set_scale(argv: &[String]) -> Result<()> {
+    let [app, skip, clear, wanted @ ..] = argv else {
+        bail!("ps-set-scale needs APP SKIP_DEPLOY CLEAR_EXISTING TYPE=COUNT…");
+    };
+    appname::verify(app)?;
+    let flag = |name: &str, v: &str| match v {
+        "true" => Ok(true),
+        "false" | "" => Ok(false),
+        _ => Err(anyhow::anyhow!(
+            "ps-set-scale: {name} must be true or false, not {v:?}"
+        )),
+    };
+    let (skip, clear) = (flag("SKIP_DEPLOY", skip)?, flag("CLEAR_EXISTING", clear)?);
+    if wanted.is_empty() {
+        bail!("ps-set-scale needs at least one TYPE=COUNT");
+    }
+    set_scale(app, skip, clear, wanted)
+}
+
+/// `command` with `$PORT` and `${PORT}` replaced by `port` (other variables are left to the
+/// container's shell).
+fn substitute_port(command: &str, port: &str) -> String {
+    let mut out = String::with_capacity(command.len());
+    let mut rest = command;
+    while let Some(i) = rest.find('$') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        if let Some(tail) = after.strip_prefix("{PORT}") {
+            out.push_str(port);
+            rest = tail;
+        } else if let Some(tail) = after
+            .strip_prefix("PORT")
+            .filter(|t| !t.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_'))
+        {
+            out.push_str(port);
+            rest = tail;
+        } else {
+            out.push('$');
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Trigger `procfile-get-command APP PROC_TYPE PORT`: the command of that process type in the
+/// deployed Procfile with `$PORT` replaced by PORT; nothing when the app has no such type.
+fn trigger_procfile_get_command(argv: &[String]) -> Result<()> {
+    let [app, kind, rest @ ..] = argv else {
+        bail!("procfile-get-command needs APP PROC_TYPE PORT");
+    };
+    appname::verify(app)?;
+    procfile::validate_type(kind)?;
+    let port = rest.first().map(String::as_str).unwrap_or("5000");
+    if let Some(p) = procfile::deployed(app)?.iter().find(|p| p.kind == *kind) {
+        println!("{}", substitute_port(&p.command, port));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn port_substitution() {
+        assert_eq!(substitute_port("srv -p $PORT", "5000"), "srv -p 5000");
+        assert_eq!(substitute_port("srv -p ${PORT}x", "80"), "srv -p 80x");
+        assert_eq!(substitute_port("a $PORTS $X $", "1"), "a $PORTS $X $");
+    }
 }

@@ -2,7 +2,8 @@
 //! are kept at `post-extract` (a bad Procfile fails the push before the build), and
 //! `release-and-deploy APP TAG` makes them the app's, applies `formation`, runs
 //! `scripts.dokku.predeploy` in a one-off container of the new image (a failure stops the
-//! deploy), asks the scheduler to deploy, runs `postdeploy`, and fires `post-deploy`.
+//! deploy), asks the scheduler to deploy, runs `postdeploy`, and fires `core-post-deploy` and
+//! `post-deploy`.
 
 use anyhow::{bail, Context, Result};
 use dokku_core::procfile::{self, data_dir};
@@ -150,12 +151,15 @@ pub fn deploy(app: &str, tag: &str) -> Result<()> {
     Ok(())
 }
 
-/// Fires `post-deploy APP PORT IP TAG` (the proxy switches on it).
+/// Fires `core-post-deploy APP PORT IP TAG`, then `post-deploy APP PORT IP TAG` (the proxy
+/// switches on it), as Dokku does once the new containers serve.
 fn post_deploy(app: &str, tag: &str) -> Result<()> {
     let dir = appname::app_dir(app);
     let port = std::fs::read_to_string(dir.join("PORT.web.1")).unwrap_or_default();
     let ip = std::fs::read_to_string(dir.join("IP.web.1")).unwrap_or_default();
-    trigger("post-deploy", &[app, port.trim(), ip.trim(), tag])
+    let args = [app, port.trim(), ip.trim(), tag];
+    trigger("core-post-deploy", &args)?;
+    trigger("post-deploy", &args)
 }
 
 /// Trigger `release-and-deploy APP [TAG]`.

@@ -6,7 +6,7 @@ use crate::envfile;
 use anyhow::{anyhow, bail, Context, Result};
 use dokku_core::docker::{self, APP_LABEL, CONTAINER_TYPE_LABEL, LABEL};
 use dokku_core::report::Format;
-use dokku_core::{appname, log};
+use dokku_core::{appname, log, trigger};
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::os::unix::process::CommandExt;
@@ -87,8 +87,11 @@ fn default_interrupts() {
 }
 
 /// Trigger `scheduler-run SCHEDULER APP ENV_COUNT ENV… [--] COMMAND…`: runs the command in a
-/// one-off container of `dokku/APP:latest` and exits with its exit code. Reads
-/// `DOKKU_RM_CONTAINER`, `DOKKU_DETACH_CONTAINER`, `DOKKU_DISABLE_TTY` and `DOKKU_FORCE_TTY`.
+/// one-off container of the app's image (`dokku/APP:latest` unless the `deployed-app-*`
+/// triggers name another) and exits with its exit code: `docker container create`,
+/// `post-container-create app ID APP run`, then `docker container start --attach` (detached:
+/// started, its id printed). Reads `DOKKU_RM_CONTAINER`, `DOKKU_DETACH_CONTAINER`,
+/// `DOKKU_DISABLE_TTY` and `DOKKU_FORCE_TTY`.
 pub fn trigger_run(argv: &[String]) -> Result<()> {
     let [scheduler, app, count, rest @ ..] = argv else {
         bail!("scheduler-run: expected SCHEDULER APP ENV_COUNT ENV… [--] COMMAND…");
@@ -114,7 +117,7 @@ pub fn trigger_run(argv: &[String]) -> Result<()> {
         crate::options::validate_env(pair)?;
     }
 
-    let image = docker::app_image(app, "latest");
+    let image = docker::deploying_image(app, "latest")?;
     let labels = image_labels(&image)?.ok_or_else(|| anyhow!("App {app} has not been deployed"))?;
     let herokuish = labels.get(BUILDER_LABEL).is_some_and(|b| b == "herokuish");
     let config = app_config(app)?;
@@ -128,8 +131,10 @@ pub fn trigger_run(argv: &[String]) -> Result<()> {
         && (env_flag("DOKKU_FORCE_TTY") || (!env_flag("DOKKU_DISABLE_TTY") && stdin_is_tty()));
     let (name, dyno) = container_name(app)?;
 
-    let mut args: Vec<String> = vec!["container".into(), "run".into()];
-    args.push(if detach { "--detach" } else { "--interactive" }.into());
+    let mut args: Vec<String> = vec!["container".into(), "create".into()];
+    if !detach {
+        args.push("--interactive".into());
+    }
     if tty {
         args.push("--tty".into());
     }
@@ -184,11 +189,32 @@ pub fn trigger_run(argv: &[String]) -> Result<()> {
     if plugn::trigger::tracing() {
         eprintln!("+ {} {}", docker::bin(), args.join(" "));
     }
-    default_interrupts();
-    // Replaced by docker: its exit code (the command's) becomes the trigger's; the env file
-    // stays open until then.
-    let err = docker::command(&args).exec();
+    // Created, handed to `post-container-create` (plugins such as network attach it before it
+    // starts), then started: the env file stays open until docker has read it.
+    let id =
+        docker::output(&args).with_context(|| format!("cannot create a run container of {app}"))?;
     drop(env_file);
+    if let Err(e) = trigger("post-container-create", &["app", &id, app, "run"]) {
+        let _ = docker::output(["container", "rm", "--force", &id]);
+        return Err(match e.downcast_ref::<dokku_core::Exit>() {
+            Some(dokku_core::Exit(c)) => anyhow!("post-container-create exited {c}"),
+            None => e,
+        });
+    }
+    if detach {
+        if let Err(e) = docker::output(["container", "start", &id]) {
+            let _ = docker::output(["container", "rm", "--force", &id]);
+            return Err(e);
+        }
+        println!("{id}");
+        return Ok(());
+    }
+    let mut start: Vec<String> = vec!["container".into(), "start".into(), "--attach".into()];
+    start.push("--interactive".into());
+    start.push(id);
+    default_interrupts();
+    // Replaced by docker: its exit code (the command's) becomes the trigger's.
+    let err = docker::command(&start).exec();
     Err(anyhow::Error::new(err).context(format!("cannot run {}", docker::bin())))
 }
 

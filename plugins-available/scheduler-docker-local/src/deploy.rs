@@ -1,7 +1,9 @@
-//! `scheduler-deploy docker-local APP TAG`: one container per process instance, started beside
-//! the running ones, checked (`check-deploy`), and only then named `APP.TYPE.N` and recorded
-//! for the proxy; the old containers retire after the `wait-to-retire` grace period. A failed
-//! start or check removes the new containers and leaves the old ones serving.
+//! `scheduler-deploy docker-local APP TAG`: one container per process instance, created
+//! (`docker container create`, then `post-container-create`, then `docker container start`)
+//! beside the running ones, checked (`check-deploy`), and only then named `APP.TYPE.N` and
+//! recorded for the proxy (`network-write-ipaddr`, `network-write-port`); the old containers
+//! retire after the `wait-to-retire` grace period. A failed start or check removes the new
+//! containers and leaves the old ones serving.
 
 use crate::containers::{self, Container};
 use anyhow::{bail, Context, Result};
@@ -76,30 +78,49 @@ fn free_port() -> Result<u16> {
     Ok(l.local_addr()?.port())
 }
 
-/// `docker run` with `args`; when another process took the chosen host port meanwhile, the
-/// half-made container is removed and the run retried on another free port.
+/// Whether docker refused to start a container because its host port was taken meanwhile.
+fn port_taken(e: &anyhow::Error) -> bool {
+    let m = format!("{e:#}");
+    m.contains("already allocated") || m.contains("already in use")
+}
+
+/// `docker container create` with `args`, `post-container-create app ID APP deploy PROC_TYPE`
+/// (plugins such as network attach the container before it starts), then
+/// `docker container start`. When another process took the chosen host port meanwhile, the
+/// container is removed and made again on another free port; any other failure removes it.
 /// Returns the container and the host port it got.
-fn run_retrying_port(
+fn create_and_start(
+    app: &str,
+    kind: &str,
     args: &mut [String],
     host_port: Option<u16>,
     web_port: u16,
-    name: &str,
 ) -> Result<(String, Option<u16>)> {
-    let Some(mut hp) = host_port else {
-        return Ok((docker::output(&*args)?, None));
-    };
+    let mut hp = host_port;
     for attempt in 1..=5 {
-        match docker::output(&*args) {
-            Ok(id) => return Ok((id, Some(hp))),
-            Err(e) if attempt < 5 && format!("{e:#}").contains("already") => {
-                let _ = docker::output(["rm", "-f", name]);
-                let old = format!("127.0.0.1:{hp}:{web_port}");
-                hp = free_port()?;
-                if let Some(a) = args.iter_mut().find(|a| **a == old) {
-                    *a = format!("127.0.0.1:{hp}:{web_port}");
+        let id = docker::output(&*args)?;
+        let started = trigger("post-container-create", &["app", &id, app, "deploy", kind])
+            .map_err(|e| match e.downcast_ref::<dokku_core::Exit>() {
+                Some(dokku_core::Exit(c)) => anyhow::anyhow!("post-container-create exited {c}"),
+                None => e,
+            })
+            .and_then(|_| docker::output(["container", "start", &id]));
+        match started {
+            Ok(_) => return Ok((id, hp)),
+            Err(e) => {
+                let _ = containers::remove(std::slice::from_ref(&id));
+                match hp {
+                    Some(old_hp) if attempt < 5 && port_taken(&e) => {
+                        let old = format!("127.0.0.1:{old_hp}:{web_port}");
+                        let new_hp = free_port()?;
+                        if let Some(a) = args.iter_mut().find(|a| **a == old) {
+                            *a = format!("127.0.0.1:{new_hp}:{web_port}");
+                        }
+                        hp = Some(new_hp);
+                    }
+                    _ => return Err(e),
                 }
             }
-            Err(e) => return Err(e),
         }
     }
     unreachable!("the last attempt returns")
@@ -110,6 +131,8 @@ struct Started {
     id: String,
     temp_name: String,
     final_name: String,
+    kind: String,
+    index: u32,
     dyno: String,
     port: Option<u16>,
 }
@@ -140,8 +163,8 @@ fn start_one(r: &Release, process: &Process, index: u32) -> Result<Started> {
     // `--init`: a small init as PID 1 forwards SIGTERM, so retiring takes a moment, not the
     // 10 s grace a process that is PID 1 itself (and ignores SIGTERM) would cost.
     let mut args: Vec<String> = vec![
-        "run".into(),
-        "-d".into(),
+        "container".into(),
+        "create".into(),
         "--init".into(),
         "--name".into(),
         temp_name.clone(),
@@ -179,12 +202,14 @@ fn start_one(r: &Release, process: &Process, index: u32) -> Result<Started> {
     )?);
     args.push(image.to_string());
     args.extend(container_command(builder, process));
-    let (id, port) = run_retrying_port(&mut args, host_port, web_port, &temp_name)
+    let (id, port) = create_and_start(app, &process.kind, &mut args, host_port, web_port)
         .with_context(|| format!("cannot start {final_name}"))?;
     Ok(Started {
         id,
         temp_name,
         final_name,
+        kind: process.kind.clone(),
+        index,
         dyno,
         port,
     })
@@ -234,9 +259,10 @@ fn start_checked(r: &Release, process: &Process, index: u32) -> Result<Started> 
     Ok(s)
 }
 
-/// Deploys `dokku/APP:TAG`.
+/// Deploys the app's image at `tag` (`dokku/APP:TAG`, unless `deployed-app-repository`,
+/// `deployed-app-image-repo` or `deployed-app-image-tag` name another).
 pub fn deploy(app: &str, tag: &str) -> Result<()> {
-    let image = docker::app_image(app, tag);
+    let image = docker::deploying_image(app, tag)?;
     // One inspect: the image is there, and which builder made it.
     let builder = docker::image_label(&image, "com.dokku.builder-type").map_err(|_| {
         anyhow::anyhow!(
@@ -259,7 +285,7 @@ pub fn deploy(app: &str, tag: &str) -> Result<()> {
         if zero_downtime_disabled(app, kind)? {
             let ids: Vec<String> = old
                 .iter()
-                .filter(|c| &c.kind == kind)
+                .filter(|c| &c.process == kind)
                 .map(|c| c.id.clone())
                 .collect();
             containers::stop(&ids, 10)?;
@@ -308,7 +334,19 @@ fn switch(app: &str, old: &[Container], started: &[Started]) -> Result<()> {
     let mut keep = Vec::new();
     for s in started {
         docker::output(["rename", &s.temp_name, &s.final_name])?;
-        containers::record(app, &s.dyno, &s.id, s.port)?;
+        containers::record(app, &s.dyno, &s.id)?;
+        if let Some(port) = s.port {
+            // The network plugin keeps where each web container answers (IP.TYPE.N, PORT.TYPE.N).
+            let index = s.index.to_string();
+            trigger(
+                "network-write-ipaddr",
+                &[app, &s.kind, &index, containers::LISTEN_IP],
+            )?;
+            trigger(
+                "network-write-port",
+                &[app, &s.kind, &index, &port.to_string()],
+            )?;
+        }
         keep.push(s.dyno.clone());
     }
     containers::forget_except(app, &keep)?;
@@ -319,7 +357,7 @@ fn switch(app: &str, old: &[Container], started: &[Started]) -> Result<()> {
             "Retiring {} old container(s) of {app} in {wait} s",
             ids.len()
         ));
-        crate::retire::later(wait, &ids)?;
+        crate::retire::later(wait, app, &ids)?;
     }
     log::info1(&format!(
         "{app} deployed: {} container(s) running",

@@ -1,13 +1,18 @@
 //! The docker-local scheduler: runs an app's processes as containers on this host's Docker
 //! engine. Triggers `scheduler-deploy`, `scheduler-stop`, `scheduler-start`,
-//! `scheduler-inspect`, `scheduler-is-deployed`, `scheduler-detect` (default `docker-local`)
-//! and `post-delete` (containers, image and records go with the app).
+//! `scheduler-inspect`, `scheduler-is-deployed`, `scheduler-status`, `scheduler-app-status`,
+//! `scheduler-detect` (default `docker-local`), `scheduler-post-delete` (the app's image goes;
+//! `scheduler-stop … true` removed its containers before), `scheduler-logs` (the containers'
+//! output, for `dokku logs`) and `scheduler-enter` (`docker exec`, for `dokku enter`).
 
 mod containers;
 mod deploy;
+mod dynos;
+mod enter;
+mod logs;
 mod retire;
 
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 use dokku_core::plugin::{Plugin, Trigger};
 use dokku_core::{docker, log, Exit};
 
@@ -46,14 +51,26 @@ static PLUGIN: Plugin = Plugin {
             run: trigger_status,
         },
         Trigger {
-            name: "post-delete",
+            name: "scheduler-app-status",
+            run: trigger_app_status,
+        },
+        Trigger {
+            name: "scheduler-post-delete",
             run: trigger_post_delete,
+        },
+        Trigger {
+            name: "scheduler-logs",
+            run: logs::trigger_logs,
+        },
+        Trigger {
+            name: "scheduler-enter",
+            run: enter::trigger_enter,
         },
     ],
 };
 
 /// The scheduler name this plugin answers to.
-const NAME: &str = "docker-local";
+pub const NAME: &str = "docker-local";
 
 fn main() {
     let argv: Vec<String> = std::env::args().skip(1).collect();
@@ -90,11 +107,22 @@ fn trigger_deploy(argv: &[String]) -> Result<()> {
     deploy::deploy(app, tag)
 }
 
-/// Trigger `scheduler-stop SCHEDULER APP`: stops every container of the app.
+/// Trigger `scheduler-stop SCHEDULER APP [REMOVE_CONTAINERS]`: stops every container of the
+/// app; with REMOVE_CONTAINERS `true` (apps:destroy) removes them all at once instead (nothing
+/// to do when no Docker engine answers).
 fn trigger_stop(argv: &[String]) -> Result<()> {
-    let Some((app, _)) = for_me(argv) else {
+    let Some((app, rest)) = for_me(argv) else {
         return Ok(());
     };
+    if rest.first().is_some_and(|r| r == "true") {
+        let all = match containers::list(app) {
+            Ok(all) => all,
+            Err(_) if !docker::engine_answers() => return Ok(()),
+            Err(e) => return Err(e),
+        };
+        let ids: Vec<String> = all.into_iter().map(|c| c.id).collect();
+        return containers::remove(&ids);
+    }
     let ids: Vec<String> = containers::list(app)?
         .into_iter()
         .filter(|c| c.running)
@@ -159,9 +187,8 @@ fn trigger_status(argv: &[String]) -> Result<()> {
     let Some((app, _)) = for_me(argv) else {
         return Ok(());
     };
-    let mut lines: Vec<String> = containers::list(app)?
+    let mut lines: Vec<String> = current(app)?
         .into_iter()
-        .filter(|c| !c.name.contains(".retiring-") && !c.name.contains(".upcoming-"))
         .map(|c| {
             let dyno = c
                 .name
@@ -178,19 +205,55 @@ fn trigger_status(argv: &[String]) -> Result<()> {
     Ok(())
 }
 
-/// Trigger `post-delete APP`: the app's containers and image go with it.
-fn trigger_post_delete(argv: &[String]) -> Result<()> {
-    let Some(app) = argv.first() else {
+/// The app's containers that serve or are stopped (not those retiring or not yet switched in).
+fn current(app: &str) -> Result<Vec<containers::Container>> {
+    Ok(containers::list(app)?
+        .into_iter()
+        .filter(|c| !c.in_transition())
+        .collect())
+}
+
+/// Trigger `scheduler-app-status SCHEDULER APP`: `PROCS RUNNING`, as Dokku: how many containers
+/// the app has, and whether they run (`true`), none does (`false`) or some do (`mixed`).
+fn trigger_app_status(argv: &[String]) -> Result<()> {
+    let Some((app, _)) = for_me(argv) else {
         return Ok(());
     };
-    if !docker::engine_answers() {
+    let all = current(app)?;
+    let running = all.iter().filter(|c| c.running).count();
+    let state = match (all.len(), running) {
+        (_, 0) => "false",
+        (n, r) if n == r => "true",
+        _ => "mixed",
+    };
+    println!("{} {state}", all.len());
+    Ok(())
+}
+
+/// Trigger `scheduler-post-delete SCHEDULER APP IMAGE_TAG`: the app's images (`dokku/APP`, every
+/// tag) go with it, and any container `scheduler-stop` left (nothing to do when no Docker
+/// engine answers).
+fn trigger_post_delete(argv: &[String]) -> Result<()> {
+    let Some((app, _)) = for_me(argv) else {
         return Ok(());
-    }
-    let ids: Vec<String> = containers::list(app)?.into_iter().map(|c| c.id).collect();
-    containers::remove(&ids)?;
-    let image = docker::app_image(app, "latest");
-    if docker::image_exists(&image) {
-        let _ = docker::output(["rmi", "-f", &image]);
+    };
+    let repo = docker::app_repo(app);
+    let listed =
+        match docker::output(["image", "ls", "--format", "{{.Repository}}:{{.Tag}}", &repo]) {
+            Ok(l) => l,
+            Err(_) if !docker::engine_answers() => return Ok(()),
+            Err(e) => return Err(e),
+        };
+    // By name, never by id: an image id may carry other names too (a Dockerfile of a bare
+    // `FROM` has its base image's id).
+    let mut refs: Vec<String> = listed
+        .lines()
+        .filter(|l| !l.ends_with(":<none>") && !l.is_empty())
+        .map(str::to_string)
+        .collect();
+    if !refs.is_empty() {
+        refs.splice(0..0, ["rmi".to_string(), "-f".to_string()]);
+        docker::output(&refs).with_context(|| format!("cannot remove the images of {app}"))?;
     }
     Ok(())
 }

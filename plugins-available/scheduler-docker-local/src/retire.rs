@@ -1,17 +1,19 @@
 //! Retiring old containers after a deploy: a detached process of this binary
-//! (`dokku-scheduler-docker-local --retire SECONDS ID…`) waits out the grace period, then stops
-//! (SIGTERM, 10 s) and removes them, so the deploy returns at once.
+//! (`dokku-scheduler-docker-local --retire SECONDS APP ID…`) waits out the grace period, then
+//! stops (SIGTERM, 10 s) and removes them, so the deploy returns at once. When they cannot be
+//! removed it fires `retire-container-failed APP`.
 
 use anyhow::{Context, Result};
 use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
 
-/// Starts the detached retirement of `ids` in `seconds`.
-pub fn later(seconds: u32, ids: &[String]) -> Result<()> {
+/// Starts the detached retirement of `app`'s containers `ids` in `seconds`.
+pub fn later(seconds: u32, app: &str, ids: &[String]) -> Result<()> {
     let me = std::env::current_exe().context("cannot find the scheduler binary")?;
     let mut c = Command::new(me);
     c.arg("--retire")
         .arg(seconds.to_string())
+        .arg(app)
         .args(ids)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -29,12 +31,19 @@ pub fn later(seconds: u32, ids: &[String]) -> Result<()> {
     Ok(())
 }
 
-/// `--retire SECONDS ID…`: waits, then stops and removes the containers.
+/// `--retire SECONDS APP ID…`: waits, then stops and removes the containers; fires
+/// `retire-container-failed APP` when they cannot be removed.
 pub fn run(args: &[String]) -> Result<()> {
-    let (secs, ids) = args.split_first().context("--retire needs SECONDS ID…")?;
+    let [secs, app, ids @ ..] = args else {
+        anyhow::bail!("--retire needs SECONDS APP ID…");
+    };
     let secs: u64 = secs.parse().context("--retire needs a number of seconds")?;
     std::thread::sleep(std::time::Duration::from_secs(secs));
     let ids: Vec<String> = ids.to_vec();
     let _ = crate::containers::stop(&ids, 10);
-    crate::containers::remove(&ids)
+    if let Err(e) = crate::containers::remove(&ids) {
+        let _ = dokku_core::trigger("retire-container-failed", &[app]);
+        return Err(e.context(format!("cannot retire the old containers of {app}")));
+    }
+    Ok(())
 }

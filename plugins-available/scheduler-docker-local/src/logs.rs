@@ -1,7 +1,9 @@
-//! Reading `docker logs --timestamps` of several containers: merged by time, or followed.
+//! `scheduler-logs docker-local APP PROCESS_TYPE TAIL PRETTY_PRINT NUM`: the output of the app's
+//! deployed containers from `docker logs --timestamps`, each line `TIMESTAMP app[PROCESS.N]:
+//! text` as Dokku prints it (the text alone when quiet): merged by time, or followed.
 
-use anyhow::{Context, Result};
-use dokku_app_containers::containers::AppContainer;
+use crate::dynos::{self, Dyno};
+use anyhow::{bail, Context, Result};
 use dokku_core::docker;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::process::CommandExt;
@@ -13,7 +15,7 @@ const COLORS: [u8; 5] = [36, 33, 32, 35, 31];
 
 /// How lines are printed.
 #[derive(Debug, Clone, Copy)]
-pub struct Style {
+struct Style {
     /// `-q`: the text alone.
     raw: bool,
     /// Colored prefixes (stdout is a terminal).
@@ -22,7 +24,7 @@ pub struct Style {
 
 impl Style {
     /// The style for `-q` (`raw`), colored when stdout is a terminal.
-    pub fn new(raw: bool) -> Style {
+    fn new(raw: bool) -> Style {
         // SAFETY: isatty has no preconditions.
         let color = unsafe { libc::isatty(1) } == 1;
         Style { raw, color }
@@ -81,7 +83,7 @@ fn sort_key(time: &str) -> String {
 }
 
 /// `docker logs --timestamps [--follow] [--tail N] ID` with both outputs piped.
-fn spawn_logs(c: &AppContainer, num: Option<usize>, follow: bool) -> Result<Child> {
+fn spawn_logs(c: &Dyno, num: Option<usize>, follow: bool) -> Result<Child> {
     let mut args = vec!["logs".to_string(), "--timestamps".into()];
     if follow {
         args.push("--follow".into());
@@ -90,7 +92,7 @@ fn spawn_logs(c: &AppContainer, num: Option<usize>, follow: bool) -> Result<Chil
         "--tail".to_string(),
         num.map(|n| n.to_string()).unwrap_or_else(|| "all".into()),
     ]);
-    args.push(c.id.clone());
+    args.push(c.c.id.clone());
     let mut cmd = docker::command(&args);
     // SAFETY: prctl is async-signal-safe; it only asks the kernel to end the child with us.
     unsafe {
@@ -133,11 +135,7 @@ fn pump(
 }
 
 /// Starts every container's `docker logs`; lines arrive on the receiver.
-fn start_all(
-    picked: &[AppContainer],
-    num: Option<usize>,
-    follow: bool,
-) -> Result<(Vec<Child>, Lines)> {
+fn start_all(picked: &[Dyno], num: Option<usize>, follow: bool) -> Result<(Vec<Child>, Lines)> {
     let (tx, rx) = mpsc::channel();
     let mut children = Vec::new();
     for (n, c) in picked.iter().enumerate() {
@@ -165,7 +163,7 @@ fn write_out(text: &str) {
 }
 
 /// Prints the last `num` lines of all the containers together, in time order.
-pub fn merged(picked: &[AppContainer], num: Option<usize>, style: Style) -> Result<()> {
+fn merged(picked: &[Dyno], num: Option<usize>, style: Style) -> Result<()> {
     let (mut children, rx) = start_all(picked, num, false)?;
     let mut lines: Vec<(usize, Line)> = rx.iter().collect();
     for c in &mut children {
@@ -183,7 +181,7 @@ pub fn merged(picked: &[AppContainer], num: Option<usize>, style: Style) -> Resu
 
 /// Prints each container's last `num` lines, then new lines as they come, until every
 /// container's log ends (or the command is interrupted).
-pub fn follow(picked: &[AppContainer], num: Option<usize>, style: Style) -> Result<()> {
+fn follow(picked: &[Dyno], num: Option<usize>, style: Style) -> Result<()> {
     let (mut children, rx) = start_all(picked, num, true)?;
     for (n, l) in rx.iter() {
         write_out(&style.line(n, &picked[n].dyno(), &l));
@@ -192,6 +190,84 @@ pub fn follow(picked: &[AppContainer], num: Option<usize>, style: Style) -> Resu
         let _ = c.wait();
     }
     Ok(())
+}
+
+/// The containers to read: every deployed one, or those of PROCESS[.N].
+fn pick(app: &str, process: Option<&str>) -> Result<Vec<Dyno>> {
+    let Some(spec) = process else {
+        let all = dynos::deployed(app, None)?;
+        if all.is_empty() {
+            bail!("App {app} has not been deployed");
+        }
+        return Ok(all);
+    };
+    let (p, index) = dynos::parse_process(spec)?;
+    let found: Vec<Dyno> = dynos::deployed(app, Some(&p))?
+        .into_iter()
+        .filter(|c| index.is_none_or(|i| c.index == i))
+        .collect();
+    if found.is_empty() {
+        let mut types: Vec<String> = dynos::deployed(app, None)?
+            .into_iter()
+            .map(|c| c.process)
+            .collect();
+        types.dedup();
+        if types.is_empty() {
+            bail!("App {app} has not been deployed");
+        }
+        bail!(
+            "No containers found for process {spec:?}; available types for app {app}: {}",
+            types.join(" ")
+        );
+    }
+    Ok(found)
+}
+
+/// `true` or `false` of a flag argument.
+fn flag(name: &str, v: &str) -> Result<bool> {
+    match v {
+        "true" => Ok(true),
+        "false" | "" => Ok(false),
+        _ => bail!("scheduler-logs: {name} must be true or false, not {v:?}"),
+    }
+}
+
+/// Trigger `scheduler-logs SCHEDULER APP PROCESS_TYPE TAIL PRETTY_PRINT NUM`: prints the last
+/// NUM lines (`all`: every line) of the app's deployed containers (of PROCESS_TYPE[.N] when not
+/// empty), prefixed with their time and dyno unless PRETTY_PRINT is `true` (Dokku passes the
+/// `--quiet` flag there: the text alone); with TAIL `true` follows them.
+pub fn trigger_logs(argv: &[String]) -> Result<()> {
+    let [scheduler, app, process, tail, quiet, num, ..] = argv else {
+        bail!("scheduler-logs needs SCHEDULER APP PROCESS_TYPE TAIL PRETTY_PRINT NUM");
+    };
+    if scheduler != crate::NAME {
+        return Ok(());
+    }
+    dokku_core::appname::verify(app)?;
+    let (tail, raw) = (flag("TAIL", tail)?, flag("PRETTY_PRINT", quiet)?);
+    let num = match num.as_str() {
+        "all" | "" => None,
+        n => match n.parse::<usize>() {
+            Ok(n) if !num.starts_with('+') => Some(n),
+            _ => bail!("Invalid number of lines {num:?}: expected a number or all"),
+        },
+    };
+    let picked = pick(app, Some(process.as_str()).filter(|p| !p.is_empty()))?;
+    // Ends with the `logs` command that fired it (interrupted, or killed), so a follow never
+    // outlives it; the `docker logs` children end with this process in turn.
+    // SAFETY: prctl and getppid have no preconditions.
+    unsafe {
+        libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
+        if libc::getppid() == 1 {
+            return Ok(());
+        }
+    }
+    let style = Style::new(raw);
+    if tail {
+        follow(&picked, num, style)
+    } else {
+        merged(&picked, num, style)
+    }
 }
 
 #[cfg(test)]
