@@ -352,7 +352,7 @@ fn resource_limits_reservations_reports_and_docker_args() {
         trigger(
             &sb,
             "docker-args-process-deploy",
-            &[a, "latest", "web", "1"],
+            &[a, "dockerfile", "latest", "web", "1"],
             "--init"
         ),
         "--init --cpus=0.5 --memory=512m --memory-reservation=256m"
@@ -361,13 +361,18 @@ fn resource_limits_reservations_reports_and_docker_args() {
         trigger(
             &sb,
             "docker-args-process-deploy",
-            &[a, "latest", "worker", "1"],
+            &[a, "dockerfile", "latest", "worker", "1"],
             ""
         ),
         " --cpus=0.5 --memory=1g --memory-reservation=256m"
     );
     assert_eq!(
-        trigger(&sb, "docker-args-process-run", &[a, "latest", "run"], ""),
+        trigger(
+            &sb,
+            "docker-args-process-run",
+            &[a, "dockerfile", "latest"],
+            ""
+        ),
         " --cpus=0.5 --memory=512m --memory-reservation=256m"
     );
     sb.dokku(&["apps:create", "plain"]).ok();
@@ -375,7 +380,7 @@ fn resource_limits_reservations_reports_and_docker_args() {
         trigger(
             &sb,
             "docker-args-process-deploy",
-            &["plain", "latest", "web"],
+            &["plain", "dockerfile", "latest", "web"],
             ""
         ),
         " --cpus=2 --memory=2g"
@@ -385,16 +390,20 @@ fn resource_limits_reservations_reports_and_docker_args() {
         "plugin:trigger",
         "docker-args-process-deploy",
         a,
+        "dockerfile",
         "latest",
         "web",
     ])
     .env("DOKKU_OMIT_RESOURCE_ARGS", "1");
     assert_eq!(sb.run(c, b"-x").ok().stdout, "-x");
     sb.dokku(&["resource:reserve", "--cpu", "0.5", a]).ok();
-    assert!(
-        trigger(&sb, "docker-args-process-run", &[a, "latest", "run"], "")
-            .contains(" --cpu-shares=512 ")
-    );
+    assert!(trigger(
+        &sb,
+        "docker-args-process-run",
+        &[a, "dockerfile", "latest"],
+        ""
+    )
+    .contains(" --cpu-shares=512 "));
     assert_eq!(
         sb.dokku(&[
             "plugin:trigger",
@@ -450,7 +459,7 @@ fn resource_limits_reservations_reports_and_docker_args() {
         trigger(
             &sb,
             "docker-args-process-deploy",
-            &[a, "latest", "web"],
+            &[a, "dockerfile", "latest", "web"],
             "-x"
         ),
         "-x"
@@ -740,7 +749,7 @@ fn a_container_started_with_the_deploy_args_gets_the_mount_and_limits() {
     let all = trigger(
         &sb,
         "docker-args-process-deploy",
-        &[a, "latest", "web", "1"],
+        &[a, "dockerfile", "latest", "web", "1"],
         &deploy,
     );
     let words = split_words(&all);

@@ -52,11 +52,11 @@ static PLUGIN: Plugin = Plugin {
     triggers: &[
         Trigger {
             name: "docker-args-process-deploy",
-            run: trigger_docker_args,
+            run: trigger_process_deploy,
         },
         Trigger {
             name: "docker-args-process-run",
-            run: trigger_docker_args,
+            run: trigger_process_run,
         },
         Trigger {
             name: "resource-get-property",
@@ -257,15 +257,28 @@ pub fn effective(app: &str, process: &str, kind: Kind, resource: &str) -> Result
     Ok(None)
 }
 
-/// Triggers `docker-args-process-deploy APP IMAGE_TAG PROC_TYPE [INDEX]` and
-/// `docker-args-process-run APP IMAGE_TAG PROC_TYPE`: echo stdin, then `--cpus=…`,
-/// `--memory=…`, `--memory-swap=…`, `--gpus=…`, `--memory-reservation=…`, `--cpu-shares=…`
-/// for the process type (or the defaults). `DOKKU_OMIT_RESOURCE_ARGS=1` leaves them out.
-fn trigger_docker_args(argv: &[String]) -> Result<()> {
+/// Trigger `docker-args-process-deploy APP IMAGE_SOURCE_TYPE IMAGE_TAG [PROC_TYPE [INDEX]]`:
+/// the resource options of the process type (see `docker_args`).
+fn trigger_process_deploy(argv: &[String]) -> Result<()> {
+    docker_args(
+        argv,
+        argv.get(3).map(String::as_str).unwrap_or(DEFAULT_PROCESS),
+    )
+}
+
+/// Trigger `docker-args-process-run APP IMAGE_SOURCE_TYPE IMAGE_TAG`: the resource options of
+/// the `run` process type (see `docker_args`).
+fn trigger_process_run(argv: &[String]) -> Result<()> {
+    docker_args(argv, "run")
+}
+
+/// Echoes stdin, then `--cpus=…`, `--memory=…`, `--memory-swap=…`, `--gpus=…`,
+/// `--memory-reservation=…`, `--cpu-shares=…` for the process type (or the defaults).
+/// `DOKKU_OMIT_RESOURCE_ARGS=1` leaves them out.
+fn docker_args(argv: &[String], process: &str) -> Result<()> {
     let stdin = dockerargs::read_stdin()?;
     let app = argv.first().map(String::as_str).unwrap_or("");
     appname::validate(app)?;
-    let process = argv.get(2).map(String::as_str).unwrap_or(DEFAULT_PROCESS);
     if process != DEFAULT_PROCESS {
         values::validate_process_type(process)?;
     }

@@ -119,7 +119,8 @@ pub fn trigger_run(argv: &[String]) -> Result<()> {
 
     let image = docker::deploying_image(app, "latest")?;
     let labels = image_labels(&image)?.ok_or_else(|| anyhow!("App {app} has not been deployed"))?;
-    let herokuish = labels.get(BUILDER_LABEL).is_some_and(|b| b == "herokuish");
+    let source_type = labels.get(BUILDER_LABEL).map(String::as_str).unwrap_or("");
+    let herokuish = source_type == "herokuish";
     let config = app_config(app)?;
 
     let detach = env_flag("DOKKU_DETACH_CONTAINER");
@@ -148,7 +149,7 @@ pub fn trigger_run(argv: &[String]) -> Result<()> {
     )?);
     args.extend(docker::args_trigger(
         "docker-args-process-run",
-        &[app, "latest", "run"],
+        &[app, source_type, "latest"],
         "",
     )?);
     let (env_file, env_args) = envfile::env_args(&config)?;

@@ -197,7 +197,7 @@ fn start_one(r: &Release, process: &Process, index: u32) -> Result<Started> {
     args.extend(docker::args_trigger("docker-args-deploy", &targs, "")?);
     args.extend(docker::args_trigger(
         "docker-args-process-deploy",
-        &targs,
+        &[app, builder, tag, process.kind.as_str(), idx.as_str()],
         "",
     )?);
     args.push(image.to_string());
