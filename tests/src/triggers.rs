@@ -81,7 +81,9 @@ pub fn scan(repo: &Path) -> BTreeMap<String, Row> {
     let answer_any = Regex::new(r#"Trigger \{\s*name:\s*"([a-z][a-z0-9-]*)""#).unwrap();
     // A `PLUGIN:report` command answers `report` (core/src/plugin.rs).
     let report_command = Regex::new(r#"Command \{\s*name:\s*"report""#).unwrap();
-    let doc = Regex::new(r"Triggers? `([a-z][a-z0-9-]*)((?: [^`]*)?)`").unwrap();
+    let doc =
+        Regex::new(r"(?:Triggers?|[Ff]ires|[Ff]ire|[Aa]sks) `([a-z][a-z0-9-]*)((?: [^`]*)?)`")
+            .unwrap();
     let shell_fire = Regex::new(r"plugn trigger ([a-z][a-z0-9-]*)").unwrap();
     let mut rows: BTreeMap<String, Row> = BTreeMap::new();
     let mut sources: Vec<(String, PathBuf)> = vec![("core".into(), repo.join("core/src"))];
