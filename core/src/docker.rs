@@ -103,6 +103,32 @@ pub fn app_image(app: &str, tag: &str) -> String {
     format!("{}:{tag}", app_repo(app))
 }
 
+/// A builder's answer to `builder-release BUILDER APP IMAGE_TAG`: when BUILDER is `own`, fires
+/// `pre-release-builder` and `post-release-builder BUILDER APP IMAGE` (IMAGE the full name,
+/// `dokku/APP:TAG`). Our builders' images are the release as built (the config reaches the
+/// containers at run time), so nothing happens between the two.
+pub fn builder_release(own: &str, argv: &[String]) -> Result<()> {
+    let [builder, app, tag] = argv else {
+        bail!("builder-release needs BUILDER APP IMAGE_TAG");
+    };
+    if builder != own {
+        return Ok(());
+    }
+    crate::appname::validate(app)?;
+    if tag.is_empty()
+        || tag.len() > 128
+        || tag.starts_with(['.', '-'])
+        || !tag
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+    {
+        bail!("invalid image tag {tag:?}");
+    }
+    let image = app_image(app, tag);
+    crate::trigger("pre-release-builder", &[own, app, &image])?;
+    crate::trigger("post-release-builder", &[own, app, &image])
+}
+
 /// `--label` arguments every container and image of `app` gets.
 pub fn labels(app: &str) -> Vec<String> {
     vec![

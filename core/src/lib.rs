@@ -61,6 +61,19 @@ pub fn trigger_value(name: &str, args: &[&str]) -> Result<Option<String>> {
     plugn::trigger::value(paths(), name, &args)
 }
 
+/// The app's scheduler: the first line `scheduler-detect APP` answers, `docker-local` when
+/// nothing does.
+pub fn scheduler(app: &str) -> Result<String> {
+    Ok(trigger_value("scheduler-detect", &[app])?
+        .and_then(|v| {
+            v.lines()
+                .map(str::trim)
+                .find(|l| !l.is_empty())
+                .map(str::to_string)
+        })
+        .unwrap_or_else(|| "docker-local".to_string()))
+}
+
 /// The current time in whole seconds since the Unix epoch, as Dokku stores timestamps.
 pub fn unix_now() -> String {
     std::time::SystemTime::now()

@@ -66,7 +66,7 @@ pub fn destroy(argv: &[String]) -> Result<()> {
     // post-delete, all with the tag of the image the app runs.
     let tag = docker::running_image_tag(&app)?;
     trigger("pre-delete", &[&app, &tag])?;
-    let sched = scheduler(&app)?;
+    let sched = dokku_core::scheduler(&app)?;
     trigger("scheduler-stop", &[&sched, &app, "true"])?;
     trigger("scheduler-post-delete", &[&sched, &app, &tag])?;
     // Move the folder aside first: the app disappears at once, never half-removed.
@@ -78,18 +78,6 @@ pub fn destroy(argv: &[String]) -> Result<()> {
     property::destroy_app(&app)?;
     fs::remove_dir_all(&trash).with_context(|| format!("cannot remove {}", trash.display()))?;
     trigger("post-delete", &[&app, &tag])
-}
-
-/// The app's scheduler: what `scheduler-detect APP` answers, `docker-local` when nothing does.
-fn scheduler(app: &str) -> Result<String> {
-    Ok(dokku_core::trigger_value("scheduler-detect", &[app])?
-        .and_then(|v| {
-            v.lines()
-                .map(str::trim)
-                .find(|l| !l.is_empty())
-                .map(str::to_string)
-        })
-        .unwrap_or_else(|| "docker-local".to_string()))
 }
 
 /// The two app names of rename and clone, checked: OLD exists, NEW is valid.

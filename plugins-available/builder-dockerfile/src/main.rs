@@ -88,28 +88,9 @@ fn trigger_build(argv: &[String]) -> Result<()> {
     trigger("post-build", &[BUILDER, app, dir])
 }
 
-/// Trigger `builder-release BUILDER APP IMAGE_TAG`: when BUILDER is `dockerfile`, releases
-/// `dokku/APP:IMAGE_TAG` between `pre-release-builder` and `post-release-builder` (both
-/// `BUILDER APP IMAGE`, IMAGE the full image name): the built image is the release, so
-/// nothing happens between them.
+/// Trigger `builder-release BUILDER APP IMAGE_TAG`: when BUILDER is `dockerfile`, fires
+/// `pre-release-builder` and `post-release-builder BUILDER APP IMAGE` (see
+/// `docker::builder_release`).
 fn trigger_release(argv: &[String]) -> Result<()> {
-    let [builder, app, tag] = argv else {
-        bail!("builder-release needs BUILDER APP IMAGE_TAG");
-    };
-    if builder != BUILDER {
-        return Ok(());
-    }
-    appname::validate(app)?;
-    if tag.is_empty()
-        || tag.len() > 128
-        || tag.starts_with(['.', '-'])
-        || !tag
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
-    {
-        bail!("invalid image tag {tag:?}");
-    }
-    let image = docker::app_image(app, tag);
-    trigger("pre-release-builder", &[BUILDER, app, &image])?;
-    trigger("post-release-builder", &[BUILDER, app, &image])
+    docker::builder_release(BUILDER, argv)
 }

@@ -25,18 +25,6 @@ fn main() {
     PLUGIN.main()
 }
 
-/// The app's scheduler: what `scheduler-detect APP` answers, `docker-local` when nothing does.
-fn scheduler(app: &str) -> Result<String> {
-    Ok(dokku_core::trigger_value("scheduler-detect", &[app])?
-        .and_then(|v| {
-            v.lines()
-                .map(str::trim)
-                .find(|l| !l.is_empty())
-                .map(str::to_string)
-        })
-        .unwrap_or_else(|| "docker-local".to_string()))
-}
-
 /// Fires a scheduler trigger with stdin, stdout and stderr passed through (a terminal too);
 /// fails with its exit code.
 fn fire_through(name: &str, args: &[String]) -> Result<()> {
@@ -69,7 +57,7 @@ fn split(argv: &[String]) -> Result<(String, &[String])> {
 fn enter(argv: &[String]) -> Result<()> {
     let (app, rest) = split(argv)?;
     appname::verify(&app)?;
-    let mut targs = vec![scheduler(&app)?, app];
+    let mut targs = vec![dokku_core::scheduler(&app)?, app];
     targs.extend(rest.iter().cloned());
     // While the command runs, an interrupt is the container's business (docker passes it on):
     // this process waits for its exit code instead of dying first.

@@ -88,24 +88,12 @@ fn parse(argv: &[String]) -> Result<LogArgs> {
     })
 }
 
-/// The app's scheduler: what `scheduler-detect APP` answers, `docker-local` when nothing does.
-fn scheduler(app: &str) -> Result<String> {
-    Ok(dokku_core::trigger_value("scheduler-detect", &[app])?
-        .and_then(|v| {
-            v.lines()
-                .map(str::trim)
-                .find(|l| !l.is_empty())
-                .map(str::to_string)
-        })
-        .unwrap_or_else(|| "docker-local".to_string()))
-}
-
 /// `dokku logs APP [-t] [-n N] [-q] [-p PROCESS]`: `scheduler-logs SCHEDULER APP PROCESS_TYPE
 /// TAIL QUIET NUM` (`NUM` `all` for every line).
 fn logs(argv: &[String]) -> Result<()> {
     let a = parse(argv)?;
     appname::verify(&a.app)?;
-    let sched = scheduler(&a.app)?;
+    let sched = dokku_core::scheduler(&a.app)?;
     let num = a.num.map_or_else(|| "all".to_string(), |n| n.to_string());
     trigger(
         "scheduler-logs",

@@ -163,7 +163,7 @@ fn require_deployed(app: &str) -> Result<()> {
 /// `post-stop APP`, for each app.
 fn stop(argv: &[String]) -> Result<()> {
     for app in target_apps(argv, "dokku ps:stop [--all|<app>]")? {
-        let sched = release::scheduler(&app)?;
+        let sched = dokku_core::scheduler(&app)?;
         trigger("scheduler-stop", &[&sched, &app, "false"])?;
         property::write(PROPS, &app, "stopped", "true")?;
         trigger("post-stop", &[&app])?;
@@ -183,7 +183,7 @@ fn pre_start(app: &str) -> Result<()> {
 /// first.
 fn start_app(app: &str) -> Result<()> {
     pre_start(app)?;
-    let sched = release::scheduler(app)?;
+    let sched = dokku_core::scheduler(app)?;
     match trigger("scheduler-start", &[&sched, app]) {
         Ok(()) => {
             property::delete(PROPS, app, "stopped")?;
@@ -231,14 +231,14 @@ fn restore(argv: &[String]) -> Result<()> {
     let a = args::parse(argv, &["--all"], &[])?;
     let (apps, sched) = if a.pos(0).is_some() {
         let apps = target_apps(argv, "dokku ps:restore [--all|<app>]")?;
-        let sched = release::scheduler(&apps[0])?;
+        let sched = dokku_core::scheduler(&apps[0])?;
         (apps, sched)
     } else {
-        (appname::all()?, release::scheduler("--global")?)
+        (appname::all()?, dokku_core::scheduler("--global")?)
     };
     trigger("pre-restore", &[&sched])?;
     for app in apps {
-        let app_sched = release::scheduler(&app)?;
+        let app_sched = dokku_core::scheduler(&app)?;
         trigger("scheduler-pre-restore", &[&app_sched, &app])?;
         if !is_deployed(&app)? || is_stopped(&app)? {
             continue;
@@ -376,7 +376,7 @@ fn inspect(argv: &[String]) -> Result<()> {
     a.at_most(1, "dokku ps:inspect <app>")?;
     let app = appname::required(a.pos(0))?;
     appname::verify(&app)?;
-    let sched = release::scheduler(&app)?;
+    let sched = dokku_core::scheduler(&app)?;
     trigger("scheduler-inspect", &[&sched, &app])
 }
 
@@ -393,7 +393,7 @@ const REPORT_FIELDS: &[(&str, &str)] = &[
 fn report_of(app: &str) -> Result<Report> {
     let deployed = is_deployed(app)?;
     let (status, app_status) = if deployed {
-        let sched = release::scheduler(app)?;
+        let sched = dokku_core::scheduler(app)?;
         (
             trigger_value("scheduler-status", &[&sched, app])?.unwrap_or_default(),
             trigger_value("scheduler-app-status", &[&sched, app])?.unwrap_or_default(),

@@ -134,16 +134,9 @@ fn run_script(app: &str, image: &str, appjson: &serde_json::Value, name: &str) -
     Ok(())
 }
 
-/// The scheduler of an app (`scheduler-detect`, default `docker-local`).
-pub fn scheduler(app: &str) -> Result<String> {
-    Ok(dokku_core::trigger_value("scheduler-detect", &[app])?
-        .and_then(|v| v.lines().find(|l| !l.trim().is_empty()).map(str::to_string))
-        .unwrap_or_else(|| "docker-local".to_string()))
-}
-
 /// Deploys `dokku/APP:TAG` with the app's current release files: scheduler, then `post-deploy`.
 pub fn deploy(app: &str, tag: &str) -> Result<()> {
-    let sched = scheduler(app)?;
+    let sched = dokku_core::scheduler(app)?;
     trigger("pre-deploy", &[app, tag])?;
     trigger("scheduler-deploy", &[&sched, app, tag])?;
     property::write(crate::PROPS, app, "deployed", "true")?;

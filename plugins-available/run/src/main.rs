@@ -62,17 +62,6 @@ fn main() {
     PLUGIN.main()
 }
 
-/// The app's scheduler: what `scheduler-detect APP` answers, `docker-local` when nothing does.
-fn scheduler(app: &str) -> Result<String> {
-    let answer = dokku_core::trigger_value("scheduler-detect", &[app])?.unwrap_or_default();
-    Ok(answer
-        .lines()
-        .map(str::trim)
-        .find(|l| !l.is_empty())
-        .unwrap_or(docker_local::SCHEDULER)
-        .to_string())
-}
-
 /// Fires a scheduler trigger with stdin, stdout and stderr passed through (a terminal too);
 /// fails with its exit code.
 fn fire(name: &str, args: &[String]) -> Result<()> {
@@ -119,7 +108,11 @@ fn start(argv: &[String], detach: bool) -> Result<()> {
     if r.force_tty {
         std::env::set_var("DOKKU_FORCE_TTY", "true");
     }
-    let mut targs = vec![scheduler(&r.app)?, r.app.clone(), r.env.len().to_string()];
+    let mut targs = vec![
+        dokku_core::scheduler(&r.app)?,
+        r.app.clone(),
+        r.env.len().to_string(),
+    ];
     targs.extend(r.env.iter().cloned());
     targs.push("--".into());
     targs.extend(r.command.iter().cloned());
@@ -149,7 +142,11 @@ fn list(argv: &[String]) -> Result<()> {
     };
     fire(
         "scheduler-run-list",
-        &[scheduler(&app)?, app.clone(), format.to_string()],
+        &[
+            dokku_core::scheduler(&app)?,
+            app.clone(),
+            format.to_string(),
+        ],
     )
 }
 
@@ -173,5 +170,8 @@ fn stop(argv: &[String]) -> Result<()> {
             bail!("Invalid run container name {container:?}: expected {app}.run.N");
         }
     }
-    fire("scheduler-run-stop", &[scheduler(&app)?, app, container])
+    fire(
+        "scheduler-run-stop",
+        &[dokku_core::scheduler(&app)?, app, container],
+    )
 }
