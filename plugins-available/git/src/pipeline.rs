@@ -152,6 +152,11 @@ pub fn build(app: &str, rev: &str) -> Result<()> {
         bail!("invalid revision {rev:?}");
     }
     let _lock = deploylock::acquire(app)?;
+    // What `latest` names before the build, put back if the build or the builder's release
+    // fails after tagging (a failed release-and-deploy puts back the serving release itself).
+    // Asked now, beside the extraction, and read before the build starts: off the push's path.
+    let image = docker::app_image(app, IMAGE_TAG);
+    let previous = PreviousImage::ask(&image);
     let work = tempfile::Builder::new()
         .prefix(&format!("dokku-{app}-build-"))
         .tempdir()
@@ -178,10 +183,7 @@ pub fn build(app: &str, rev: &str) -> Result<()> {
         ));
         return Ok(());
     }
-    // What `latest` names before the build, put back if the build or the builder's release
-    // fails after tagging (a failed release-and-deploy puts back the serving release itself).
-    let image = docker::app_image(app, IMAGE_TAG);
-    let previous = image_id(&image);
+    let previous = previous.id();
     if let Err(e) = trigger("builder-build", &[&builder, app, &dir_s]) {
         restore_image(previous.as_deref(), &image);
         if let Some(Exit(code)) = e.downcast_ref::<Exit>() {
@@ -207,6 +209,40 @@ pub fn build(app: &str, rev: &str) -> Result<()> {
 
 /// The tag a build produces and a deploy runs, as Dokku's builders tag it.
 const IMAGE_TAG: &str = "latest";
+
+/// `docker image inspect` of the image a build will replace, running while the source is
+/// extracted.
+struct PreviousImage(Option<std::process::Child>);
+
+impl PreviousImage {
+    /// Starts asking for `image`'s id.
+    fn ask(image: &str) -> PreviousImage {
+        PreviousImage(
+            Command::new(docker::bin())
+                .args(["image", "inspect", "--format", "{{.Id}}", image])
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null())
+                .spawn()
+                .ok(),
+        )
+    }
+
+    /// The id, when the image exists (and Docker answered).
+    fn id(mut self) -> Option<String> {
+        let out = self.0.take()?.wait_with_output().ok()?;
+        let id = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        (out.status.success() && !id.is_empty()).then_some(id)
+    }
+}
+
+impl Drop for PreviousImage {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.0.take() {
+            let _ = c.wait();
+        }
+    }
+}
 
 /// The id of an image, when it exists (and Docker answers).
 fn image_id(image: &str) -> Option<String> {
