@@ -39,16 +39,21 @@ pub fn paths() -> &'static Paths {
     P.get_or_init(Paths::from_env)
 }
 
-/// Fires a trigger with output and stdin passed through; fails with the trigger's exit code.
+/// Fires a trigger with its output passed through and an empty stdin; fails with the
+/// trigger's exit code.
 pub fn trigger(name: &str, args: &[&str]) -> Result<()> {
     let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-    let o = plugn::fire(
-        paths(),
-        name,
-        &args,
-        plugn::Input::Null,
-        plugn::Output::Inherit,
-    )?;
+    fire_passing(name, &args, plugn::Input::Null)
+}
+
+/// Fires a trigger with stdin, stdout and stderr passed through (a terminal too), as `run` and
+/// `enter` hand a command to the scheduler; fails with the trigger's exit code.
+pub fn trigger_through(name: &str, args: &[String]) -> Result<()> {
+    fire_passing(name, args, plugn::Input::Inherit)
+}
+
+fn fire_passing(name: &str, args: &[String], input: plugn::Input) -> Result<()> {
+    let o = plugn::fire(paths(), name, args, input, plugn::Output::Inherit)?;
     if o.code != 0 {
         return Err(Exit(o.code).into());
     }

@@ -5,8 +5,8 @@
 //! as Dokku.
 
 use anyhow::Result;
+use dokku_core::appname;
 use dokku_core::plugin::{Command, Plugin};
-use dokku_core::{appname, paths, Exit};
 
 static PLUGIN: Plugin = Plugin {
     prefix: "enter",
@@ -23,22 +23,6 @@ static PLUGIN: Plugin = Plugin {
 
 fn main() {
     PLUGIN.main()
-}
-
-/// Fires a scheduler trigger with stdin, stdout and stderr passed through (a terminal too);
-/// fails with its exit code.
-fn fire_through(name: &str, args: &[String]) -> Result<()> {
-    let o = plugn::fire(
-        paths(),
-        name,
-        args,
-        plugn::Input::Inherit,
-        plugn::Output::Inherit,
-    )?;
-    if o.code != 0 {
-        return Err(Exit(o.code).into());
-    }
-    Ok(())
 }
 
 /// `--quiet` flags before the app, then the app; the rest is the scheduler's.
@@ -66,7 +50,7 @@ fn enter(argv: &[String]) -> Result<()> {
         libc::signal(libc::SIGINT, libc::SIG_IGN);
         libc::signal(libc::SIGQUIT, libc::SIG_IGN);
     }
-    fire_through("scheduler-enter", &targs)
+    dokku_core::trigger_through("scheduler-enter", &targs)
 }
 
 #[cfg(test)]

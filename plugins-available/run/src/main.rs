@@ -10,7 +10,7 @@ mod options;
 use anyhow::{bail, Result};
 use dokku_core::plugin::{Command, Plugin, Trigger};
 use dokku_core::report::Format;
-use dokku_core::{appname, args, paths, Exit};
+use dokku_core::{appname, args};
 
 static PLUGIN: Plugin = Plugin {
     prefix: "run",
@@ -62,22 +62,6 @@ fn main() {
     PLUGIN.main()
 }
 
-/// Fires a scheduler trigger with stdin, stdout and stderr passed through (a terminal too);
-/// fails with its exit code.
-fn fire(name: &str, args: &[String]) -> Result<()> {
-    let o = plugn::fire(
-        paths(),
-        name,
-        args,
-        plugn::Input::Inherit,
-        plugn::Output::Inherit,
-    )?;
-    if o.code != 0 {
-        return Err(Exit(o.code).into());
-    }
-    Ok(())
-}
-
 /// While the container runs, an interrupt is the container's business (docker passes it on):
 /// this process waits for its exit code instead of dying first.
 fn ignore_interrupts() {
@@ -117,7 +101,7 @@ fn start(argv: &[String], detach: bool) -> Result<()> {
     targs.push("--".into());
     targs.extend(r.command.iter().cloned());
     ignore_interrupts();
-    fire("scheduler-run", &targs)
+    dokku_core::trigger_through("scheduler-run", &targs)
 }
 
 /// `dokku run [--env KEY=VALUE]… [--no-tty|--force-tty] APP CMD…`.
@@ -140,7 +124,7 @@ fn list(argv: &[String]) -> Result<()> {
         Format::Stdout => "stdout",
         Format::Json => "json",
     };
-    fire(
+    dokku_core::trigger_through(
         "scheduler-run-list",
         &[
             dokku_core::scheduler(&app)?,
@@ -170,7 +154,7 @@ fn stop(argv: &[String]) -> Result<()> {
             bail!("Invalid run container name {container:?}: expected {app}.run.N");
         }
     }
-    fire(
+    dokku_core::trigger_through(
         "scheduler-run-stop",
         &[dokku_core::scheduler(&app)?, app, container],
     )
