@@ -252,6 +252,18 @@ impl Sandbox {
         self
     }
 
+    /// The Docker engine, the busybox image built, quick health checks (1 s uptime) and quick
+    /// retirement (1 s): what the deploy tests share.
+    pub fn quick_deploys(&self) -> &Self {
+        self.use_docker();
+        docker::busybox_image();
+        self.dokku(&["checks:set", "--global", "default-wait", "1"])
+            .ok();
+        self.dokku(&["checks:set", "--global", "wait-to-retire", "1"])
+            .ok();
+        self
+    }
+
     /// An app name unique to this sandbox (`PREFIX-xxxxxxxx`): apps of parallel tests share
     /// one Docker engine, where container and image names are global.
     pub fn unique_app(&self, prefix: &str) -> String {

@@ -6,7 +6,7 @@
 //! deleted app's site follows it; `caddy:stop` leaves no process behind. The proxy type and the domains come from tiny fixture plugins
 //! (the proxy and domains plugins are not needed).
 
-use dokku_tests::{docker::busybox_image, refused, Sandbox};
+use dokku_tests::{refused, Sandbox};
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
@@ -181,12 +181,7 @@ fn dockerfile(body: &str) -> String {
 #[test]
 fn a_deployed_app_is_served_through_caddy_and_redeploys() {
     let sb = Sandbox::new();
-    sb.use_docker();
-    busybox_image();
-    sb.dokku(&["checks:set", "--global", "default-wait", "1"])
-        .ok();
-    sb.dokku(&["checks:set", "--global", "wait-to-retire", "1"])
-        .ok();
+    sb.quick_deploys();
     // It ships disabled: nothing of it runs until it is enabled.
     assert!(sb
         .plugin_path()

@@ -3,7 +3,7 @@
 //! predeploy keeps the old release serving; the restart policy, ps:restore, ps:stop/start and
 //! config restarts work. Apps are `FROM` the local static-busybox image.
 
-use dokku_tests::{docker::busybox_image, git_ok, Sandbox};
+use dokku_tests::{git_ok, Sandbox};
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::process::Command;
@@ -14,12 +14,7 @@ use std::time::Duration;
 /// A sandbox with Docker, quick checks (1 s uptime) and quick retirement (1 s).
 fn sandbox() -> Sandbox {
     let sb = Sandbox::new();
-    sb.use_docker();
-    busybox_image();
-    sb.dokku(&["checks:set", "--global", "default-wait", "1"])
-        .ok();
-    sb.dokku(&["checks:set", "--global", "wait-to-retire", "1"])
-        .ok();
+    sb.quick_deploys();
     sb
 }
 

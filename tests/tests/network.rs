@@ -11,12 +11,7 @@ use std::process::Command;
 /// A sandbox with Docker, quick checks (1 s uptime) and quick retirement (1 s).
 fn sandbox() -> Sandbox {
     let sb = Sandbox::new();
-    sb.use_docker();
-    dokku_tests::docker::busybox_image();
-    sb.dokku(&["checks:set", "--global", "default-wait", "1"])
-        .ok();
-    sb.dokku(&["checks:set", "--global", "wait-to-retire", "1"])
-        .ok();
+    sb.quick_deploys();
     sb
 }
 

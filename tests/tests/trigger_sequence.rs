@@ -2,7 +2,7 @@
 //! Dokku's documentation that the pipeline fires comes at Dokku's moment (in Dokku's order
 //! relative to the others) with Dokku's arguments.
 
-use dokku_tests::{docker::busybox_image, git_ok, Sandbox};
+use dokku_tests::{git_ok, Sandbox};
 
 /// `(trigger, arguments)` of every `INVOKED:` line of the events log, in order.
 fn events(sb: &Sandbox) -> Vec<(String, Vec<String>)> {
@@ -52,12 +52,7 @@ fn in_order(seen: &[(String, Vec<String>)], expected: &[(&str, &[&str])]) {
 #[test]
 fn an_apps_life_fires_dokkus_triggers_in_dokkus_order() {
     let sb = Sandbox::new();
-    sb.use_docker();
-    busybox_image();
-    sb.dokku(&["checks:set", "--global", "default-wait", "1"])
-        .ok();
-    sb.dokku(&["checks:set", "--global", "wait-to-retire", "1"])
-        .ok();
+    sb.quick_deploys();
     sb.dokku(&["events:on"]).ok();
     let app = sb.unique_app("seq");
     let a = app.as_str();

@@ -9,7 +9,7 @@
 //! `git-from-archive` / `git-from-image` / `git-from-directory` chain. A recording plugin
 //! (`aa-record`, sorted before the core plugins) logs every call it answers, in order.
 
-use dokku_tests::{docker::busybox_image, Out, Sandbox};
+use dokku_tests::{Out, Sandbox};
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::process::Command;
@@ -123,12 +123,7 @@ fn image_id(image: &str) -> String {
 /// A sandbox with Docker, quick checks and quick retirement.
 fn docker_sandbox() -> Sandbox {
     let sb = Sandbox::new();
-    sb.use_docker();
-    busybox_image();
-    sb.dokku(&["checks:set", "--global", "default-wait", "1"])
-        .ok();
-    sb.dokku(&["checks:set", "--global", "wait-to-retire", "1"])
-        .ok();
+    sb.quick_deploys();
     sb
 }
 
