@@ -470,11 +470,13 @@ fn nginx_answers_proxy_enable_and_disable_and_fires_nginx_pre_reload() {
     let log = sb.dir.path().join("fired");
     let conf = app_file(&sb, "web", "nginx.conf");
     let veto = sb.dir.path().join("veto");
+    let reenter = sb.dir.path().join("reenter");
     // nginx-pre-reload records whether the new config was in place, and fails when told to.
     let pre_reload = format!(
-        "#!/bin/sh\nif [ -f \"$DOKKU_ROOT/$1/nginx.conf\" ]; then s=present; else s=absent; fi\necho \"nginx-pre-reload $* $s\" >> '{log}'\nif [ -f '{veto}' ]; then exit 3; fi\n",
+        "#!/bin/sh\nif [ -f \"$DOKKU_ROOT/$1/nginx.conf\" ]; then s=present; else s=absent; fi\necho \"nginx-pre-reload $* $s\" >> '{log}'\nif [ -f '{veto}' ]; then exit 3; fi\nif [ -f '{reenter}' ]; then dokku proxy:build-config \"$1\" 2>> '{log}' || exit 4; fi\n",
         log = log.display(),
-        veto = veto.display()
+        veto = veto.display(),
+        reenter = reenter.display()
     );
     let rec = format!(
         "#!/bin/sh\necho \"$(basename \"$0\") $*\" >> '{}'\n",
@@ -546,8 +548,26 @@ fn nginx_answers_proxy_enable_and_disable_and_fires_nginx_pre_reload() {
     assert_eq!(read(&conf).unwrap(), before);
     std::fs::remove_file(&veto).unwrap();
     take(&log);
+
+    // A hook asking for another config change while the reload lock is held is refused at
+    // once (it would otherwise wait for itself); the change it ran before is not installed.
+    std::fs::write(&reenter, "").unwrap();
+    let out = sb
+        .dokku(&["nginx:set", "web", "client-max-body-size", "8m"])
+        .fails();
+    assert!(
+        out.one_error_line()
+            .contains("nginx-pre-reload failed for web (exit code 4)"),
+        "{out:#?}"
+    );
+    assert!(
+        take(&log).contains("cannot change nginx configs from an nginx-pre-reload hook"),
+        "the inner command's error"
+    );
+    assert_eq!(read(&conf).unwrap(), before);
+    std::fs::remove_file(&reenter).unwrap();
     sb.dokku(&["proxy:build-config", "web"]).ok();
-    assert!(read(&conf).unwrap().contains("client_max_body_size 7m"));
+    assert!(read(&conf).unwrap().contains("client_max_body_size 8m"));
     take(&log);
 
     // nginx-app-template-source APP app-config: a path answered is the template used.

@@ -120,7 +120,14 @@ fn reload() -> Result<()> {
     Ok(())
 }
 
+/// Set for the `nginx-pre-reload` hooks, which run while the reload lock is held: a hook that
+/// asks for another config change gets an error instead of waiting for itself.
+const LOCK_HELD: &str = "DOKKU_NGINX_RELOAD_LOCK_HELD";
+
 fn lock() -> Result<plugn::atomic::Lock> {
+    if std::env::var_os(LOCK_HELD).is_some() {
+        bail!("cannot change nginx configs from an nginx-pre-reload hook: the reload it runs before holds the lock");
+    }
     let dir = paths().lib_root.join("data/nginx-vhosts");
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     plugn::atomic::lock(&dir.join("reload"))
@@ -166,7 +173,10 @@ pub fn install_many(configs: &[(String, String)]) -> Result<()> {
         if text.is_empty() || !changed.iter().any(|(p, _)| *p == conf_path(app)) {
             continue;
         }
-        if let Err(e) = crate::pre_reload(app) {
+        std::env::set_var(LOCK_HELD, "1");
+        let hooked = crate::pre_reload(app);
+        std::env::remove_var(LOCK_HELD);
+        if let Err(e) = hooked {
             restore(&changed)?;
             let why = match e.downcast_ref::<dokku_core::Exit>() {
                 Some(dokku_core::Exit(code)) => format!("exit code {code}"),
