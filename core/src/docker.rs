@@ -210,16 +210,23 @@ pub fn shell_command(builder: &str, command: &str) -> Vec<String> {
 }
 
 /// Runs `command` in a one-off container of `image` for `app` (its config as env, the
-/// `docker-args-run` options, Dokku's labels), output streaming; fails with its exit code.
-pub fn run_oneoff(app: &str, image: &str, command: &[String]) -> Result<()> {
-    let mut args: Vec<String> = vec!["run".into(), "--rm".into()];
+/// `docker-args-run` options, Dokku's labels), as app.json's `predeploy`/`postdeploy` scripts
+/// run: created, handed to `post-container-create app ID APP PHASE`, then started with its
+/// output streaming; fails with its exit code. The container is removed when it ends.
+pub fn run_oneoff(app: &str, image: &str, command: &[String], phase: &str) -> Result<()> {
+    let mut args: Vec<String> = vec!["container".into(), "create".into(), "--rm".into()];
     args.extend(labels(app));
     args.extend(["--label".into(), format!("{CONTAINER_TYPE_LABEL}=run")]);
     args.extend(env_args(app)?);
     args.extend(args_trigger("docker-args-run", &[app, "latest"], "")?);
     args.push(image.to_string());
     args.extend(command.iter().cloned());
-    stream(&args)
+    let id = output(&args)?;
+    if let Err(e) = crate::trigger("post-container-create", &["app", &id, app, phase]) {
+        let _ = output(["container", "rm", "--force", &id]);
+        return Err(e);
+    }
+    stream(["container", "start", "--attach", &id])
 }
 
 /// The first non-empty line of a return-value trigger's answer.

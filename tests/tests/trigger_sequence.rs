@@ -62,10 +62,16 @@ fn an_apps_life_fires_dokkus_triggers_in_dokkus_order() {
         .ok();
     let out = sb.deploy_source(
         a,
-        &[(
-            "Dockerfile",
-            &dokku_tests::docker::web_dockerfile("echo hello"),
-        )],
+        &[
+            (
+                "Dockerfile",
+                &dokku_tests::docker::web_dockerfile("echo hello"),
+            ),
+            (
+                "app.json",
+                r#"{"scripts": {"dokku": {"predeploy": "echo pre", "postdeploy": "echo post"}}}"#,
+            ),
+        ],
     );
     assert_eq!(out.code, 0, "{out:#?}");
     let rev = git_ok(
@@ -99,6 +105,7 @@ fn an_apps_life_fires_dokkus_triggers_in_dokkus_order() {
             ("pre-release-builder", &["dockerfile", a, &image]),
             ("post-release-builder", &["dockerfile", a, &image]),
             ("release-and-deploy", &[a, "latest"]),
+            ("post-container-create", &["app", "*", a, "predeploy"]),
             ("pre-deploy", &[a, "latest"]),
             ("scheduler-deploy", &["docker-local", a, "latest"]),
             ("deployed-app-image-repo", &[a]),
@@ -108,6 +115,9 @@ fn an_apps_life_fires_dokkus_triggers_in_dokkus_order() {
             ),
             ("post-container-create", &["app", "*", a, "deploy", "web"]),
             ("check-deploy", &[a, "*", "web", "*", "*"]),
+            // The postdeploy script runs before the proxy is switched (Dokku runs it at
+            // post-deploy): a failing one never leaves the proxy on the new release.
+            ("post-container-create", &["app", "*", a, "postdeploy"]),
             ("core-post-deploy", &[a, "*", "*", "latest"]),
             ("post-deploy", &[a, "*", "*", "latest"]),
             ("scheduler-stop", &["docker-local", a, "false"]),

@@ -124,7 +124,7 @@ fn run_script(app: &str, image: &str, appjson: &serde_json::Value, name: &str) -
     };
     log::info1(&format!("Running {name} for {app}: {cmd}"));
     let builder = docker::image_label(image, "com.dokku.builder-type")?;
-    if let Err(e) = docker::run_oneoff(app, image, &docker::shell_command(&builder, cmd)) {
+    if let Err(e) = docker::run_oneoff(app, image, &docker::shell_command(&builder, cmd), name) {
         let code = match e.downcast_ref::<Exit>() {
             Some(Exit(c)) => c.to_string(),
             None => format!("{e:#}"),
