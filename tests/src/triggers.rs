@@ -84,6 +84,10 @@ pub fn scan(repo: &Path) -> BTreeMap<String, Row> {
     let doc =
         Regex::new(r"(?:Triggers?|[Ff]ires|[Ff]ire|[Aa]sks) `([a-z][a-z0-9-]*)((?: [^`]*)?)`")
             .unwrap();
+    // Any other mention of a trigger with its arguments (`NAME APP …`), for the triggers no doc
+    // comment gives arguments to (those only fired, mostly).
+    let mention = Regex::new(r"`([a-z][a-z0-9-]*) ([A-Z][A-Z_]*(?: [^`]*)?)`").unwrap();
+    let mut loose: BTreeMap<String, String> = BTreeMap::new();
     let shell_fire = Regex::new(r"plugn trigger ([a-z][a-z0-9-]*)").unwrap();
     let mut rows: BTreeMap<String, Row> = BTreeMap::new();
     let mut sources: Vec<(String, PathBuf)> = vec![("core".into(), repo.join("core/src"))];
@@ -137,6 +141,11 @@ pub fn scan(repo: &Path) -> BTreeMap<String, Row> {
                     r.args = args.to_string();
                 }
             }
+            for c in mention.captures_iter(&text) {
+                loose
+                    .entry(c[1].to_string())
+                    .or_insert_with(|| c[2].trim().to_string());
+            }
         }
     }
     for (plugin, dir) in &shell_plugins {
@@ -169,6 +178,13 @@ pub fn scan(repo: &Path) -> BTreeMap<String, Row> {
     }
     // Names that only appear as doc comments are not triggers of ours.
     rows.retain(|_, r| !r.fired_by.is_empty() || !r.answered_by.is_empty());
+    for (name, r) in rows.iter_mut() {
+        if r.args.is_empty() {
+            if let Some(a) = loose.get(name) {
+                r.args = a.clone();
+            }
+        }
+    }
     rows
 }
 
