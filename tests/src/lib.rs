@@ -685,6 +685,71 @@ impl Sandbox {
     }
 }
 
+/// GET / from 127.0.0.1:`port`: the body, or None when it does not answer 200.
+pub fn http_body(port: u16) -> Option<String> {
+    use std::io::Read;
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    s.set_read_timeout(Some(std::time::Duration::from_secs(5)))
+        .ok()?;
+    s.write_all(b"GET / HTTP/1.0\r\nHost: x\r\n\r\n").ok()?;
+    let mut buf = String::new();
+    s.read_to_string(&mut buf).ok()?;
+    if !buf.starts_with("HTTP/1.0 200") && !buf.starts_with("HTTP/1.1 200") {
+        return None;
+    }
+    buf.split_once("\r\n\r\n")
+        .map(|(_, b)| b.trim().to_string())
+}
+
+/// A loopback HTTP server answering every request with `body` (a stand-in web container);
+/// returns its port.
+pub fn upstream(body: &'static str) -> u16 {
+    use std::io::Read;
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for mut s in l.incoming().flatten() {
+            let _ = s.set_read_timeout(Some(std::time::Duration::from_secs(5)));
+            let mut req = Vec::new();
+            let mut chunk = [0u8; 1024];
+            while !req.windows(4).any(|w| w == b"\r\n\r\n") {
+                match s.read(&mut chunk) {
+                    Ok(n) if n > 0 => req.extend_from_slice(&chunk[..n]),
+                    _ => break,
+                }
+            }
+            let resp = format!(
+                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = s.write_all(resp.as_bytes());
+        }
+    });
+    port
+}
+
+impl Sandbox {
+    /// The host port a deployed app's `dyno` (`web.1`) is published on (its `PORT.DYNO`).
+    pub fn web_port(&self, app: &str, dyno: &str) -> u16 {
+        std::fs::read_to_string(self.dokku_root().join(app).join(format!("PORT.{dyno}")))
+            .unwrap_or_else(|_| panic!("{app} has no PORT.{dyno}"))
+            .trim()
+            .parse()
+            .unwrap()
+    }
+
+    /// An app whose web container is a stand-in answering `body` (its `PORT.web.1` and
+    /// `IP.web.1` point at an `upstream`); returns the stand-in's port.
+    pub fn fake_app(&self, app: &str, body: &'static str) -> u16 {
+        self.dokku(&["apps:create", app]).ok();
+        let port = upstream(body);
+        let dir = self.dokku_root().join(app);
+        std::fs::write(dir.join("PORT.web.1"), format!("{port}\n")).unwrap();
+        std::fs::write(dir.join("IP.web.1"), "127.0.0.1\n").unwrap();
+        port
+    }
+}
+
 /// The SHA256 fingerprint of a public key file (`ssh-keygen -E sha256 -l`).
 pub fn fingerprint(pub_key: &Path) -> String {
     let out = Command::new("ssh-keygen")

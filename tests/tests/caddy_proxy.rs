@@ -125,39 +125,6 @@ fn get(port: u16, host: &str) -> (u16, String) {
     (status, body)
 }
 
-/// A loopback HTTP server answering every request with `body` (a stand-in web container).
-fn upstream(body: &'static str) -> u16 {
-    let l = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = l.local_addr().unwrap().port();
-    std::thread::spawn(move || {
-        for mut s in l.incoming().flatten() {
-            let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
-            let mut req = Vec::new();
-            let mut chunk = [0u8; 1024];
-            while !req.windows(4).any(|w| w == b"\r\n\r\n") {
-                match s.read(&mut chunk) {
-                    Ok(n) if n > 0 => req.extend_from_slice(&chunk[..n]),
-                    _ => break,
-                }
-            }
-            let _ = write!(
-                s,
-                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                body.len()
-            );
-        }
-    });
-    port
-}
-
-/// An app whose web container is a stand-in answering `body` (its `PORT.web.1`, `IP.web.1`).
-fn fake_app(sb: &Sandbox, app: &str, body: &'static str) {
-    sb.dokku(&["apps:create", app]).ok();
-    let dir = sb.dokku_root().join(app);
-    std::fs::write(dir.join("PORT.web.1"), format!("{}\n", upstream(body))).unwrap();
-    std::fs::write(dir.join("IP.web.1"), "127.0.0.1\n").unwrap();
-}
-
 fn write_app_file(sb: &Sandbox, app: &str, name: &str, content: &str) {
     std::fs::write(sb.dokku_root().join(app).join(name), content).unwrap();
 }
@@ -244,8 +211,8 @@ fn bad_settings_are_refused_and_a_refused_config_is_not_installed() {
     let sb = Sandbox::new();
     let _guard = CaddyGuard(&sb);
     enable(&sb);
-    fake_app(&sb, "alpha", "from-alpha");
-    fake_app(&sb, "beta", "from-beta");
+    sb.fake_app("alpha", "from-alpha");
+    sb.fake_app("beta", "from-beta");
 
     // No http-port yet: the build says what to do, in one line.
     sb.write_plugin(

@@ -3,9 +3,7 @@
 //! predeploy keeps the old release serving; the restart policy, ps:restore, ps:stop/start and
 //! config restarts work. Apps are `FROM` the local static-busybox image.
 
-use dokku_tests::{git_ok, Sandbox};
-use std::io::{Read, Write};
-use std::net::TcpStream;
+use dokku_tests::{git_ok, http_body, Sandbox};
 use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -24,28 +22,6 @@ fn deploy(sb: &Sandbox, app: &str, files: &[(&str, &str)]) -> dokku_tests::Out {
 
 fn dockerfile(body: &str) -> String {
     dokku_tests::docker::web_dockerfile(body)
-}
-
-fn port(sb: &Sandbox, app: &str, dyno: &str) -> u16 {
-    std::fs::read_to_string(sb.dokku_root().join(app).join(format!("PORT.{dyno}")))
-        .unwrap_or_else(|_| panic!("{app} has no PORT.{dyno}"))
-        .trim()
-        .parse()
-        .unwrap()
-}
-
-/// GET / from 127.0.0.1:port; the body, or None when it does not answer 200.
-fn get(port: u16) -> Option<String> {
-    let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
-    s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-    s.write_all(b"GET / HTTP/1.0\r\nHost: x\r\n\r\n").ok()?;
-    let mut buf = String::new();
-    s.read_to_string(&mut buf).ok()?;
-    if !buf.starts_with("HTTP/1.0 200") && !buf.starts_with("HTTP/1.1 200") {
-        return None;
-    }
-    buf.split_once("\r\n\r\n")
-        .map(|(_, b)| b.trim().to_string())
 }
 
 fn containers(app: &str) -> Vec<String> {
@@ -77,7 +53,7 @@ fn a_dockerfile_app_deploys_answers_and_redeploys() {
         .ok();
     let out = deploy(&sb, &app, &[("Dockerfile", &dockerfile("v1"))]).ok();
     assert!(out.stdout.contains("Building"), "{out:#?}");
-    assert_eq!(get(port(&sb, &app, "web.1")).as_deref(), Some("v1"));
+    assert_eq!(http_body(sb.web_port(&app, "web.1")).as_deref(), Some("v1"));
     assert_eq!(containers(&app), [format!("{app}.web.1")]);
     // The container has the app's config, PORT and the deployed revision.
     let env = docker_out(&[
@@ -116,7 +92,7 @@ fn a_dockerfile_app_deploys_answers_and_redeploys() {
     );
     // Redeploy: the new release answers on the recorded port.
     deploy(&sb, &app, &[("Dockerfile", &dockerfile("v2"))]).ok();
-    assert_eq!(get(port(&sb, &app, "web.1")).as_deref(), Some("v2"));
+    assert_eq!(http_body(sb.web_port(&app, "web.1")).as_deref(), Some("v2"));
     sb.dokku(&["ps:report", &app, "--format", "json"])
         .ok()
         .out_has("\"running\":\"true\"");
@@ -144,7 +120,7 @@ fn scaling_changes_the_containers() {
             format!("{app}.worker.1")
         ]
     );
-    assert_eq!(get(port(&sb, &app, "web.2")).as_deref(), Some("s"));
+    assert_eq!(http_body(sb.web_port(&app, "web.2")).as_deref(), Some("s"));
     sb.dokku(&["ps:scale", &app, "web=1", "worker=0"]).ok();
     assert_eq!(containers(&app), [format!("{app}.web.1")]);
     assert!(!sb.dokku_root().join(&app).join("PORT.web.2").exists());
@@ -166,7 +142,7 @@ fn a_failing_health_check_keeps_the_old_release_answering() {
     let app = sb.unique_app("zdt");
     sb.dokku(&["apps:create", &app]).ok();
     deploy(&sb, &app, &[("Dockerfile", &dockerfile("good"))]).ok();
-    let old_port = port(&sb, &app, "web.1");
+    let old_port = sb.web_port(&app, "web.1");
     // Poll the serving release for the whole failed deploy: every request must answer.
     let stop = Arc::new(AtomicBool::new(false));
     let poller = {
@@ -174,7 +150,7 @@ fn a_failing_health_check_keeps_the_old_release_answering() {
         std::thread::spawn(move || {
             let (mut ok, mut failed) = (0, 0);
             while !stop.load(Ordering::Relaxed) {
-                match get(old_port) {
+                match http_body(old_port) {
                     Some(b) if b == "good" => ok += 1,
                     _ => failed += 1,
                 }
@@ -207,12 +183,15 @@ fn a_failing_health_check_keeps_the_old_release_answering() {
         "{failed} of {} requests failed during the deploy",
         ok + failed
     );
-    assert_eq!(port(&sb, &app, "web.1"), old_port);
-    assert_eq!(get(old_port).as_deref(), Some("good"));
+    assert_eq!(sb.web_port(&app, "web.1"), old_port);
+    assert_eq!(http_body(old_port).as_deref(), Some("good"));
     assert_eq!(containers(&app), [format!("{app}.web.1")]);
     // The app.json of the failed release is not kept: a restart uses the good one.
     sb.dokku(&["ps:restart", &app]).ok();
-    assert_eq!(get(port(&sb, &app, "web.1")).as_deref(), Some("good"));
+    assert_eq!(
+        http_body(sb.web_port(&app, "web.1")).as_deref(),
+        Some("good")
+    );
     // A passing check deploys.
     let appjson = r#"{"healthchecks":{"web":[{"name":"root","path":"/","content":"fine"}]}}"#;
     deploy(
@@ -221,7 +200,10 @@ fn a_failing_health_check_keeps_the_old_release_answering() {
         &[("Dockerfile", &dockerfile("fine")), ("app.json", appjson)],
     )
     .ok();
-    assert_eq!(get(port(&sb, &app, "web.1")).as_deref(), Some("fine"));
+    assert_eq!(
+        http_body(sb.web_port(&app, "web.1")).as_deref(),
+        Some("fine")
+    );
 }
 
 #[test]
@@ -250,7 +232,10 @@ fn predeploy_failure_stops_the_deploy_and_postdeploy_runs() {
     .fails();
     assert!(out.stderr.contains("the predeploy script of"), "{out:#?}");
     assert!(out.stderr.contains("(exit 4)"), "{out:#?}");
-    assert_eq!(get(port(&sb, &app, "web.1")).as_deref(), Some("one"));
+    assert_eq!(
+        http_body(sb.web_port(&app, "web.1")).as_deref(),
+        Some("one")
+    );
 }
 
 #[test]
@@ -289,14 +274,20 @@ fn restart_policy_restore_stop_start_and_config_restarts() {
     rm.args(["rm", "-f"]).args(ids.split_whitespace());
     assert!(rm.output().unwrap().status.success());
     sb.dokku(&["ps:restore"]).ok();
-    assert_eq!(get(port(&sb, &app, "web.1")).as_deref(), Some("alive"));
+    assert_eq!(
+        http_body(sb.web_port(&app, "web.1")).as_deref(),
+        Some("alive")
+    );
     // ps:stop stops it and ps:restore leaves it stopped; ps:start brings it back.
     sb.dokku(&["ps:stop", &app]).ok();
     assert!(containers(&app).is_empty());
     sb.dokku(&["ps:restore"]).ok();
     assert!(containers(&app).is_empty());
     sb.dokku(&["ps:start", &app]).ok();
-    assert_eq!(get(port(&sb, &app, "web.1")).as_deref(), Some("alive"));
+    assert_eq!(
+        http_body(sb.web_port(&app, "web.1")).as_deref(),
+        Some("alive")
+    );
     // A config change restarts the app with the new env; --no-restart does not.
     sb.dokku(&["config:set", "--no-restart", &app, "A=1"]).ok();
     let env = |sb: &Sandbox| {
@@ -340,7 +331,10 @@ fn builders_are_detected_selected_and_checked() {
         .fails()
         .one_error_line();
     deploy(&sb, &app, &[("site/Dockerfile", &dockerfile("sub"))]).ok();
-    assert_eq!(get(port(&sb, &app, "web.1")).as_deref(), Some("sub"));
+    assert_eq!(
+        http_body(sb.web_port(&app, "web.1")).as_deref(),
+        Some("sub")
+    );
     // A bad Procfile line fails before the build, named by its line.
     let out = deploy(&sb, &app, &[("site/Procfile", "web httpd\n")]).fails();
     assert!(out.stderr.contains("Procfile line 1"), "{out:#?}");
@@ -364,7 +358,10 @@ fn builders_are_detected_selected_and_checked() {
     sb.dokku(&["builder:set", &app, "build-dir"]).ok();
     let out = deploy(&sb, &app, &[("README", "no build here")]);
     out.fails();
-    assert_eq!(get(port(&sb, &app, "web.1")).as_deref(), Some("sub"));
+    assert_eq!(
+        http_body(sb.web_port(&app, "web.1")).as_deref(),
+        Some("sub")
+    );
 }
 
 #[test]
@@ -418,7 +415,7 @@ fn a_buildpack_app_deploys_answers_and_redeploys() {
     let out = deploy(&sb, &app, &[("index.html", "buildpack v1")]).ok();
     assert!(out.stdout.contains("busybox-web: step 2"), "{out:#?}");
     assert_eq!(
-        get(port(&sb, &app, "web.1")).as_deref(),
+        http_body(sb.web_port(&app, "web.1")).as_deref(),
         Some("buildpack v1")
     );
     let cmd = docker_out(&[
@@ -430,7 +427,7 @@ fn a_buildpack_app_deploys_answers_and_redeploys() {
     assert_eq!(cmd, r#"["/start","web"]"#);
     deploy(&sb, &app, &[("index.html", "buildpack v2")]).ok();
     assert_eq!(
-        get(port(&sb, &app, "web.1")).as_deref(),
+        http_body(sb.web_port(&app, "web.1")).as_deref(),
         Some("buildpack v2")
     );
     // A one-off command runs in the app's environment (/exec, .profile.d sourced).

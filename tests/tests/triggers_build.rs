@@ -9,11 +9,8 @@
 //! `git-from-archive` / `git-from-image` / `git-from-directory` chain. A recording plugin
 //! (`aa-record`, sorted before the core plugins) logs every call it answers, in order.
 
-use dokku_tests::{Out, Sandbox};
-use std::io::{Read, Write};
-use std::net::TcpStream;
+use dokku_tests::{http_body, Out, Sandbox};
 use std::process::Command;
-use std::time::Duration;
 
 /// The recording plugin's executable: appends `NAME|ARG|ARG…` to `data/aa-record.log`;
 /// `*-extract` triggers add the folder's files, `docker-args-*` echo their stdin (recorded) and
@@ -125,28 +122,6 @@ fn docker_sandbox() -> Sandbox {
     let sb = Sandbox::new();
     sb.quick_deploys();
     sb
-}
-
-fn port(sb: &Sandbox, app: &str) -> u16 {
-    std::fs::read_to_string(sb.dokku_root().join(app).join("PORT.web.1"))
-        .unwrap_or_else(|_| panic!("{app} has no PORT.web.1"))
-        .trim()
-        .parse()
-        .unwrap()
-}
-
-/// GET / from 127.0.0.1:port; the body, or None when it does not answer 200.
-fn get(port: u16) -> Option<String> {
-    let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
-    s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-    s.write_all(b"GET / HTTP/1.0\r\nHost: x\r\n\r\n").ok()?;
-    let mut buf = String::new();
-    s.read_to_string(&mut buf).ok()?;
-    if !buf.starts_with("HTTP/1.0 200") && !buf.starts_with("HTTP/1.1 200") {
-        return None;
-    }
-    buf.split_once("\r\n\r\n")
-        .map(|(_, b)| b.trim().to_string())
 }
 
 #[test]
@@ -544,7 +519,10 @@ fn a_dockerfile_build_and_release_fire_dokkus_triggers_and_a_refused_release_rol
         ]),
         "dockerfile"
     );
-    assert_eq!(get(port(&sb, &app)).as_deref(), Some("one"));
+    assert_eq!(
+        http_body(sb.web_port(&app, "web.1")).as_deref(),
+        Some("one")
+    );
     // The image was not built by herokuish.
     assert_eq!(
         fire(&sb, "builder-image-is-herokuish", &[&app, &image])
@@ -587,9 +565,15 @@ fn a_dockerfile_build_and_release_fire_dokkus_triggers_and_a_refused_release_rol
     assert!(!n.contains(&"post-release-builder".to_string()), "{n:?}");
     assert!(!n.contains(&"release-and-deploy".to_string()), "{n:?}");
     assert_eq!(image_id(&image), good);
-    assert_eq!(get(port(&sb, &app)).as_deref(), Some("one"));
+    assert_eq!(
+        http_body(sb.web_port(&app, "web.1")).as_deref(),
+        Some("one")
+    );
     sb.dokku(&["ps:restart", &app]).ok();
-    assert_eq!(get(port(&sb, &app)).as_deref(), Some("one"));
+    assert_eq!(
+        http_body(sb.web_port(&app, "web.1")).as_deref(),
+        Some("one")
+    );
     remove(&sb, "aa-record.fail-release");
 
     // A build that fails after tagging (in post-build) leaves `latest` as it was, too.
@@ -622,7 +606,10 @@ fn a_dockerfile_build_and_release_fire_dokkus_triggers_and_a_refused_release_rol
         ["null", app.as_str(), image.as_str()]
     );
     assert!(calls(&log, "pre-build").is_empty(), "{log:#?}");
-    assert_eq!(get(port(&sb, &app)).as_deref(), Some("one"));
+    assert_eq!(
+        http_body(sb.web_port(&app, "web.1")).as_deref(),
+        Some("one")
+    );
 }
 
 #[test]
@@ -691,7 +678,10 @@ fn a_buildpack_build_fires_the_buildpack_triggers_first_and_its_image_is_herokui
         calls(&log, "post-release-builder")[0][1..],
         ["herokuish", app.as_str(), image.as_str()]
     );
-    assert_eq!(get(port(&sb, &app)).as_deref(), Some("buildpack v1"));
+    assert_eq!(
+        http_body(sb.web_port(&app, "web.1")).as_deref(),
+        Some("buildpack v1")
+    );
     assert_eq!(
         fire(&sb, "builder-image-is-herokuish", &[&app, &image])
             .ok()

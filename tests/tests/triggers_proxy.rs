@@ -47,41 +47,6 @@ fn read(p: &PathBuf) -> Option<String> {
     std::fs::read_to_string(p).ok()
 }
 
-/// A loopback HTTP server answering every request with `body` (a stand-in web container).
-fn upstream(body: &'static str) -> u16 {
-    let l = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = l.local_addr().unwrap().port();
-    std::thread::spawn(move || {
-        for mut s in l.incoming().flatten() {
-            let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
-            let mut req = Vec::new();
-            let mut chunk = [0u8; 1024];
-            while !req.windows(4).any(|w| w == b"\r\n\r\n") {
-                match s.read(&mut chunk) {
-                    Ok(n) if n > 0 => req.extend_from_slice(&chunk[..n]),
-                    _ => break,
-                }
-            }
-            let resp = format!(
-                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                body.len()
-            );
-            let _ = s.write_all(resp.as_bytes());
-        }
-    });
-    port
-}
-
-/// An app whose web container is a stand-in answering `body` (its `PORT.web.1`, `IP.web.1`);
-/// returns the stand-in's port.
-fn fake_app(sb: &Sandbox, app: &str, body: &'static str) -> u16 {
-    sb.dokku(&["apps:create", app]).ok();
-    let port = upstream(body);
-    std::fs::write(app_file(sb, app, "PORT.web.1"), format!("{port}\n")).unwrap();
-    std::fs::write(app_file(sb, app, "IP.web.1"), "127.0.0.1\n").unwrap();
-    port
-}
-
 /// GET / from 127.0.0.1:port with `Host: host`: the status (0 when nothing answers).
 fn status(port: u16, host: &str) -> u16 {
     let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) else {
@@ -465,7 +430,7 @@ fn ports_answer_ports_clear_and_ports_configure_and_name_their_actions() {
 #[test]
 fn nginx_answers_proxy_enable_and_disable_and_fires_nginx_pre_reload() {
     let sb = Sandbox::with_nginx();
-    let port = fake_app(&sb, "web", "hello");
+    let port = sb.fake_app("web", "hello");
     let host = "web.dokku.localhost";
     let log = sb.dir.path().join("fired");
     let conf = app_file(&sb, "web", "nginx.conf");
@@ -629,7 +594,7 @@ fn caddy_answers_proxy_enable_and_disable_for_its_apps() {
         .port();
     sb.dokku(&["caddy:set", "--global", "http-port", &port.to_string()])
         .ok();
-    fake_app(&sb, "cdy", "caddy-served");
+    sb.fake_app("cdy", "caddy-served");
     sb.dokku(&["proxy:set", "cdy", "caddy"]).ok();
     let host = "cdy.dokku.localhost";
     let site = sb.lib_root().join("data/caddy-vhosts/sites/cdy.caddy");

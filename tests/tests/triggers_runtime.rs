@@ -70,13 +70,6 @@ fn docker_out(args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
-fn port(sb: &Sandbox, app: &str) -> String {
-    std::fs::read_to_string(sb.dokku_root().join(app).join("PORT.web.1"))
-        .unwrap_or_else(|_| panic!("{app} has no PORT.web.1"))
-        .trim()
-        .to_string()
-}
-
 fn container_id(name: &str) -> String {
     docker_out(&["inspect", "--format", "{{.Id}}", name])
 }
@@ -121,7 +114,7 @@ fn a_deploy_fires_its_triggers_in_dokkus_order() {
     sb.dokku(&["apps:create", &app]).ok();
     sb.deploy_source(&app, &[("Dockerfile", &web_dockerfile("hi"))])
         .ok();
-    let p = port(&sb, &app);
+    let p = sb.web_port(&app, "web.1").to_string();
     let id = container_id(&format!("{app}.web.1"));
     let post = format!("{app} {p} 127.0.0.1 latest");
     in_order(
@@ -321,7 +314,7 @@ fn the_deployed_image_is_the_one_the_deployed_app_triggers_name() {
         &sb,
         &[&format!(
             "core-post-deploy( {app} {} 127.0.0.1 latest )",
-            port(&sb, &app)
+            sb.web_port(&app, "web.1")
         )],
     );
     // One-off containers run it too.
