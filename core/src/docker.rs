@@ -103,6 +103,19 @@ pub fn app_image(app: &str, tag: &str) -> String {
     format!("{}:{tag}", app_repo(app))
 }
 
+/// The build-phase options of `app`'s build by `builder`: what Dokku's two build triggers,
+/// `docker-args-build APP BUILDER` and `docker-args-process-build APP BUILDER`, answer (each fed
+/// an empty stdin), split into words without a shell.
+pub fn build_args(app: &str, builder: &str) -> Result<Vec<String>> {
+    let mut args = args_trigger("docker-args-build", &[app, builder], "")?;
+    args.extend(args_trigger(
+        "docker-args-process-build",
+        &[app, builder],
+        "",
+    )?);
+    Ok(args)
+}
+
 /// A builder's answer to `builder-release BUILDER APP IMAGE_TAG`: when BUILDER is `own`, fires
 /// `pre-release-builder` and `post-release-builder BUILDER APP IMAGE` (IMAGE the full name,
 /// `dokku/APP:TAG`). Our builders' images are the release as built (the config reaches the

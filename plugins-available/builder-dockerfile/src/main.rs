@@ -71,16 +71,7 @@ fn trigger_build(argv: &[String]) -> Result<()> {
         "-t".into(),
         docker::app_image(app, "latest"),
     ]);
-    args.extend(docker::args_trigger(
-        "docker-args-build",
-        &[app, BUILDER],
-        "",
-    )?);
-    args.extend(docker::args_trigger(
-        "docker-args-process-build",
-        &[app, BUILDER],
-        "",
-    )?);
+    args.extend(docker::build_args(app, BUILDER)?);
     args.push(dir.clone());
     log::info1(&format!("Building {app} with its Dockerfile"));
     docker::stream(&args)?;

@@ -112,17 +112,7 @@ fn create_container(app: &str, stack: &str, volume: &str) -> Result<Container> {
         "--volume".into(),
         format!("{volume}:/cache"),
     ]);
-    // Dokku's two build-phase option triggers, `APP herokuish`, each fed an empty stdin.
-    args.extend(docker::args_trigger(
-        "docker-args-build",
-        &[app, BUILDER],
-        "",
-    )?);
-    args.extend(docker::args_trigger(
-        "docker-args-process-build",
-        &[app, BUILDER],
-        "",
-    )?);
+    args.extend(docker::build_args(app, BUILDER)?);
     args.push(stack.to_string());
     args.extend(["/bin/bash".into(), "/tmp/dokku/build".into(), app.into()]);
     if log::quiet() {
