@@ -44,7 +44,13 @@ where
         .into_iter()
         .map(|a| a.as_ref().to_os_string())
         .collect();
-    let out = command(&args)
+    run_captured(command(&args), &args)
+}
+
+/// Runs `cmd` (the docker CLI with `args`), returning its trimmed stdout or docker's first
+/// error line.
+fn run_captured(mut cmd: Command, args: &[std::ffi::OsString]) -> Result<String> {
+    let out = cmd
         .stdin(Stdio::null())
         .output()
         .with_context(|| format!("cannot run {} (is the Docker engine installed?)", bin()))?;
@@ -185,14 +191,145 @@ pub fn args_trigger(name: &str, args: &[&str], initial: &str) -> Result<Vec<Stri
     crate::sshcommand::parse(&text).with_context(|| format!("{name} answered {text:?}"))
 }
 
-/// `-e KEY=VALUE` arguments for the app's config (argv, never a shell string).
-pub fn env_args(app: &str) -> Result<Vec<String>> {
-    let mut out = Vec::new();
-    for (k, v) in crate::app_config(app)? {
-        out.push("-e".to_string());
-        out.push(format!("{k}={v}"));
+/// The longest `KEY=VALUE` line put in an env file (docker's reader stops at 64 KiB).
+const MAX_ENV_LINE: usize = 60_000;
+
+/// Variables the docker CLI itself reads: a value for one of them cannot reach a container
+/// through the CLI's own environment (see [`Env`]).
+fn read_by_docker_cli(key: &str) -> bool {
+    ["DOCKER_", "LD_", "GO", "BUILDKIT_", "SSL_CERT_"]
+        .iter()
+        .any(|p| key.starts_with(p))
+        || [
+            "PATH",
+            "HOME",
+            "TMPDIR",
+            "USER",
+            "HTTP_PROXY",
+            "HTTPS_PROXY",
+            "NO_PROXY",
+            "ALL_PROXY",
+            "http_proxy",
+            "https_proxy",
+            "no_proxy",
+            "all_proxy",
+        ]
+        .contains(&key)
+}
+
+/// An app's config on its way into a container, never on a command line (where `ps` would
+/// show it to every local user). As Dokku does, it goes through an env file that the docker CLI
+/// reads: here an anonymous in-memory file (`memfd`, nothing on disk, gone with the last
+/// descriptor), handed only to the docker CLI as `--env-file /dev/fd/N`. A value a docker env
+/// file cannot hold (a newline, a trailing carriage return, a line over 60 kB) is written as a
+/// bare `KEY` line, which makes the CLI take it from its own environment, set for that one
+/// process (`/proc/PID/environ` is readable by its user and root only, like a 0600 file).
+pub struct Env {
+    file: Option<std::fs::File>,
+    inherited: Vec<(String, String)>,
+}
+
+impl Env {
+    /// The env of `vars` (keys must be env-var names; values hold no NUL byte).
+    pub fn new(vars: &std::collections::BTreeMap<String, String>) -> Result<Env> {
+        use std::io::{Seek, Write};
+        use std::os::unix::io::FromRawFd;
+        let mut text = String::new();
+        let mut inherited = Vec::new();
+        for (k, v) in vars {
+            crate::envfile::validate_key(k).context("cannot pass the app's config")?;
+            if v.contains('\0') {
+                bail!("the config value of {k} holds a NUL byte, which no process environment can");
+            }
+            if v.contains('\n') || v.ends_with('\r') || k.len() + v.len() + 2 > MAX_ENV_LINE {
+                if read_by_docker_cli(k) {
+                    bail!("the config value of {k} is multi-line or over 60 kB, which docker takes only from its own environment, and {k} is a variable the docker CLI reads itself");
+                }
+                text.push_str(k);
+                inherited.push((k.clone(), v.clone()));
+            } else {
+                text.push_str(k);
+                text.push('=');
+                text.push_str(v);
+            }
+            text.push('\n');
+        }
+        if text.is_empty() {
+            return Ok(Env {
+                file: None,
+                inherited,
+            });
+        }
+        // Close-on-exec: only the docker CLI gets it (see `command`), not every child.
+        // SAFETY: memfd_create with a valid NUL-terminated name and a valid flag.
+        let fd = unsafe { libc::memfd_create(c"dokku-env".as_ptr(), libc::MFD_CLOEXEC) };
+        if fd < 0 {
+            return Err(std::io::Error::last_os_error()).context("cannot create the env file");
+        }
+        // SAFETY: fd is a new descriptor that nothing else owns.
+        let mut file = unsafe { std::fs::File::from_raw_fd(fd) };
+        file.write_all(text.as_bytes())
+            .context("cannot write the env file")?;
+        file.rewind().context("cannot rewind the env file")?;
+        Ok(Env {
+            file: Some(file),
+            inherited,
+        })
     }
-    Ok(out)
+
+    /// The env of `app`'s config (merged over the global one).
+    pub fn of_app(app: &str) -> Result<Env> {
+        Env::new(&crate::app_config(app)?)
+    }
+
+    /// The arguments that hand it to `docker container create` (none when the config is empty).
+    pub fn args(&self) -> Vec<String> {
+        use std::os::unix::io::AsRawFd;
+        match &self.file {
+            Some(f) => vec!["--env-file".into(), format!("/dev/fd/{}", f.as_raw_fd())],
+            None => Vec::new(),
+        }
+    }
+
+    /// A `docker ARGS…` command that can read it: the env file's descriptor inherited (by this
+    /// command alone) and the values it names set in the command's environment.
+    pub fn command<I, S>(&self, args: I) -> Command
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
+        use std::os::unix::io::AsRawFd;
+        use std::os::unix::process::CommandExt;
+        let mut c = command(args);
+        c.envs(self.inherited.iter().map(|(k, v)| (k, v)));
+        if let Some(f) = &self.file {
+            let fd = f.as_raw_fd();
+            // SAFETY: between fork and exec, fcntl (async-signal-safe) clears close-on-exec
+            // on a descriptor this process owns.
+            unsafe {
+                c.pre_exec(move || {
+                    if libc::fcntl(fd, libc::F_SETFD, 0) < 0 {
+                        return Err(std::io::Error::last_os_error());
+                    }
+                    Ok(())
+                });
+            }
+        }
+        c
+    }
+
+    /// Runs `docker ARGS…` (a `container create` that names [`Env::args`]) as [`output`] does.
+    pub fn output<I, S>(&self, args: I) -> Result<String>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
+        let args: Vec<std::ffi::OsString> = args
+            .into_iter()
+            .map(|a| a.as_ref().to_os_string())
+            .collect();
+        run_captured(self.command(&args), &args)
+    }
 }
 
 /// A label of an image (empty when unset).
@@ -230,11 +367,13 @@ pub fn run_oneoff(app: &str, image: &str, command: &[String], phase: &str) -> Re
     let mut args: Vec<String> = vec!["container".into(), "create".into(), "--rm".into()];
     args.extend(labels(app));
     args.extend(["--label".into(), format!("{CONTAINER_TYPE_LABEL}=run")]);
-    args.extend(env_args(app)?);
     args.extend(args_trigger("docker-args-run", &[app, "latest"], "")?);
+    let env = Env::of_app(app)?;
+    args.extend(env.args());
     args.push(image.to_string());
     args.extend(command.iter().cloned());
-    let id = output(&args)?;
+    let id = env.output(&args)?;
+    drop(env);
     if let Err(e) = crate::trigger("post-container-create", &["app", &id, app, phase]) {
         let _ = output(["container", "rm", "--force", &id]);
         return Err(e);
@@ -399,5 +538,39 @@ mod tests {
         let odd = parse_listed("app", "x\tother\texited\t\t\t\t").unwrap();
         assert_eq!(odd.dyno, "");
         assert!(parse_listed("app", "short\tline").is_none());
+    }
+
+    #[test]
+    fn env_file_and_inherited_values() {
+        let vars = |pairs: &[(&str, &str)]| -> std::collections::BTreeMap<String, String> {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+        let long = "y".repeat(70_000);
+        let env = Env::new(&vars(&[
+            ("A", "1 2"),
+            ("B", "x\ny"),
+            ("C", ""),
+            ("D", "z\r"),
+            ("L", &long),
+        ]))
+        .unwrap();
+        let args = env.args();
+        assert_eq!(args[0], "--env-file");
+        let text = std::fs::read_to_string(&args[1]).unwrap();
+        assert_eq!(text, "A=1 2\nB\nC=\nD\nL\n");
+        let names: Vec<&str> = env.inherited.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(names, ["B", "D", "L"]);
+        let cmd = env.command(["x"]);
+        assert!(cmd
+            .get_envs()
+            .any(|(k, v)| k == "B" && v == Some(std::ffi::OsStr::new("x\ny"))));
+        assert!(Env::new(&vars(&[])).unwrap().args().is_empty());
+        assert!(Env::new(&vars(&[("A-B", "1")])).is_err());
+        assert!(Env::new(&vars(&[("A", "a\0b")])).is_err());
+        assert!(Env::new(&vars(&[("PATH", "a\nb")])).is_err());
+        assert!(Env::new(&vars(&[("PATH", "/x")])).is_ok());
     }
 }

@@ -2,7 +2,6 @@
 //! and `scheduler-run-stop`, answered when the app's scheduler is `docker-local` (any other
 //! scheduler's plugin answers them for its own apps).
 
-use crate::envfile;
 use anyhow::{anyhow, bail, Context, Result};
 use dokku_core::docker::{self, APP_LABEL, CONTAINER_TYPE_LABEL, LABEL};
 use dokku_core::report::Format;
@@ -152,8 +151,20 @@ pub fn trigger_run(argv: &[String]) -> Result<()> {
         &[app, source_type, "latest"],
         "",
     )?);
-    let (env_file, env_args) = envfile::env_args(&config)?;
-    args.extend(env_args);
+    // The config, DYNO, TRACE and the `--env` pairs (in that order of precedence) reach the
+    // container through an env file, never on docker's command line.
+    let mut vars = config.clone();
+    vars.insert("DYNO".into(), dyno);
+    if env_flag("DOKKU_TRACE") {
+        vars.insert("TRACE".into(), "true".into());
+    }
+    for pair in run_env {
+        if let Some((k, v)) = pair.split_once('=') {
+            vars.insert(k.to_string(), v.to_string());
+        }
+    }
+    let env = docker::Env::new(&vars)?;
+    args.extend(env.args());
     args.extend([
         "--name".to_string(),
         name,
@@ -163,15 +174,7 @@ pub fn trigger_run(argv: &[String]) -> Result<()> {
         format!("{APP_LABEL}={app}"),
         "--label".into(),
         format!("{CONTAINER_TYPE_LABEL}=run"),
-        "--env".into(),
-        format!("DYNO={dyno}"),
     ]);
-    if env_flag("DOKKU_TRACE") {
-        args.extend(["--env".to_string(), "TRACE=true".to_string()]);
-    }
-    for pair in run_env {
-        args.extend(["--env".to_string(), pair.clone()]);
-    }
     args.push(image);
     if herokuish {
         args.push("/exec".into());
@@ -188,13 +191,18 @@ pub fn trigger_run(argv: &[String]) -> Result<()> {
     }
 
     if plugn::trigger::tracing() {
-        eprintln!("+ {} {}", docker::bin(), args.join(" "));
+        eprintln!(
+            "+ {} {}",
+            docker::bin(),
+            plugn::events::redacted(&args).join(" ")
+        );
     }
     // Created, handed to `post-container-create` (plugins such as network attach it before it
     // starts), then started: the env file stays open until docker has read it.
-    let id =
-        docker::output(&args).with_context(|| format!("cannot create a run container of {app}"))?;
-    drop(env_file);
+    let id = env
+        .output(&args)
+        .with_context(|| format!("cannot create a run container of {app}"))?;
+    drop(env);
     if let Err(e) = trigger("post-container-create", &["app", &id, app, "run"]) {
         let _ = docker::output(["container", "rm", "--force", &id]);
         return Err(match e.downcast_ref::<dokku_core::Exit>() {

@@ -4,7 +4,6 @@
 //! `scheduler-run-stop` triggers, which this plugin answers for the docker-local scheduler.
 
 mod docker_local;
-mod envfile;
 mod options;
 
 use anyhow::{bail, Result};

@@ -91,6 +91,7 @@ fn port_taken(e: &anyhow::Error) -> bool {
 /// Returns the container and the host port it got.
 fn create_and_start(
     app: &str,
+    env: &docker::Env,
     kind: &str,
     args: &mut [String],
     host_port: Option<u16>,
@@ -98,7 +99,7 @@ fn create_and_start(
 ) -> Result<(String, Option<u16>)> {
     let mut hp = host_port;
     for attempt in 1..=5 {
-        let id = docker::output(&*args)?;
+        let id = env.output(&*args)?;
         let started = trigger("post-container-create", &["app", &id, app, "deploy", kind])
             .map_err(|e| match e.downcast_ref::<dokku_core::Exit>() {
                 Some(dokku_core::Exit(c)) => anyhow::anyhow!("post-container-create exited {c}"),
@@ -143,7 +144,7 @@ struct Release<'a> {
     tag: &'a str,
     image: &'a str,
     builder: &'a str,
-    env: &'a [String],
+    env: &'a docker::Env,
     /// The port the web process listens on in its container (`PORT`).
     web_port: u16,
 }
@@ -179,7 +180,7 @@ fn start_one(r: &Release, process: &Process, index: u32) -> Result<Started> {
         args.push("--label".into());
         args.push(l);
     }
-    args.extend(env.iter().cloned());
+    args.extend(env.args());
     let web = process.kind == "web";
     // A host port of our choosing (not one the engine picks), so that it stays the same when
     // the container restarts under its restart policy or after ps:stop / ps:start.
@@ -202,7 +203,7 @@ fn start_one(r: &Release, process: &Process, index: u32) -> Result<Started> {
     )?);
     args.push(image.to_string());
     args.extend(container_command(builder, process));
-    let (id, port) = create_and_start(app, &process.kind, &mut args, host_port, web_port)
+    let (id, port) = create_and_start(app, env, &process.kind, &mut args, host_port, web_port)
         .with_context(|| format!("cannot start {final_name}"))?;
     Ok(Started {
         id,
@@ -271,7 +272,7 @@ pub fn deploy(app: &str, tag: &str) -> Result<()> {
     })?;
     let procs = processes(app)?;
     let scale = procfile::effective_scale(app, &procs)?;
-    let env = docker::env_args(app)?;
+    let env = docker::Env::of_app(app)?;
     let web_port = web_port(app)?;
     let old = containers::list(app)?;
     log::info1(&format!("Deploying {app} ({image})"));
