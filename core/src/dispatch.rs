@@ -93,7 +93,11 @@ pub fn resolve(paths: &Paths, cmd: &str, rest: &[String]) -> Target {
 /// with the plugin's `[plugin.config]` exported as `CONFIG_*` as for its triggers.
 pub fn exec(plugin_dir: &Path, exe: &Path, args: &[String]) -> anyhow::Error {
     if plugn::trigger::tracing() {
-        eprintln!("+ {} {}", exe.display(), args.join(" "));
+        eprintln!(
+            "+ {} {}",
+            exe.display(),
+            plugn::events::redacted(args).join(" ")
+        );
     }
     let config = match plugn::manifest::load(plugin_dir) {
         Ok(m) => plugn::manifest::config_env(&m),
@@ -114,7 +118,11 @@ pub fn ask_commands(paths: &Paths, argv: &[String]) -> Result<Option<i32>> {
             continue;
         }
         if plugn::trigger::tracing() {
-            eprintln!("+ {} {}", c.display(), argv.join(" "));
+            eprintln!(
+                "+ {} {}",
+                c.display(),
+                plugn::events::redacted(argv).join(" ")
+            );
         }
         let status = Command::new(&c)
             .args(argv)

@@ -1,5 +1,6 @@
 //! The events log: one syslog-style line per fired trigger, appended straight to
-//! `$DOKKU_LOGS_DIR/events.log`, and the reader side (`dokku events [-t]`).
+//! `$DOKKU_LOGS_DIR/events.log` (mode 0640), and the reader side (`dokku events [-t]`).
+//! Arguments are logged (and traced) through [`redacted`]: no config value, no URL password.
 
 use crate::paths::Paths;
 use anyhow::{Context, Result};
@@ -76,6 +77,78 @@ fn one_line(s: &str) -> String {
     out
 }
 
+/// The mode of the events log: the dokku user writes, its group (`adm` on a system install)
+/// reads, nobody else.
+pub const LOG_MODE: u32 = 0o640;
+
+/// What a logged secret is replaced with.
+pub const REDACTED: &str = "<redacted>";
+
+/// Whether `s` is an env-var name (`[A-Za-z_][A-Za-z0-9_]*`).
+fn is_env_name(s: &str) -> bool {
+    let b = s.as_bytes();
+    !b.is_empty()
+        && (b[0].is_ascii_alphabetic() || b[0] == b'_')
+        && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_')
+}
+
+/// Where a config value starts in `word` (a word of an argument): after the `=` of
+/// `KEY=`, `--env=KEY=` or `-e=KEY=` with KEY an env-var name.
+fn value_start(word: &str) -> Option<usize> {
+    let (prefix, rest) = ["--env=", "-e="]
+        .iter()
+        .find_map(|p| word.strip_prefix(p).map(|r| (p.len(), r)))
+        .unwrap_or((0, word));
+    let (key, _) = rest.split_once('=')?;
+    is_env_name(key).then_some(prefix + key.len() + 1)
+}
+
+/// `arg` with the `user:password@` (or `token@`) of every `scheme://` URL in it replaced by
+/// `<redacted>@`.
+pub fn strip_url_credentials(arg: &str) -> String {
+    let mut out = String::with_capacity(arg.len());
+    let mut rest = arg;
+    while let Some(i) = rest.find("://") {
+        let (head, tail) = rest.split_at(i + 3);
+        out.push_str(head);
+        let authority_end = tail
+            .find(|c: char| matches!(c, '/' | '?' | '#') || c.is_whitespace())
+            .unwrap_or(tail.len());
+        match tail[..authority_end].rfind('@') {
+            Some(at) => {
+                out.push_str(REDACTED);
+                rest = &tail[at..];
+            }
+            None => rest = tail,
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// An argument as it may be logged or traced: URL credentials stripped, and when a word of it
+/// (the argument itself, or a word after whitespace) has the shape of a config value,
+/// `KEY=VALUE`, `--env=KEY=VALUE` or `-e=KEY=VALUE` with KEY an env-var name, everything after
+/// that `=` to the end of the argument (a value may hold spaces) is `<redacted>`.
+pub fn redact(arg: &str) -> String {
+    let mut prev_space = true;
+    for (i, c) in arg.char_indices() {
+        if prev_space && !c.is_whitespace() {
+            if let Some(v) = value_start(&arg[i..]) {
+                let head = strip_url_credentials(&arg[..i + v]);
+                return format!("{head}{REDACTED}");
+            }
+        }
+        prev_space = c.is_whitespace();
+    }
+    strip_url_credentials(arg)
+}
+
+/// The arguments as they may be logged or traced: each through [`redact`].
+pub fn redacted(args: &[String]) -> Vec<String> {
+    args.iter().map(|a| redact(a)).collect()
+}
+
 /// The event line for a trigger, in Dokku's syslog format, newline included.
 pub fn format_line(trigger: &str, args: &[String]) -> String {
     let host = nix::unistd::gethostname()
@@ -97,7 +170,7 @@ pub fn format_line(trigger: &str, args: &[String]) -> String {
         host,
         std::process::id(),
         one_line(trigger),
-        one_line(&args.join(" ")),
+        one_line(&redacted(args).join(" ")),
         one_line(&name),
         one_line(&fingerprint),
         dokku_pid
@@ -105,14 +178,14 @@ pub fn format_line(trigger: &str, args: &[String]) -> String {
 }
 
 /// Appends one line to the events log with a single `write` on an `O_APPEND` descriptor,
-/// so lines from many processes never interleave.
+/// so lines from many processes never interleave. The log is made (or put back to) mode 0640.
 pub fn append(paths: &Paths, line: &str) -> Result<()> {
     let path = paths.events_log();
     let open = || {
         OpenOptions::new()
             .create(true)
             .append(true)
-            .mode(0o644)
+            .mode(LOG_MODE)
             .open(&path)
     };
     let mut f = match open() {
@@ -124,6 +197,14 @@ pub fn append(paths: &Paths, line: &str) -> Result<()> {
         }
         Err(e) => return Err(e).with_context(|| format!("cannot open {}", path.display())),
     };
+    // A log made before (0644) or by another umask: readable by others no more. Only its owner
+    // may change the mode; anyone else leaves it as it is.
+    if let Ok(m) = f.metadata() {
+        use std::os::unix::fs::PermissionsExt;
+        if m.mode() & 0o7777 != LOG_MODE && m.uid() == nix::unistd::geteuid().as_raw() {
+            let _ = f.set_permissions(fs::Permissions::from_mode(LOG_MODE));
+        }
+    }
     f.write_all(line.as_bytes())
         .with_context(|| format!("cannot append to {}", path.display()))
 }
@@ -287,5 +368,44 @@ mod tests {
         assert!(l.contains("INVOKED: post-create( my\\napp ) NAME="));
         assert!(l.ends_with('\n'));
         assert_eq!(l.matches('\n').count(), 1);
+    }
+
+    #[test]
+    fn secrets_redacted() {
+        let r = |a: &str| redact(a);
+        assert_eq!(r("SECRET=hunter2"), "SECRET=<redacted>");
+        assert_eq!(r("_K1=a b c"), "_K1=<redacted>");
+        assert_eq!(r("--env=K=v"), "--env=K=<redacted>");
+        assert_eq!(r("-e=K=v"), "-e=K=<redacted>");
+        assert_eq!(r("-e FOO=bar --x"), "-e FOO=<redacted>");
+        assert_eq!(r("K="), "K=<redacted>");
+        assert_eq!(r("1K=v"), "1K=v");
+        assert_eq!(r("com.dokku.app-name=x"), "com.dokku.app-name=x");
+        assert_eq!(r("--label=x"), "--label=x");
+        assert_eq!(r("config:set"), "config:set");
+        assert_eq!(
+            r("https://user:pw@host.example/x.tar?a=b"),
+            "https://<redacted>@host.example/x.tar?a=b"
+        );
+        assert_eq!(r("https://host/x@y"), "https://host/x@y");
+        assert_eq!(
+            r("git clone ssh://tok@h/r"),
+            "git clone ssh://<redacted>@h/r"
+        );
+        assert_eq!(r("U=https://u:p@h/"), "U=<redacted>");
+        assert_eq!(
+            r("x https://a:b@h K=v"),
+            "x https://<redacted>@h K=<redacted>"
+        );
+        let l = format_line(
+            "user-auth",
+            &[
+                "root".into(),
+                "config:set".into(),
+                "app".into(),
+                "S=v a".into(),
+            ],
+        );
+        assert!(l.contains("( root config:set app S=<redacted> )"), "{l}");
     }
 }

@@ -87,7 +87,7 @@ pub fn name_from_source(source: &str) -> String {
 
 fn run(cmd: &mut Command, what: &str) -> Result<()> {
     if crate::trigger::tracing() {
-        eprintln!("+ {cmd:?}");
+        eprintln!("+ {}", crate::events::redact(&format!("{cmd:?}")));
     }
     let out = cmd
         .stdin(Stdio::null())

@@ -123,7 +123,11 @@ fn run_one(
         }
     };
     if tracing() {
-        eprintln!("+ {} {}", exe.display(), args.join(" "));
+        eprintln!(
+            "+ {} {}",
+            exe.display(),
+            crate::events::redacted(args).join(" ")
+        );
     }
     let mut cmd = Command::new(exe);
     cmd.args(args)
@@ -178,7 +182,11 @@ pub fn fire_where(
     validate_trigger_name(name)?;
     crate::events::record(paths, name, args);
     if tracing() {
-        eprintln!("+ plugn trigger {} {}", name, args.join(" "));
+        eprintln!(
+            "+ plugn trigger {} {}",
+            name,
+            crate::events::redacted(args).join(" ")
+        );
     }
     let stdin = StdinSource::new(input)?;
     let capture = matches!(output, Output::Capture);
