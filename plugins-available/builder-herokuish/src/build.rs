@@ -186,9 +186,7 @@ pub fn build(app: &str, dir: &Path) -> Result<()> {
         bail!("The stack image {stack} is missing: build it with scripts/build-stack (as root), or name another with buildpacks:set-property {app} stack IMAGE");
     }
     let vars = config::merged(app)?;
-    let tmp = tempfile::Builder::new()
-        .prefix(&format!("dokku-{app}-herokuish-"))
-        .tempdir()
+    let tmp = plugn::atomic::private_dir(&format!("dokku-{app}-herokuish-"))
         .context("cannot create a stage folder")?;
     stage(app, dir, &vars, tmp.path())?;
     // The type's own trigger first, then the generic one, as Dokku's builders fire them.

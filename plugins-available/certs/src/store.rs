@@ -35,9 +35,7 @@ fn lock(app: &str) -> Result<plugn::atomic::Lock> {
 
 /// A private temp folder in the app's folder (same file system, mode 0700).
 pub fn work_dir(app: &str) -> Result<tempfile::TempDir> {
-    tempfile::Builder::new()
-        .prefix(".certs-")
-        .tempdir_in(appname::app_dir(app))
+    plugn::atomic::private_dir_in(&appname::app_dir(app), ".certs-")
         .context("cannot create a temp folder for the certificate")
 }
 

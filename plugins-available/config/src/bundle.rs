@@ -11,10 +11,7 @@ use std::process::{Command, Stdio};
 
 /// A private (0700) temp folder, removed with its contents when dropped.
 fn private_temp_dir() -> Result<tempfile::TempDir> {
-    tempfile::Builder::new()
-        .prefix("dokku-config-bundle-")
-        .tempdir()
-        .context("cannot create a temp folder")
+    plugn::atomic::private_dir("dokku-config-bundle-")
 }
 
 /// Writes one key's file (mode 0600, as Dokku's archive entries).

@@ -292,10 +292,7 @@ pub fn trigger_git_from_archive(argv: &[String]) -> Result<()> {
         Some(k) => k,
         None => Kind::sniff(&mut file)?,
     };
-    let dest = tempfile::Builder::new()
-        .prefix("dokku-archive-")
-        .tempdir()
-        .context("cannot create a temp folder")?;
+    let dest = plugn::atomic::private_dir("dokku-archive-")?;
     archive::unpack(&mut file, kind, dest.path())?;
     let root = archive::app_root(dest.path())?;
     let root = root.to_str().context("the archive folder is not UTF-8")?;
@@ -468,10 +465,7 @@ pub fn trigger_git_from_image(argv: &[String]) -> Result<()> {
     validate_image(image)?;
     let build_dir = rest.first().map(String::as_str).unwrap_or("");
     let who = author(rest.get(1), rest.get(2))?;
-    let dir = tempfile::Builder::new()
-        .prefix("dokku-image-")
-        .tempdir()
-        .context("cannot create a temp folder")?;
+    let dir = plugn::atomic::private_dir("dokku-image-")?;
     if !build_dir.is_empty() {
         check_build_dir(build_dir)?;
         copy_tree(Path::new(build_dir), dir.path())?;

@@ -114,10 +114,7 @@ pub fn parse_public_key(text: &str) -> Result<PublicKey> {
 
 /// A private (0700) temp folder, removed with its contents when dropped.
 fn private_temp_dir() -> Result<tempfile::TempDir> {
-    tempfile::Builder::new()
-        .prefix("dokku-ssh-keys-")
-        .tempdir()
-        .context("cannot create a temp folder")
+    plugn::atomic::private_dir("dokku-ssh-keys-")
 }
 
 /// The SHA256 fingerprint of `key`, from `ssh-keygen -E sha256 -l -f FILE` run on a temp file
