@@ -215,9 +215,7 @@ pub fn install(
     if dest.symlink_metadata().is_ok() {
         bail!("plugin {name} is already installed");
     }
-    let scratch = tempfile::Builder::new()
-        .prefix(".install-")
-        .tempdir_in(&available)
+    let scratch = crate::atomic::private_dir_in(&available, ".install-")
         .context("cannot create a scratch folder")?;
     let fetched = scratch.path().join("plugin");
     match kind {

@@ -157,9 +157,7 @@ pub fn build(app: &str, rev: &str) -> Result<()> {
     // Asked now, beside the extraction, and read before the build starts: off the push's path.
     let image = docker::app_image(app, IMAGE_TAG);
     let previous = PreviousImage::ask(&image);
-    let work = tempfile::Builder::new()
-        .prefix(&format!("dokku-{app}-build-"))
-        .tempdir()
+    let work = plugn::atomic::private_dir(&format!("dokku-{app}-build-"))
         .context("cannot create a build folder")?;
     let dir = work.path();
     let dir_s = dir.display().to_string();

@@ -183,10 +183,7 @@ pub fn commit_dir(
     author: (&str, &str),
 ) -> Result<String> {
     let what = format!("cannot commit to the repository of {app}");
-    let index = tempfile::Builder::new()
-        .prefix("dokku-index-")
-        .tempdir()
-        .context("cannot create a temp folder")?;
+    let index = plugn::atomic::private_dir("dokku-index-")?;
     let index_file = index.path().join("index");
     let with_tree = |c: &mut Command| {
         c.env("GIT_INDEX_FILE", &index_file)
