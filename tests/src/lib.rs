@@ -2,6 +2,7 @@
 //! folder, and runs the real `dokku` and `plugn` binaries against it.
 
 pub mod docker;
+pub mod fuzz;
 pub mod triggers;
 
 use std::ffi::OsStr;

@@ -1,0 +1,30 @@
+//! A bounded sample of the bad-input fuzzer (`scripts/fuzz` runs all of it): every command of
+//! `dokku help --all` at least once, locally and over ssh, with no finding allowed. The sample
+//! size is `FUZZ_SAMPLE` (default 400 runs) and the shuffle's seed `FUZZ_SEED` (default 11).
+
+use dokku_tests::fuzz::{self, Options};
+
+#[test]
+fn bad_inputs_are_refused_cleanly() {
+    let env = |k: &str| std::env::var(k).ok().and_then(|v| v.parse::<u64>().ok());
+    let opts = Options {
+        seed: env("FUZZ_SEED").unwrap_or(11),
+        sample: Some(env("FUZZ_SAMPLE").unwrap_or(400) as usize),
+        ..Options::default()
+    };
+    let report = fuzz::run(&opts);
+    for f in &report.findings {
+        println!("{f}");
+    }
+    print!("{}", report.summary());
+    assert_eq!(
+        report.commands_run, report.commands,
+        "the sample must reach every command"
+    );
+    assert!(
+        report.findings.is_empty(),
+        "{} finding(s):\n{}",
+        report.findings.len(),
+        report.summary()
+    );
+}
