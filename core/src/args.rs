@@ -1,8 +1,22 @@
 //! A small flag parser for plugin subcommands: `--flag`, `--flag value`, `--flag=value`,
-//! positionals anywhere, `--` ends flags. Unknown flags are refused by name.
+//! positionals anywhere, `--` ends flags. Unknown flags are refused by name; `--help` asks
+//! for the command's usage ([`HelpRequested`], which the plugin runtime answers).
 
 use anyhow::{bail, Result};
 use std::collections::BTreeMap;
+
+/// The error `parse` answers `--help` with: the plugin runtime prints the command's usage and
+/// exits 0, as Dokku's commands do.
+#[derive(Debug)]
+pub struct HelpRequested;
+
+impl std::fmt::Display for HelpRequested {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("--help given")
+    }
+}
+
+impl std::error::Error for HelpRequested {}
 
 /// Parsed arguments of a subcommand.
 #[derive(Debug, Default)]
@@ -56,6 +70,9 @@ pub fn parse(args: &[String], bool_flags: &[&str], value_flags: &[&str]) -> Resu
                 Some((n, v)) => (n, Some(v.to_string())),
                 None => (a.as_str(), None),
             };
+            if name == "--help" && !value_flags.contains(&name) && !bool_flags.contains(&name) {
+                return Err(HelpRequested.into());
+            }
             if name == "--quiet" {
                 std::env::set_var("DOKKU_QUIET_OUTPUT", "1");
                 continue;
@@ -107,5 +124,9 @@ mod tests {
         assert!(parse(&s(&["--format"]), &[], &["--format"]).is_err());
         let a = parse(&s(&["--", "--global"]), &["--global"], &[]).unwrap();
         assert_eq!(a.positional, s(&["--global"]));
+        let e = parse(&s(&["app", "--help"]), &[], &[]).unwrap_err();
+        assert!(e.downcast_ref::<HelpRequested>().is_some());
+        let a = parse(&s(&["--", "--help"]), &[], &[]).unwrap();
+        assert_eq!(a.positional, s(&["--help"]));
     }
 }

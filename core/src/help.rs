@@ -33,9 +33,8 @@ pub fn align(text: &str) -> String {
     out
 }
 
-/// The text of `dokku help`: each enabled plugin's `commands help` (asked in parallel),
-/// sorted and aligned. With `all`, every plugin's full list of commands.
-pub fn dokku_help(paths: &plugn::Paths, usage: &str, all: bool) -> String {
+/// Every enabled plugin's `commands help [--all]` output (asked in parallel), line by line.
+fn plugins_help_lines(paths: &plugn::Paths, all: bool) -> Vec<String> {
     use plugn::discovery::{self, Executable};
     use std::process::{Command, Stdio};
     let mut children = Vec::new();
@@ -69,6 +68,13 @@ pub fn dokku_help(paths: &plugn::Paths, usage: &str, all: bool) -> String {
             );
         }
     }
+    lines
+}
+
+/// The text of `dokku help`: each enabled plugin's `commands help` (asked in parallel),
+/// sorted and aligned. With `all`, every plugin's full list of commands.
+pub fn dokku_help(paths: &plugn::Paths, usage: &str, all: bool) -> String {
+    let mut lines = plugins_help_lines(paths, all);
     lines.sort();
     lines.dedup();
     let mut body = lines.join("\n");
@@ -77,4 +83,31 @@ pub fn dokku_help(paths: &plugn::Paths, usage: &str, all: bool) -> String {
         "{usage}\n\nPrimary help options, type \"dokku COMMAND:help\" for more details, or dokku help --all to see all commands.\n\nCommands:\n\n{}",
         align(&body)
     )
+}
+
+/// What `dokku CMD --help` prints: the `CMD ARGS, WHAT IT DOES` line of the plugins' help
+/// (`commands help --all`, as `dokku help --all` lists it) as `Usage: dokku CMD ARGS` and the
+/// description; else the plugin's own `PLUGIN:help`; `None` when no plugin knows `cmd`.
+pub fn command_usage(paths: &plugn::Paths, cmd: &str) -> Option<String> {
+    for line in plugins_help_lines(paths, true) {
+        let line = line.trim();
+        let (head, desc) = line.split_once(", ").unwrap_or((line, ""));
+        if head.split_whitespace().next() == Some(cmd) {
+            let mut s = format!("Usage: dokku {}\n", head.trim());
+            if !desc.trim().is_empty() {
+                s.push_str(&format!("\n{}\n", desc.trim()));
+            }
+            return Some(s);
+        }
+    }
+    let prefix = cmd.split(':').next().unwrap_or(cmd);
+    let dir = crate::dispatch::plugin_dir(paths, prefix)?;
+    let out = std::process::Command::new(dir.join("commands"))
+        .arg(format!("{prefix}:help"))
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    (out.status.success() && !text.trim().is_empty()).then(|| align(&text))
 }

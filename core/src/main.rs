@@ -68,9 +68,28 @@ fn export_environment() {
     if let Ok(me) = std::env::current_exe() {
         std::env::set_var("DOKKU_BIN", me);
     }
-    let user = std::env::var("USER")
-        .ok()
-        .filter(|u| !u.is_empty())
+    let name = env_text("NAME").unwrap_or_else(|| "default".into());
+    std::env::set_var("SSH_NAME", name);
+    if std::env::var_os("DOKKU_PID").is_none_or(|v| v.is_empty()) {
+        std::env::set_var("DOKKU_PID", std::process::id().to_string());
+    }
+}
+
+/// A variable of the environment as text: `None` when unset or empty; one error line and exit
+/// 1 when it is not valid UTF-8 (never silently ignored).
+fn env_text(name: &str) -> Option<String> {
+    match plugn::paths::var(name) {
+        Ok(v) => v,
+        Err(e) => fail(&format!("{e:#}")),
+    }
+}
+
+/// `SSH_USER`, the unix user as Dokku names it. Over ssh the key's NAME decides what may be
+/// done, never the account sshd runs the forced command as: a `--root` install started by
+/// root logs every key in as root, so over ssh `root` is handed to plugins as the install's
+/// system user (`DOKKU_SYSTEM_USER`), or `dokku` when that is root too.
+fn export_ssh_user(over_ssh: bool) {
+    let user = env_text("USER")
         .or_else(|| {
             nix::unistd::User::from_uid(nix::unistd::getuid())
                 .ok()
@@ -78,23 +97,43 @@ fn export_environment() {
                 .map(|u| u.name)
         })
         .unwrap_or_else(|| "dokku".into());
+    let user = if over_ssh && user == "root" {
+        env_text("DOKKU_SYSTEM_USER")
+            .filter(|u| u != "root")
+            .unwrap_or_else(|| "dokku".into())
+    } else {
+        user
+    };
     std::env::set_var("SSH_USER", user);
-    let name = std::env::var("NAME")
-        .ok()
-        .filter(|n| !n.is_empty())
-        .unwrap_or_else(|| "default".into());
-    std::env::set_var("SSH_NAME", name);
-    if std::env::var_os("DOKKU_PID").is_none_or(|v| v.is_empty()) {
-        std::env::set_var("DOKKU_PID", std::process::id().to_string());
-    }
-    std::env::set_var("DOKKU_NOT_IMPLEMENTED_EXIT", "10");
-    std::env::set_var("DOKKU_VALID_EXIT", "0");
+}
+
+/// The arguments of this process; one error line and exit 1 when one is not valid UTF-8.
+fn utf8_args() -> Vec<String> {
+    std::env::args_os()
+        .skip(1)
+        .enumerate()
+        .map(|(i, a)| {
+            a.into_string().unwrap_or_else(|a| {
+                fail(&format!(
+                    "argument {} ({}) is not valid UTF-8",
+                    i + 1,
+                    a.to_string_lossy()
+                ))
+            })
+        })
+        .collect()
 }
 
 /// When sshd started dokku as the forced command: the command the client asked for, parsed
 /// without a shell. `None` when not run over ssh.
 fn ssh_command() -> Option<Vec<String>> {
-    let line = std::env::var("SSH_ORIGINAL_COMMAND").ok()?;
+    let line = match std::env::var_os("SSH_ORIGINAL_COMMAND")?.into_string() {
+        Ok(l) => l,
+        Err(l) => fail(&format!(
+            "the ssh command ({}) is not valid UTF-8",
+            l.to_string_lossy()
+        )),
+    };
     match dokku_core::sshcommand::parse(&line) {
         Ok(a) => Some(a),
         Err(e) => fail(&format!("{e:#}")),
@@ -102,26 +141,58 @@ fn ssh_command() -> Option<Vec<String>> {
 }
 
 /// Asks `user-auth SSH_USER SSH_NAME COMMAND ARGS…` (global flags already taken off, so that
-/// `--quiet apps:destroy` is seen as `apps:destroy`); exits with "Access denied" on a refusal.
+/// `--quiet apps:destroy` is seen as `apps:destroy`). A refusal is one error line: the
+/// refusing plugin's own message when it printed one, else "Access denied".
 fn authorize_ssh_command(argv: &[String]) {
     let user = std::env::var("SSH_USER").unwrap_or_default();
     let name = std::env::var("SSH_NAME").unwrap_or_default();
     let mut auth = vec![user, name];
     auth.extend(argv.iter().cloned());
-    match plugn::fire(
-        paths(),
-        "user-auth",
-        &auth,
-        plugn::Input::Null,
-        plugn::Output::Inherit,
-    ) {
-        Ok(o) if o.success() => {}
+    let (fired, said) = with_stderr_captured(|| {
+        plugn::fire(
+            paths(),
+            "user-auth",
+            &auth,
+            plugn::Input::Null,
+            plugn::Output::Inherit,
+        )
+    });
+    match fired {
+        Ok(o) if o.success() => eprint!("{said}"),
         Ok(o) => {
-            log::error("Access denied");
-            exit(o.code)
+            let lines: Vec<&str> = said.lines().filter(|l| !l.trim().is_empty()).collect();
+            match lines.iter().rev().find(|l| l.starts_with(" !     ")) {
+                Some(line) => eprintln!("{line}"),
+                None => log::error("Access denied"),
+            }
+            exit(if o.code == 0 { 1 } else { o.code })
         }
         Err(e) => fail(&format!("{e:#}")),
     }
+}
+
+/// Runs `f` with this process's stderr (inherited by the children it starts) going to an
+/// unnamed temp file; returns `f`'s result and what was written there.
+fn with_stderr_captured<T>(f: impl FnOnce() -> T) -> (T, String) {
+    use std::io::{Read, Seek};
+    use std::os::fd::AsRawFd;
+    let Ok(mut file) = tempfile::tempfile() else {
+        return (f(), String::new());
+    };
+    let Ok(saved) = nix::unistd::dup(2) else {
+        return (f(), String::new());
+    };
+    if nix::unistd::dup2(file.as_raw_fd(), 2).is_err() {
+        let _ = nix::unistd::close(saved);
+        return (f(), String::new());
+    }
+    let r = f();
+    let _ = nix::unistd::dup2(saved, 2);
+    let _ = nix::unistd::close(saved);
+    let mut bytes = Vec::new();
+    let _ = file.seek(std::io::SeekFrom::Start(0));
+    let _ = file.read_to_end(&mut bytes);
+    (r, String::from_utf8_lossy(&bytes).into_owned())
 }
 
 /// As root on a system install, where `DOKKU_ROOT` belongs to the `dokku` user, commands run as
@@ -163,7 +234,7 @@ fn become_dokku_user(cmd: &str) {
 }
 
 fn main() {
-    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let mut args = utf8_args();
     export_environment();
     let mut over_ssh = false;
     if args.is_empty() {
@@ -172,7 +243,11 @@ fn main() {
             over_ssh = true;
         }
     }
+    export_ssh_user(over_ssh);
     let g = parse_globals(&mut args);
+    if let Some(cmd) = args.first() {
+        std::env::set_var("DOKKU_COMMAND", cmd);
+    }
     if over_ssh {
         authorize_ssh_command(&args);
     }
@@ -206,6 +281,12 @@ fn main() {
             },
         },
         _ => {}
+    }
+    if matches!(args.first().map(String::as_str), Some("--help" | "-h")) {
+        if let Some(usage) = help::command_usage(paths(), &cmd) {
+            print!("{usage}");
+            exit(0)
+        }
     }
     let mut rest = Vec::new();
     if let Some(app) = &g.app {

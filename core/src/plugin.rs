@@ -105,7 +105,28 @@ impl Plugin {
             Some(a) if *a == full || (c.name == "default" && *a == self.prefix) => &args[1..],
             _ => args,
         };
-        (c.run)(rest)
+        if rest.first().is_some_and(|a| a == "--help" || a == "-h") {
+            print!("{}", self.usage(c));
+            return Ok(());
+        }
+        match (c.run)(rest) {
+            Err(e) if e.downcast_ref::<crate::args::HelpRequested>().is_some() => {
+                print!("{}", self.usage(c));
+                Ok(())
+            }
+            other => other,
+        }
+    }
+
+    /// What `CMD --help` prints: `Usage: dokku CMD ARGS` and what the command does.
+    fn usage(&self, c: &Command) -> String {
+        let name = self.command_name(c);
+        let head = if c.usage.is_empty() {
+            name
+        } else {
+            format!("{name} {}", c.usage)
+        };
+        format!("Usage: dokku {head}\n\n{}\n", c.help)
     }
 
     /// Dispatches on the name the binary was started by; returns the exit code.
@@ -168,7 +189,20 @@ impl Plugin {
 
     /// The `main` of a plugin binary: dispatch, print errors in Dokku's style, exit.
     pub fn main(&self) -> ! {
-        let mut argv = std::env::args();
+        let mut argv = Vec::new();
+        for (i, a) in std::env::args_os().enumerate() {
+            match a.into_string() {
+                Ok(a) => argv.push(a),
+                Err(a) => {
+                    crate::log::error(&format!(
+                        "argument {i} ({}) is not valid UTF-8",
+                        a.to_string_lossy()
+                    ));
+                    std::process::exit(1)
+                }
+            }
+        }
+        let mut argv = argv.into_iter();
         let argv0 = argv.next().unwrap_or_default();
         let args: Vec<String> = argv.collect();
         let code = match self.dispatch(&argv0, &args) {

@@ -137,7 +137,19 @@ fn run(cli: Cli) -> Result<i32> {
 }
 
 fn main() {
-    let argv: Vec<String> = std::env::args().collect();
+    let mut argv: Vec<String> = Vec::new();
+    for (i, a) in std::env::args_os().enumerate() {
+        match a.into_string() {
+            Ok(a) => argv.push(a),
+            Err(a) => {
+                eprintln!(
+                    " !     argument {i} ({}) is not valid UTF-8",
+                    a.to_string_lossy()
+                );
+                exit(1);
+            }
+        }
+    }
     // The hot path skips the argument parser: `plugn trigger NAME ARGS…` is fired as given.
     let code = if argv.len() >= 3 && argv[1] == "trigger" {
         let paths = Paths::from_env();
@@ -150,7 +162,7 @@ fn main() {
         )
         .map(|o| o.code)
     } else {
-        run(Cli::parse())
+        run(Cli::parse_from(&argv))
     };
     match code {
         Ok(c) => exit(c),

@@ -235,16 +235,20 @@ fn command_of(words: &[String]) -> Option<&str> {
     None
 }
 
-/// Trigger `user-auth SSH_USER SSH_NAME COMMAND ARGS…`: adding and removing keys over ssh is
-/// for root or a key whose name contains `admin`, as in Dokku.
+/// Trigger `user-auth SSH_USER SSH_NAME COMMAND ARGS…`: adding and removing keys is for root
+/// or a key whose name contains `admin`, as in Dokku. Over ssh (`SSH_ORIGINAL_COMMAND` set)
+/// only the key's name counts, never the unix user sshd runs the command as.
 fn trigger_user_auth(argv: &[String]) -> Result<()> {
+    let over_ssh = std::env::var_os("SSH_ORIGINAL_COMMAND").is_some();
+    user_auth(argv, over_ssh)
+}
+
+fn user_auth(argv: &[String], over_ssh: bool) -> Result<()> {
     let user = argv.first().map(String::as_str).unwrap_or("");
     let name = argv.get(1).map(String::as_str).unwrap_or("");
     let cmd = command_of(argv.get(2..).unwrap_or(&[]));
-    if matches!(cmd, Some("ssh-keys:add" | "ssh-keys:remove"))
-        && user != "root"
-        && !name.contains("admin")
-    {
+    let root = user == "root" && !over_ssh;
+    if matches!(cmd, Some("ssh-keys:add" | "ssh-keys:remove")) && !root && !name.contains("admin") {
         bail!("You must be root, or a dokku admin, to execute this command");
     }
     Ok(())
@@ -256,6 +260,13 @@ mod tests {
 
     fn s(v: &[&str]) -> Vec<String> {
         v.iter().map(|x| x.to_string()).collect()
+    }
+
+    #[test]
+    fn user_auth_by_name_over_ssh() {
+        assert!(user_auth(&s(&["root", "bob", "ssh-keys:add", "x"]), true).is_err());
+        assert!(user_auth(&s(&["root", "admin", "ssh-keys:add", "x"]), true).is_ok());
+        assert!(user_auth(&s(&["root", "bob", "ssh-keys:add", "x"]), false).is_ok());
     }
 
     #[test]
