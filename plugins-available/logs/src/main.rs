@@ -63,6 +63,7 @@ fn parse(argv: &[String]) -> Result<LogArgs> {
             }
         };
         match flag {
+            "-h" | "--help" => return Err(dokku_core::args::HelpRequested.into()),
             "-t" | "--tail" => follow = true,
             "-q" | "--quiet" => raw = true,
             "-n" | "--num" => num = value(flag)?,
@@ -79,6 +80,9 @@ fn parse(argv: &[String]) -> Result<LogArgs> {
             _ => bail!("Invalid number of lines {num:?}: expected a number or all"),
         },
     };
+    if let Some(p) = &process {
+        check_process(p)?;
+    }
     Ok(LogArgs {
         app: appname::required(app.as_ref())?,
         num,
@@ -86,6 +90,24 @@ fn parse(argv: &[String]) -> Result<LogArgs> {
         follow,
         raw,
     })
+}
+
+/// Checks `-p`: a process type, or `TYPE.N` for one dyno; a bad value is named whole.
+fn check_process(spec: &str) -> Result<()> {
+    let (kind, index) = match spec.split_once('.') {
+        Some((k, n)) => (k, Some(n)),
+        None => (spec, None),
+    };
+    let index_ok = index.is_none_or(|n| {
+        !n.is_empty()
+            && !n.starts_with('0')
+            && n.len() <= 9
+            && n.bytes().all(|b| b.is_ascii_digit())
+    });
+    if dokku_core::procfile::validate_type(kind).is_err() || !index_ok {
+        bail!("invalid process {spec:?}: expected PROCESS_TYPE or PROCESS_TYPE.N (letters, digits, '-' and '_')");
+    }
+    Ok(())
 }
 
 /// `dokku logs APP [-t] [-n N] [-q] [-p PROCESS]`: `scheduler-logs SCHEDULER APP PROCESS_TYPE
