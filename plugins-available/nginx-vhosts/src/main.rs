@@ -505,33 +505,137 @@ fn set(argv: &[String]) -> Result<()> {
     if let Some(v) = c.new_value() {
         validate_setting(&c.key, v)?;
     }
+    let previous = property::get(settings::PROPS, &c.scope, &c.key)?;
     c.apply(settings::PROPS)?;
     let apps = if c.is_global() {
         appname::all()?
     } else {
         vec![c.scope.clone()]
     };
-    for app in apps {
-        build(&app)?;
+    let built = apps.iter().try_for_each(|app| build(app));
+    if let Err(e) = built {
+        // A value nginx refuses is not kept: the previous one goes back, and so do the configs
+        // built with the new one.
+        match &previous {
+            Some(v) => property::write(settings::PROPS, &c.scope, &c.key, v)?,
+            None => property::delete(settings::PROPS, &c.scope, &c.key)?,
+        }
+        for app in &apps {
+            let _ = build(app);
+        }
+        return Err(e.context(format!(
+            "{} was not changed: the config built with it was refused",
+            c.key
+        )));
     }
     Ok(())
 }
 
+/// The longest `proxy-read-timeout` accepted: 7 days.
+const MAX_TIME_MS: u128 = 7 * 24 * 3600 * 1000;
+
+/// The largest `client-max-body-size` accepted: 1 TiB.
+const MAX_SIZE: u128 = 1 << 40;
+
+/// An nginx time (`30s`, `1m30s`, `1h 30m`, `500ms`; a bare number is seconds) in milliseconds.
+fn nginx_time_ms(v: &str) -> Option<u128> {
+    let mut total: u128 = 0;
+    let mut rest = v.trim();
+    if rest.is_empty() {
+        return None;
+    }
+    while !rest.is_empty() {
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        if digits == 0 || digits > 12 {
+            return None;
+        }
+        let n: u128 = rest[..digits].parse().ok()?;
+        rest = &rest[digits..];
+        let unit_len = rest.bytes().take_while(u8::is_ascii_alphabetic).count();
+        let unit = &rest[..unit_len];
+        rest = rest[unit_len..].trim_start();
+        let ms: u128 = match unit {
+            "ms" => 1,
+            "" | "s" => 1000,
+            "m" => 60_000,
+            "h" => 3_600_000,
+            "d" => 86_400_000,
+            "w" => 7 * 86_400_000,
+            "M" => 30 * 86_400_000,
+            "y" => 365 * 86_400_000,
+            _ => return None,
+        };
+        if unit.is_empty() && !rest.is_empty() {
+            return None;
+        }
+        total = total.checked_add(n.checked_mul(ms)?)?;
+    }
+    Some(total)
+}
+
+/// An nginx size (`512`, `10k`, `1m`, `2g`) in bytes.
+fn nginx_size(v: &str) -> Option<u128> {
+    let (num, mult) = match v.as_bytes().last()? {
+        b'k' | b'K' => (&v[..v.len() - 1], 1 << 10),
+        b'm' | b'M' => (&v[..v.len() - 1], 1 << 20),
+        b'g' | b'G' => (&v[..v.len() - 1], 1 << 30),
+        _ => (v, 1),
+    };
+    if num.is_empty() || num.len() > 15 || !num.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    num.parse::<u128>().ok()?.checked_mul(mult)
+}
+
+/// Checks an `nginx:set` value before it is stored: sizes and times in nginx's units within
+/// sane ranges, booleans, ports, an IPv4 address, absolute paths (an existing readable file for
+/// `nginx-conf`, an existing folder for `nginx-prefix`).
 fn validate_setting(key: &str, v: &str) -> Result<()> {
-    let plain = |extra: &str| {
-        !v.is_empty()
-            && v.chars()
-                .all(|c| c.is_ascii_alphanumeric() || extra.contains(c))
+    let plain_path = v.starts_with('/')
+        && !v.contains("/../")
+        && !v.ends_with("/..")
+        && v.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/._-".contains(c));
+    let why = match key {
+        "hsts" => (v != "true" && v != "false").then_some("expected true or false"),
+        "client-max-body-size" => nginx_size(v)
+            .is_none_or(|n| n > MAX_SIZE)
+            .then_some("expected a size such as 512, 10k, 50m or 1g (at most 1024g; 0 for no limit)"),
+        "proxy-read-timeout" => nginx_time_ms(v)
+            .is_none_or(|t| t == 0 || t > MAX_TIME_MS)
+            .then_some("expected a time such as 60s, 5m or 1h30m (units ms s m h d w; more than 0, at most 7d)"),
+        "http-port" | "https-port" => (!v.parse::<u16>().is_ok_and(|p| p > 0))
+            .then_some("expected a port from 1 to 65535"),
+        "bind-address-ipv4" => v
+            .parse::<std::net::Ipv4Addr>()
+            .is_err()
+            .then_some("expected an IPv4 address"),
+        "access-log-path" => (v != "off" && !plain_path)
+            .then_some("expected off or an absolute path of letters, digits, '/', '.', '_' and '-'"),
+        "nginx-conf" => {
+            if !plain_path {
+                Some("expected an absolute path of letters, digits, '/', '.', '_' and '-'")
+            } else if !std::path::Path::new(v).is_file() {
+                Some("no such file")
+            } else if std::fs::File::open(v).is_err() {
+                Some("the file cannot be read")
+            } else {
+                None
+            }
+        }
+        "nginx-prefix" => {
+            if !plain_path {
+                Some("expected an absolute path of letters, digits, '/', '.', '_' and '-'")
+            } else if !std::path::Path::new(v).is_dir() {
+                Some("no such folder")
+            } else {
+                None
+            }
+        }
+        _ => Some("unknown property"),
     };
-    let ok = match key {
-        "hsts" => v == "true" || v == "false",
-        "client-max-body-size" | "proxy-read-timeout" => plain(""),
-        "http-port" | "https-port" => v.parse::<u16>().is_ok_and(|p| p > 0),
-        "bind-address-ipv4" => v.parse::<std::net::Ipv4Addr>().is_ok(),
-        _ => v.starts_with('/') && plain("/._-") || v == "off",
-    };
-    if !ok {
-        bail!("invalid value {v:?} for nginx {key}");
+    if let Some(why) = why {
+        bail!("invalid value {v:?} for nginx {key}: {why}");
     }
     Ok(())
 }
