@@ -3,6 +3,7 @@
 //! The `plugn` binary is a thin command line over this library; `dokku` and Rust plugins call
 //! it in-process.
 
+pub mod archive;
 pub mod atomic;
 pub mod discovery;
 pub mod events;

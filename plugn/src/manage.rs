@@ -1,6 +1,7 @@
 //! Managing plugins: install (local path, git URL, tarball URL), uninstall, enable, disable,
 //! update, list. Every step that can fail happens before the plugin appears under `available/`.
 
+use crate::archive;
 use crate::discovery;
 use crate::manifest::{self, validate_plugin_name};
 use crate::paths::Paths;
@@ -37,6 +38,7 @@ pub fn classify(source: &str) -> Result<SourceKind> {
     if source.chars().any(|c| c.is_control()) {
         bail!("invalid plugin source {:?}: control characters", source);
     }
+    check_git_transport(source)?;
     if is_tarball_name(source) {
         return Ok(SourceKind::Tarball);
     }
@@ -85,6 +87,71 @@ pub fn name_from_source(source: &str) -> String {
         .unwrap_or(base)
 }
 
+/// The URL schemes a git source may use: transports that only fetch.
+const GIT_SCHEMES: &[&str] = &["https", "http", "ssh", "git", "file", "git+ssh", "ssh+git"];
+
+/// Refuses git sources whose transport runs commands: `ext::…`, `fd::…` and every other
+/// `helper::address` form, a `scheme://` git does not simply fetch from, and an scp-like
+/// `user@-host:path` whose host would be read by ssh as an option. Shared by `plugin:install`
+/// and `git:sync`.
+pub fn check_git_transport(url: &str) -> Result<()> {
+    let refuse = |why: &str| {
+        anyhow!(
+            "invalid source {url:?}: {why}; use an https://, ssh://, git:// or file:// URL, user@host:path or a path"
+        )
+    };
+    if url.starts_with('-') {
+        return Err(refuse("it starts with -"));
+    }
+    if url.contains("::") {
+        return Err(refuse(
+            "git transports that run commands (ext::, fd::, remote helpers) are refused",
+        ));
+    }
+    if let Some((scheme, _)) = url.split_once("://") {
+        if !GIT_SCHEMES.contains(&scheme.to_ascii_lowercase().as_str()) {
+            return Err(refuse(&format!("the {scheme}:// transport is refused")));
+        }
+        let rest = &url[scheme.len() + 3..];
+        let authority = rest.split('/').next().unwrap_or("");
+        let host = authority.rsplit('@').next().unwrap_or(authority);
+        if host.starts_with('-') {
+            return Err(refuse("its host starts with -"));
+        }
+    } else if let Some((head, _)) = url.split_once(':') {
+        if !head.contains('/') {
+            let host = head.rsplit('@').next().unwrap_or(head);
+            if host.starts_with('-') || head.starts_with('-') {
+                return Err(refuse("its host starts with -"));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The line of a failed git command's stderr that says why: ssh's own reason, else the first
+/// `fatal:` or `error:` line, else the last line.
+fn git_reason(stderr: &str) -> String {
+    let lines: Vec<&str> = stderr
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with("Cloning into"))
+        .collect();
+    let line = lines
+        .iter()
+        .find(|l| l.starts_with("ssh:"))
+        .or_else(|| lines.iter().find(|l| l.starts_with("fatal:")))
+        .or_else(|| lines.iter().find(|l| l.starts_with("error:")))
+        .or(lines.last())
+        .copied()
+        .unwrap_or("no reason given");
+    let line = line
+        .strip_prefix("fatal: ")
+        .or_else(|| line.strip_prefix("error: "))
+        .unwrap_or(line);
+    line.chars().filter(|c| !c.is_control()).take(300).collect()
+}
+
 fn run(cmd: &mut Command, what: &str) -> Result<()> {
     if crate::trigger::tracing() {
         eprintln!("+ {}", crate::events::redact(&format!("{cmd:?}")));
@@ -95,15 +162,22 @@ fn run(cmd: &mut Command, what: &str) -> Result<()> {
         .with_context(|| format!("{what}: cannot start {:?}", cmd.get_program()))?;
     if !out.status.success() {
         let err = String::from_utf8_lossy(&out.stderr);
-        let last = err.lines().rfind(|l| !l.trim().is_empty()).unwrap_or("");
-        bail!("{what} failed: {}", last.trim());
+        bail!("{what} failed: {}", git_reason(&err));
     }
     Ok(())
 }
 
+/// A `git` command that never prompts and never uses a transport that runs commands.
 fn git() -> Command {
     let mut c = Command::new("git");
-    c.env("GIT_TERMINAL_PROMPT", "0");
+    c.env("GIT_TERMINAL_PROMPT", "0")
+        .env("GIT_PROTOCOL_FROM_USER", "0")
+        .args([
+            "-c",
+            "protocol.ext.allow=never",
+            "-c",
+            "protocol.fd.allow=never",
+        ]);
     c
 }
 
@@ -120,22 +194,19 @@ fn validate_committish(c: &str) -> Result<()> {
     Ok(())
 }
 
-/// Refuses archive members that would land outside the extraction folder.
-fn check_archive_members(list: &str) -> Result<()> {
-    for name in list.lines() {
-        if name.starts_with('/') || name.split('/').any(|part| part == "..") {
-            bail!("archive member {name:?} escapes the plugin folder; refused");
-        }
-    }
-    Ok(())
-}
+/// What a plugin tarball or folder is called in messages.
+const TARGET: &str = "the plugin folder";
 
 fn extract_tarball(source: &str, into: &Path, scratch: &Path) -> Result<()> {
-    let archive: PathBuf = if source.starts_with("http://") || source.starts_with("https://") {
+    let limits = archive::Limits::default();
+    let path: PathBuf = if source.starts_with("http://") || source.starts_with("https://") {
         let dest = scratch.join("download");
         run(
             Command::new("curl")
-                .args(["-fsSL", "--proto", "=http,https", "-o"])
+                .args(["-fsSL", "--proto", "=http,https", "--max-time", "600"])
+                .arg("--max-filesize")
+                .arg(limits.stream_budget().to_string())
+                .arg("-o")
                 .arg(&dest)
                 .arg("--")
                 .arg(source),
@@ -145,27 +216,10 @@ fn extract_tarball(source: &str, into: &Path, scratch: &Path) -> Result<()> {
     } else {
         PathBuf::from(source.strip_prefix("file://").unwrap_or(source))
     };
-    let list = Command::new("tar")
-        .arg("-tf")
-        .arg(&archive)
-        .stdin(Stdio::null())
-        .output()
-        .context("cannot run tar")?;
-    if !list.status.success() {
-        bail!(
-            "{source} is not a readable tar archive: {}",
-            String::from_utf8_lossy(&list.stderr).trim()
-        );
-    }
-    check_archive_members(&String::from_utf8_lossy(&list.stdout))?;
-    run(
-        Command::new("tar")
-            .args(["--no-same-owner", "-xf"])
-            .arg(&archive)
-            .arg("-C")
-            .arg(into),
-        "extract",
-    )
+    let mut file =
+        fs::File::open(&path).with_context(|| format!("cannot open {}", path.display()))?;
+    archive::unpack(&mut file, None, into, limits, TARGET)
+        .with_context(|| format!("cannot install {source}"))
 }
 
 /// The folder holding the plugin inside what was fetched: the folder itself, or its only
@@ -181,15 +235,16 @@ fn plugin_root(fetched: &Path) -> Result<PathBuf> {
     Ok(fetched.to_path_buf())
 }
 
-fn copy_tree(from: &Path, to: &Path) -> Result<()> {
-    run(
-        Command::new("cp")
-            .arg("-a")
-            .arg("--")
-            .arg(format!("{}/.", from.display()))
-            .arg(to),
-        "copy",
-    )
+/// Checks that `from` is a plugin folder (a valid plugin.toml) before anything is copied,
+/// then copies it through the archive check (files, folders and in-tree symlinks only, within
+/// the default caps).
+fn copy_plugin_folder(source: &str, from: &Path, to: &Path) -> Result<()> {
+    if !from.join("plugin.toml").is_file() {
+        bail!("{source} is not a plugin folder: it has no plugin.toml; nothing was copied");
+    }
+    manifest::load(from)?;
+    archive::copy_folder(from, to, archive::Limits::default(), TARGET)
+        .with_context(|| format!("cannot install {source}"))
 }
 
 /// Installs a plugin from `source` under `available/NAME` (not yet enabled) and returns NAME.
@@ -226,7 +281,7 @@ pub fn install(
                 c.args(["--depth", "1"]);
             }
             c.arg("--").arg(source).arg(&fetched);
-            run(&mut c, "git clone")?;
+            run(&mut c, &format!("git clone of {source}"))?;
             if let Some(cm) = committish {
                 run(
                     git()
@@ -243,7 +298,8 @@ pub fn install(
         }
         SourceKind::Folder => {
             fs::create_dir(&fetched)?;
-            copy_tree(
+            copy_plugin_folder(
+                source,
                 Path::new(source.strip_prefix("file://").unwrap_or(source)),
                 &fetched,
             )?;
@@ -481,10 +537,31 @@ mod tests {
     }
 
     #[test]
-    fn archive_escapes_refused() {
-        assert!(check_archive_members("a/\na/b\n").is_ok());
-        assert!(check_archive_members("a/../../etc/x\n").is_err());
-        assert!(check_archive_members("/etc/passwd\n").is_err());
+    fn transports_that_run_commands_refused() {
+        for ok in [
+            "https://x/y.git",
+            "git@github.com:me/x.git",
+            "/srv/x",
+            "file:///srv/x",
+            "x.tar.gz",
+        ] {
+            check_git_transport(ok).unwrap_or_else(|e| panic!("{ok}: {e}"));
+        }
+        for bad in [
+            "ext::sh -c touch% /tmp/x",
+            "fd::17",
+            "foo::bar",
+            "gopher://x/y",
+            "ssh://-oProxyCommand=x/y",
+            "git@-oProxyCommand=x:y",
+            "-u",
+        ] {
+            assert!(check_git_transport(bad).is_err(), "{bad} accepted");
+        }
+        assert_eq!(
+            git_reason("Cloning into 'x'...\nssh: connect to host 127.0.0.1 port 22: Connection refused\nfatal: Could not read from remote repository.\n\nPlease make sure you have the correct access rights\nand the repository exists.\n"),
+            "ssh: connect to host 127.0.0.1 port 22: Connection refused"
+        );
     }
 
     #[test]
