@@ -172,9 +172,10 @@ pub fn validate_branch(name: &str) -> Result<()> {
     Ok(())
 }
 
-/// Commits the files of `dir` (all of them) onto `refs/heads/BRANCH` of the app's repository
-/// with `message` and `author` (name, email); returns the new commit, or the old one when the
-/// tree did not change.
+/// Makes a commit of the files of `dir` (all of them) on top of `refs/heads/BRANCH` of the
+/// app's repository with `message` and `author` (name, email); returns the new commit, or the
+/// branch's own when the tree did not change. The branch is not moved: the caller moves it once
+/// the commit deployed.
 pub fn commit_dir(
     app: &str,
     dir: &Path,
@@ -216,14 +217,7 @@ pub fn commit_dir(
         ct.env(format!("GIT_{who}_NAME"), author.0)
             .env(format!("GIT_{who}_EMAIL"), author.1);
     }
-    let commit = run(ct, &what)?;
-    let mut up = git_in(app);
-    up.args(["update-ref", &refname, &commit]);
-    if let Some(p) = &parent {
-        up.arg(p);
-    }
-    run(up, &what)?;
-    Ok(commit)
+    run(ct, &what)
 }
 
 #[cfg(test)]

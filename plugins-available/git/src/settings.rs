@@ -1,6 +1,8 @@
 //! The git plugin's properties (`git:set`, `git:report`): the deploy branch (per app and
 //! global), whether the build folder keeps `.git`, the config var that carries the deployed
-//! revision, and the image of `git:from-image`.
+//! revision, the image of `git:from-image`, and the caps on what a `git:from-archive` archive
+//! may expand to (`archive-max-size`, `archive-max-files`; per app, else global, else 512m and
+//! 100000).
 
 use anyhow::{bail, Result};
 use dokku_core::property;
@@ -46,6 +48,29 @@ pub fn keep_git_dir(app: &str) -> Result<bool> {
     Ok(property::get(PROPS, app, "keep-git-dir")?.as_deref() == Some("true"))
 }
 
+/// The caps on what an archive of `app` may expand to: its own, else the global ones, else
+/// the defaults (`plugn::archive::DEFAULT_MAX_SIZE` and `DEFAULT_MAX_FILES`).
+pub fn archive_limits(app: &str) -> Result<plugn::archive::Limits> {
+    let mut limits = plugn::archive::Limits::default();
+    if let Some(v) = scoped(app, "archive-max-size")? {
+        limits.max_size = plugn::archive::parse_size(&v)?;
+    }
+    if let Some(v) = scoped(app, "archive-max-files")? {
+        limits.max_files = plugn::archive::parse_count(&v)?;
+    }
+    Ok(limits)
+}
+
+/// A property of `app`, else the global one (unset or empty: `None`).
+fn scoped(app: &str, key: &str) -> Result<Option<String>> {
+    for scope in [app, property::GLOBAL] {
+        if let Some(v) = property::get(PROPS, scope, key)?.filter(|v| !v.is_empty()) {
+            return Ok(Some(v));
+        }
+    }
+    Ok(None)
+}
+
 const USAGE: &str = "dokku git:set [--global|<app>] <key> [<value>]";
 
 fn check_value(key: &str, value: &str) -> Result<()> {
@@ -56,6 +81,8 @@ fn check_value(key: &str, value: &str) -> Result<()> {
         }
         "rev-env-var" => dokku_core::envfile::validate_key(value),
         "source-image" => crate::sources::validate_image(value),
+        "archive-max-size" => plugn::archive::parse_size(value).map(|_| ()),
+        "archive-max-files" => plugn::archive::parse_count(value).map(|_| ()),
         _ => Ok(()),
     }
 }
@@ -71,12 +98,21 @@ pub fn set(argv: &[String]) -> Result<()> {
             "keep-git-dir",
             "rev-env-var",
             "source-image",
+            "archive-max-size",
+            "archive-max-files",
         ],
     )?;
-    if c.is_global() && !["deploy-branch", "rev-env-var"].contains(&c.key.as_str()) {
+    const GLOBAL_KEYS: &[&str] = &[
+        "deploy-branch",
+        "rev-env-var",
+        "archive-max-size",
+        "archive-max-files",
+    ];
+    if c.is_global() && !GLOBAL_KEYS.contains(&c.key.as_str()) {
         bail!(
-            "invalid property {:?} for --global; valid: deploy-branch, rev-env-var",
-            c.key
+            "invalid property {:?} for --global; valid: {}",
+            c.key,
+            GLOBAL_KEYS.join(", ")
         );
     }
     if c.key == "rev-env-var" && c.value.as_deref() == Some("") {
@@ -105,6 +141,13 @@ const REPORT_FIELDS: &[(&str, &str)] = &[
     ("git-sha", "Git sha"),
     ("git-source-image", "Git source image"),
     ("git-last-updated-at", "Git last updated at"),
+    ("git-archive-max-size", "Git archive max size"),
+    ("git-archive-max-files", "Git archive max files"),
+    ("git-global-archive-max-size", "Git global archive max size"),
+    (
+        "git-global-archive-max-files",
+        "Git global archive max files",
+    ),
 ];
 
 fn report_of(app: &str) -> Result<Report> {
@@ -124,6 +167,14 @@ fn report_of(app: &str) -> Result<Report> {
                 None => String::new(),
             },
             "git-source-image" => property::get_or(PROPS, app, "source-image", "")?,
+            "git-archive-max-size" => plugn::archive::format_size(archive_limits(app)?.max_size),
+            "git-archive-max-files" => archive_limits(app)?.max_files.to_string(),
+            "git-global-archive-max-size" => {
+                property::get_or(PROPS, property::GLOBAL, "archive-max-size", "")?
+            }
+            "git-global-archive-max-files" => {
+                property::get_or(PROPS, property::GLOBAL, "archive-max-files", "")?
+            }
             _ => property::get_or(PROPS, app, "last-updated-at", "")?,
         };
         rows.push((key.to_string(), label.to_string(), value));

@@ -2,7 +2,8 @@
 //! tar, tar.gz or zip from a URL or stdin) and `git:from-image` (a Dockerfile `FROM IMAGE`).
 //! Each puts a commit on the app's deploy branch and, when asked, runs the same pipeline as a
 //! push. The archive and image paths go through Dokku's triggers (`git-from-archive`,
-//! `git-from-image`, then `git-from-directory`), so that a plugin can replace a step.
+//! `git-from-image`, then `git-from-directory`), so that a plugin can replace a step. As with a
+//! push, a deploy that fails leaves the deploy branch where it was.
 
 use crate::archive::{self, Kind};
 use crate::{pipeline, repo, settings};
@@ -56,6 +57,7 @@ fn check_text(what: &str, s: &str) -> Result<()> {
 /// scp-like `user@host:path`, or an absolute path; never an option or an `ext::` command.
 pub fn validate_repo(url: &str) -> Result<()> {
     check_text("repository", url)?;
+    plugn::manage::check_git_transport(url)?;
     let scheme_ok = ["https://", "http://", "ssh://", "git://", "file://"]
         .iter()
         .any(|s| url.starts_with(s));
@@ -126,9 +128,6 @@ pub fn sync(argv: &[String]) -> Result<()> {
     let branch = branch_for(&app, git_ref.or(remote_head.as_ref()).map(String::as_str))?;
     let refname = format!("refs/heads/{branch}");
     let old = repo::rev_of(&app, &refname)?;
-    let mut up = repo::git_in(&app);
-    up.args(["update-ref", &refname, &rev]);
-    repo::run(up, "git:sync: cannot update the deploy branch")?;
     let changed = old.as_deref() != Some(rev.as_str());
     let metadata = format!(
         "{}#{}",
@@ -136,13 +135,23 @@ pub fn sync(argv: &[String]) -> Result<()> {
         git_ref.map(String::as_str).unwrap_or("HEAD")
     );
     if a.has("--build") || (a.has("--build-if-changes") && changed) {
-        deploy(&app, &rev, "git-sync", &metadata)
+        // As a push: the branch moves only once the revision deployed.
+        deploy(&app, &rev, "git-sync", &metadata)?;
+        move_branch(&app, &branch, &rev)
     } else {
+        move_branch(&app, &branch, &rev)?;
         if a.has("--build-if-changes") {
             log::info1("No changes detected, skipping build");
         }
         Ok(())
     }
+}
+
+/// Points the app's deploy branch at `rev` (after a deploy of it succeeded, or without one).
+fn move_branch(app: &str, branch: &str, rev: &str) -> Result<()> {
+    let mut up = repo::git_in(app);
+    up.args(["update-ref", &format!("refs/heads/{branch}"), rev]);
+    repo::run(up, "cannot update the deploy branch").map(|_| ())
 }
 
 /// The branch a remote repository's HEAD names, when it says (`git ls-remote --symref`).
@@ -211,13 +220,31 @@ fn check_archive_url(url: &str) -> Result<()> {
     check_text("archive URL", url)
 }
 
-/// Fetches the archive at `url` (http or https) or reads it from stdin (`-`) into a temp file.
-fn fetch_archive(url: &str) -> Result<std::fs::File> {
+/// Fetches the archive at `url` (http or https) or reads it from stdin (`-`) into a temp file,
+/// refusing one larger than the caps' budget.
+fn fetch_archive(url: &str, limits: plugn::archive::Limits) -> Result<std::fs::File> {
+    use std::io::Read;
     check_archive_url(url)?;
+    let budget = limits.stream_budget();
+    let too_big = || {
+        anyhow::anyhow!(
+            "the archive is larger than {} bytes, more than archive-max-size {} allows; refusing it",
+            budget,
+            plugn::archive::format_size(limits.max_size)
+        )
+    };
     let mut file = tempfile::tempfile().context("cannot create a temp file")?;
     if is_stdin(url) {
-        std::io::copy(&mut std::io::stdin().lock(), &mut file)
-            .context("cannot read the archive from stdin")?;
+        let n = std::io::copy(
+            &mut std::io::stdin().lock().take(budget.saturating_add(1)),
+            &mut file,
+        )
+        .context("cannot read the archive from stdin")?;
+        if n > budget {
+            // Read the rest, so that the sender is not cut off mid-write.
+            let _ = std::io::copy(&mut std::io::stdin().lock(), &mut std::io::sink());
+            return Err(too_big());
+        }
     } else {
         let out = std::process::Command::new("curl")
             .args(["--fail", "--silent", "--show-error", "--location"])
@@ -226,6 +253,8 @@ fn fetch_archive(url: &str) -> Result<std::fs::File> {
                 "=http,https",
                 "--max-time",
                 "600",
+                "--max-filesize",
+                &budget.to_string(),
                 "--output",
                 "-",
                 "--",
@@ -235,6 +264,9 @@ fn fetch_archive(url: &str) -> Result<std::fs::File> {
             .stdout(file.try_clone().context("cannot write the temp file")?)
             .output()
             .context("cannot run curl")?;
+        if out.status.code() == Some(63) {
+            return Err(too_big());
+        }
         if !out.status.success() {
             bail!(
                 "cannot download {url}: {}",
@@ -287,13 +319,10 @@ pub fn trigger_git_from_archive(argv: &[String]) -> Result<()> {
     appname::validate(app)?;
     let kind = (!kind.is_empty()).then(|| Kind::parse(kind)).transpose()?;
     let who = author(rest.first(), rest.get(1))?;
-    let mut file = fetch_archive(url)?;
-    let kind = match kind {
-        Some(k) => k,
-        None => Kind::sniff(&mut file)?,
-    };
+    let limits = settings::archive_limits(app)?;
+    let mut file = fetch_archive(url, limits)?;
     let dest = plugn::atomic::private_dir("dokku-archive-")?;
-    archive::unpack(&mut file, kind, dest.path())?;
+    archive::unpack(app, &mut file, kind, dest.path())?;
     let root = archive::app_root(dest.path())?;
     let root = root.to_str().context("the archive folder is not UTF-8")?;
     let source = if is_stdin(url) { "stdin" } else { url.as_str() };
@@ -324,7 +353,8 @@ fn take_source() -> Option<(String, String)> {
 
 /// Trigger `git-from-directory APP SOURCECODE_WORK_DIR USER_NAME USER_EMAIL`: commits the
 /// folder's files onto the app's deploy branch (creating the app and its repository when
-/// needed) and deploys that commit through `receive-app`, as a push does.
+/// needed) and deploys that commit through `receive-app`, as a push does: the branch moves to
+/// the commit only once it deployed.
 pub fn trigger_git_from_directory(argv: &[String]) -> Result<()> {
     let [app, dir, rest @ ..] = argv else {
         bail!("git-from-directory needs APP SOURCECODE_WORK_DIR [USER_NAME [USER_EMAIL]]");
@@ -357,7 +387,8 @@ pub fn trigger_git_from_directory(argv: &[String]) -> Result<()> {
     if let Some((kind, metadata)) = &source {
         trigger("deploy-source-set", &[app, kind, metadata])?;
     }
-    pipeline::run_receive_app(app, &rev)
+    pipeline::run_receive_app(app, &rev)?;
+    move_branch(app, &branch, &rev)
 }
 
 /// Checks a Docker image reference (`[registry[:port]/]name[:tag][@digest]`).
