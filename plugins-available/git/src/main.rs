@@ -70,7 +70,7 @@ static PLUGIN: Plugin = Plugin {
         Command {
             name: "set",
             usage: "[--global|<app>] <key> [<value>]",
-            help: "Set or clear a git property (deploy-branch, keep-git-dir, rev-env-var, source-image)",
+            help: "Set or clear a git property (deploy-branch, keep-git-dir, rev-env-var, source-image, archive-max-size, archive-max-files)",
             run: settings::set,
         },
         Command {
