@@ -49,13 +49,20 @@ fn extract(app: &str, rev: &str, dest: &Path) -> Result<()> {
         .stdout(Stdio::piped())
         .spawn()
         .context("cannot run git archive")?;
-    let stdout = child.stdout.take().expect("piped stdout");
-    let unpacked = tar::Archive::new(stdout).unpack(dest);
+    let mut stdout = child.stdout.take().expect("piped stdout");
+    let unpacked = tar::Archive::new(&mut stdout).unpack(dest);
+    // The reader stops at the end-of-archive block while git still writes the zero blocks that
+    // pad the archive to its record size (and after an unpack error, the rest): read it all, so
+    // git is never cut off by a closed pipe (SIGPIPE) and its exit status is its own.
+    let drained = std::io::copy(&mut stdout, &mut std::io::sink());
+    drop(stdout);
     let st = child.wait().context("cannot wait for git archive")?;
     if !st.success() {
         bail!("cannot extract {} of {app}: git archive failed", short(rev));
     }
-    unpacked.with_context(|| format!("cannot extract {} of {app}", short(rev)))
+    let what = || format!("cannot extract {} of {app}", short(rev));
+    unpacked.with_context(what)?;
+    drained.map(drop).with_context(what)
 }
 
 /// Gives the build folder a `.git` holding `rev` (`keep-git-dir`), self-contained.
