@@ -149,8 +149,12 @@ fn run_one(
     };
     let mut out = Vec::new();
     if let Some(mut so) = child.stdout.take() {
-        so.read_to_end(&mut out)
-            .with_context(|| format!("cannot read the output of {}", exe.display()))?;
+        if let Err(e) = so.read_to_end(&mut out) {
+            // Not left running (or unreaped) behind a reader that gave up.
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(e).with_context(|| format!("cannot read the output of {}", exe.display()));
+        }
     }
     let status = child
         .wait()

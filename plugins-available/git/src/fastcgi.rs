@@ -168,9 +168,15 @@ fn serve(mut conn: UnixStream, program: &Path) -> Result<()> {
     let mut buf = vec![0u8; 64 * 1024];
     let mut client_gone = false;
     loop {
-        let n = out
-            .read(&mut buf)
-            .context("cannot read the program's output")?;
+        let n = match out.read(&mut buf) {
+            Ok(n) => n,
+            Err(e) => {
+                // Not left running (or unreaped) behind a reader that gave up.
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(e).context("cannot read the program's output");
+            }
+        };
         if n == 0 {
             break;
         }

@@ -243,8 +243,9 @@ impl PreviousImage {
 
 impl Drop for PreviousImage {
     fn drop(&mut self) {
-        if let Some(mut c) = self.0.take() {
-            let _ = c.wait();
+        // Read to the end before waiting: a child is never left blocked on a full pipe.
+        if let Some(c) = self.0.take() {
+            let _ = c.wait_with_output();
         }
     }
 }
