@@ -240,10 +240,10 @@ fn command_of(words: &[String]) -> Option<&str> {
 /// only the key's name counts, never the unix user sshd runs the command as.
 fn trigger_user_auth(argv: &[String]) -> Result<()> {
     let over_ssh = std::env::var_os("SSH_ORIGINAL_COMMAND").is_some();
-    user_auth(argv, over_ssh)
+    may_manage_keys(argv, over_ssh)
 }
 
-fn user_auth(argv: &[String], over_ssh: bool) -> Result<()> {
+fn may_manage_keys(argv: &[String], over_ssh: bool) -> Result<()> {
     let user = argv.first().map(String::as_str).unwrap_or("");
     let name = argv.get(1).map(String::as_str).unwrap_or("");
     let cmd = command_of(argv.get(2..).unwrap_or(&[]));
@@ -264,9 +264,9 @@ mod tests {
 
     #[test]
     fn user_auth_by_name_over_ssh() {
-        assert!(user_auth(&s(&["root", "bob", "ssh-keys:add", "x"]), true).is_err());
-        assert!(user_auth(&s(&["root", "admin", "ssh-keys:add", "x"]), true).is_ok());
-        assert!(user_auth(&s(&["root", "bob", "ssh-keys:add", "x"]), false).is_ok());
+        assert!(may_manage_keys(&s(&["root", "bob", "ssh-keys:add", "x"]), true).is_err());
+        assert!(may_manage_keys(&s(&["root", "admin", "ssh-keys:add", "x"]), true).is_ok());
+        assert!(may_manage_keys(&s(&["root", "bob", "ssh-keys:add", "x"]), false).is_ok());
     }
 
     #[test]
