@@ -322,3 +322,29 @@ fn build_folders_are_private_and_stale_temp_files_are_swept() {
         "a temp file younger than a minute was swept"
     );
 }
+
+#[test]
+fn the_shell_events_helper_redacts_and_keeps_the_log_private() {
+    let sb = Sandbox::new();
+    let (value, pw) = (
+        format!("bv{}", random_hex(10)),
+        format!("pw{}", random_hex(10)),
+    );
+    sb.bash(&format!(
+        "set -euo pipefail\n. \"$PLUGIN_CORE_AVAILABLE_PATH/common/functions\"\n\
+         dokku_log_plugn_trigger user-auth admin config:set app 'SHELL_SECRET={value} x' \
+         'https://u:{pw}@127.0.0.1/x.tar' plain"
+    ))
+    .ok();
+    let path = sb.logs_dir().join("events.log");
+    let log = std::fs::read_to_string(&path).unwrap();
+    assert!(!log.contains(&value) && !log.contains(&pw), "{log}");
+    assert!(
+        log.contains(
+            "user-auth( admin config:set app SHELL_SECRET=<redacted> https://<redacted>@127.0.0.1/x.tar plain )"
+        ),
+        "{log}"
+    );
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o640, "events.log mode {mode:o}");
+}
