@@ -531,7 +531,11 @@ fn nginx_answers_proxy_enable_and_disable_and_fires_nginx_pre_reload() {
     );
     assert_eq!(read(&conf).unwrap(), before);
     std::fs::remove_file(&reenter).unwrap();
+    // The refused value was not kept: a later build does not bring it in; set again, it goes in.
     sb.dokku(&["proxy:build-config", "web"]).ok();
+    assert!(!read(&conf).unwrap().contains("client_max_body_size 8m"));
+    sb.dokku(&["nginx:set", "web", "client-max-body-size", "8m"])
+        .ok();
     assert!(read(&conf).unwrap().contains("client_max_body_size 8m"));
     take(&log);
 
