@@ -170,14 +170,12 @@ fn run(cmd: &mut Command, what: &str) -> Result<()> {
 /// A `git` command that never prompts and never uses a transport that runs commands.
 fn git() -> Command {
     let mut c = Command::new("git");
-    c.env("GIT_TERMINAL_PROMPT", "0")
-        .env("GIT_PROTOCOL_FROM_USER", "0")
-        .args([
-            "-c",
-            "protocol.ext.allow=never",
-            "-c",
-            "protocol.fd.allow=never",
-        ]);
+    c.env("GIT_TERMINAL_PROMPT", "0").args([
+        "-c",
+        "protocol.ext.allow=never",
+        "-c",
+        "protocol.fd.allow=never",
+    ]);
     c
 }
 
