@@ -988,6 +988,137 @@ mod tests {
         assert_eq!(format_size(1500), "1500");
     }
 
+    /// A tar of one member whose name is written raw (so `..` and absolute paths can be made).
+    fn raw_tar(name: &str, kind: tar::EntryType, link: Option<&str>) -> File {
+        let mut f = tempfile::tempfile().unwrap();
+        {
+            let mut b = tar::Builder::new(&mut f);
+            let mut h = tar::Header::new_gnu();
+            h.as_gnu_mut().unwrap().name[..name.len()].copy_from_slice(name.as_bytes());
+            h.set_entry_type(kind);
+            h.set_mode(0o644);
+            if let Some(l) = link {
+                h.set_link_name(l).unwrap();
+            }
+            let data: &[u8] = if kind == tar::EntryType::Regular {
+                b"x"
+            } else {
+                b""
+            };
+            h.set_size(data.len() as u64);
+            h.set_cksum();
+            b.append(&h, data).unwrap();
+            b.finish().unwrap();
+        }
+        f
+    }
+
+    #[test]
+    fn escapes_refused_nothing_written() {
+        use tar::EntryType::*;
+        for (name, kind, link, why) in [
+            (
+                "../evil",
+                Regular,
+                None,
+                "escapes the app folder (a .. component)",
+            ),
+            (
+                "/abs",
+                Regular,
+                None,
+                "escapes the app folder (an absolute path)",
+            ),
+            ("a/../../evil", Regular, None, "(a .. component)"),
+            ("l", Symlink, Some("/etc/passwd"), "outside the app folder"),
+            ("l", Symlink, Some("a/../.."), "outside the app folder"),
+            ("h", Link, Some("x"), "is a hard link"),
+            ("c", Char, None, "is a character device"),
+        ] {
+            let mut f = raw_tar(name, kind, link);
+            let dest = tempfile::tempdir().unwrap();
+            let e = unpack(
+                &mut f,
+                None,
+                dest.path(),
+                Limits::default(),
+                "the app folder",
+            )
+            .unwrap_err();
+            let msg = format!("{e:#}");
+            assert!(
+                msg.contains(why) && msg.contains("refusing it"),
+                "{name}: {msg}"
+            );
+            assert_eq!(fs::read_dir(dest.path()).unwrap().count(), 0);
+        }
+        let mut f = raw_tar("app/ok.txt", Regular, None);
+        let dest = tempfile::tempdir().unwrap();
+        unpack(&mut f, Some(Kind::Tar), dest.path(), Limits::default(), "x").unwrap();
+        assert_eq!(fs::read(dest.path().join("app/ok.txt")).unwrap(), b"x");
+    }
+
+    #[test]
+    fn zip_symlinks_and_caps() {
+        let zip_of = |links: &[(&str, &str)], files: usize| {
+            let mut f = tempfile::tempfile().unwrap();
+            {
+                let mut z = zip::ZipWriter::new(&mut f);
+                let o = zip::write::SimpleFileOptions::default()
+                    .compression_method(zip::CompressionMethod::Stored);
+                for i in 0..files {
+                    z.start_file(format!("f{i}"), o).unwrap();
+                    z.write_all(b"data").unwrap();
+                }
+                for (name, target) in links {
+                    z.add_symlink(*name, *target, o).unwrap();
+                }
+                z.finish().unwrap();
+            }
+            f
+        };
+        let dest = tempfile::tempdir().unwrap();
+        unpack(
+            &mut zip_of(&[("in", "f0")], 1),
+            None,
+            dest.path(),
+            Limits::default(),
+            "x",
+        )
+        .unwrap();
+        assert_eq!(
+            fs::read_link(dest.path().join("in")).unwrap(),
+            Path::new("f0")
+        );
+        let dest = tempfile::tempdir().unwrap();
+        let e = unpack(
+            &mut zip_of(&[("out", "../x")], 1),
+            None,
+            dest.path(),
+            Limits::default(),
+            "x",
+        )
+        .unwrap_err();
+        assert!(format!("{e:#}").contains("outside x"), "{e:#}");
+        assert_eq!(fs::read_dir(dest.path()).unwrap().count(), 0);
+        let few = Limits {
+            max_size: 1 << 20,
+            max_files: 3,
+        };
+        let e = unpack(&mut zip_of(&[], 5), None, dest.path(), few, "x").unwrap_err();
+        assert!(format!("{e:#}").contains("more than 3 members"), "{e:#}");
+        let small = Limits {
+            max_size: 10,
+            max_files: 100,
+        };
+        let e = unpack(&mut zip_of(&[], 5), None, dest.path(), small, "x").unwrap_err();
+        assert!(
+            format!("{e:#}").contains("more than 10 (archive-max-size)"),
+            "{e:#}"
+        );
+        assert_eq!(fs::read_dir(dest.path()).unwrap().count(), 0);
+    }
+
     #[test]
     fn symlinks_resolve_through_the_archive() {
         let mk = |path: &str, t: &str| {

@@ -241,8 +241,6 @@ fn fetch_archive(url: &str, limits: plugn::archive::Limits) -> Result<std::fs::F
         )
         .context("cannot read the archive from stdin")?;
         if n > budget {
-            // Read the rest, so that the sender is not cut off mid-write.
-            let _ = std::io::copy(&mut std::io::stdin().lock(), &mut std::io::sink());
             return Err(too_big());
         }
     } else {
