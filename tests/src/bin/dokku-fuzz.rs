@@ -15,7 +15,10 @@ fn usage() -> ! {
 }
 
 fn main() {
-    let mut opts = Options::default();
+    let mut opts = Options {
+        progress: true,
+        ..Options::default()
+    };
     let mut out_file: Option<String> = None;
     let mut args = std::env::args().skip(1);
     let num =
