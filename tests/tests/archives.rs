@@ -473,6 +473,15 @@ fn archive_caps_are_settable_reported_and_enforced() {
         &["more than 1k", "archive-max-size", "\"c\""],
     );
     assert!(built_ids(&sb, "web").is_empty());
+    // What is read at all is bounded too: the size, plus 4 KiB a member, plus 1 MiB.
+    sb.dokku(&["git:set", "web", "archive-max-files", "10"])
+        .ok();
+    let big = vec![0u8; 3 << 20];
+    refused_with(
+        sb.dokku_in(&["git:from-archive", "web", "-"], &big),
+        &["the archive is larger than", "archive-max-size 1k"],
+    );
+    sb.dokku(&["git:set", "web", "archive-max-files"]).ok();
     sb.dokku(&["git:set", "web", "archive-max-size", "3K"]).ok();
     sb.dokku_in(&["git:from-archive", "web", "-"], &three).ok();
     assert_eq!(built_ids(&sb, "web"), ["three"]);
