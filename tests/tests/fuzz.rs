@@ -28,3 +28,12 @@ fn bad_inputs_are_refused_cleanly() {
         report.summary()
     );
 }
+
+/// A fuzz finding: `ssh-keys:add NAME PATH` echoed a path holding a newline as is, so the
+/// refusal took two ` !     ` lines.
+#[test]
+fn ssh_keys_add_refuses_a_path_with_a_newline_in_one_line() {
+    let sb = dokku_tests::Sandbox::new();
+    let out = sb.dokku(&["ssh-keys:add", "fz-key", "it's \"q\"\nline2"]);
+    dokku_tests::refused(out, "cannot read");
+}

@@ -56,16 +56,26 @@ fn main() {
 /// The most bytes of key text `ssh-keys:add` reads (a 16384-bit RSA public key is ~2.8 KB).
 const MAX_KEY_BYTES: u64 = 16 * 1024;
 
+/// A path as an error line shows it: as given, or quoted with escapes when it holds a control
+/// character (a newline would split the one error line).
+fn shown(path: &str) -> String {
+    if path.chars().any(char::is_control) {
+        format!("{path:?}")
+    } else {
+        path.to_string()
+    }
+}
+
 /// Reads the key text from `file`, or from stdin when `file` is absent or `-`.
 fn read_key_text(file: Option<&str>) -> Result<String> {
     let mut bytes = Vec::new();
     let what = match file {
         Some(f) if f != "-" => {
-            let fh =
-                std::fs::File::open(f).with_context(|| format!("ssh-keys:add: cannot read {f}"))?;
+            let fh = std::fs::File::open(f)
+                .with_context(|| format!("ssh-keys:add: cannot read {}", shown(f)))?;
             fh.take(MAX_KEY_BYTES + 1)
                 .read_to_end(&mut bytes)
-                .with_context(|| format!("ssh-keys:add: cannot read {f}"))?;
+                .with_context(|| format!("ssh-keys:add: cannot read {}", shown(f)))?;
             f.to_string()
         }
         _ => {
