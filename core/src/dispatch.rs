@@ -99,14 +99,28 @@ pub fn exec(plugin_dir: &Path, exe: &Path, args: &[String]) -> anyhow::Error {
             plugn::events::redacted(args).join(" ")
         );
     }
-    let config = match plugn::manifest::load(plugin_dir) {
-        Ok(m) => plugn::manifest::config_env(&m),
+    let (config, private) = match plugn::manifest::load(plugin_dir) {
+        Ok(m) => (plugn::manifest::config_env(&m), m.plugin.private_args),
         Err(e) => {
             crate::log::warn(&format!("{e:#}"));
-            Vec::new()
+            (Vec::new(), false)
         }
     };
-    let err = Command::new(exe).args(args).envs(config).exec();
+    let mut c = Command::new(exe);
+    c.envs(config);
+    match args.split_first() {
+        Some((cmd, rest)) if private && !rest.is_empty() => {
+            let fd = match crate::privargs::hand_over(rest) {
+                Ok(fd) => fd,
+                Err(e) => return e,
+            };
+            c.arg(cmd).env(crate::privargs::ENV_VAR, fd.to_string());
+        }
+        _ => {
+            c.args(args);
+        }
+    }
+    let err = c.exec();
     anyhow::Error::new(err).context(format!("cannot run {}", exe.display()))
 }
 

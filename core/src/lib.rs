@@ -11,6 +11,7 @@ pub mod envfile;
 pub mod help;
 pub mod log;
 pub mod plugin;
+pub mod privargs;
 pub mod procfile;
 pub mod property;
 pub mod report;

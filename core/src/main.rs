@@ -147,7 +147,9 @@ fn authorize_ssh_command(argv: &[String]) {
     let user = std::env::var("SSH_USER").unwrap_or_default();
     let name = std::env::var("SSH_NAME").unwrap_or_default();
     let mut auth = vec![user, name];
-    auth.extend(argv.iter().cloned());
+    // Deciding who may run a command needs its words, never the config values it carries:
+    // they would be on every user-auth plugin's command line.
+    auth.extend(plugn::events::redacted(argv));
     let (fired, said) = with_stderr_captured(|| {
         plugn::fire(
             paths(),

@@ -202,6 +202,14 @@ impl Plugin {
                 }
             }
         }
+        match crate::privargs::take() {
+            Ok(Some(private)) => argv.extend(private),
+            Ok(None) => {}
+            Err(e) => {
+                crate::log::error(&format!("{e:#}"));
+                std::process::exit(1)
+            }
+        }
         let mut argv = argv.into_iter();
         let argv0 = argv.next().unwrap_or_default();
         let args: Vec<String> = argv.collect();

@@ -25,6 +25,11 @@ pub struct PluginSection {
     /// An optional commit sha the plugin was installed from.
     #[serde(default)]
     pub sha: Option<String>,
+    /// `private-args = true`: `dokku` hands the plugin's subcommands their arguments through
+    /// an inherited descriptor (`DOKKU_ARGS_FD`) rather than on the command line, as the Rust
+    /// plugin runtime understands (config values, URLs with credentials).
+    #[serde(default, rename = "private-args")]
+    pub private_args: bool,
     /// `[plugin.config]`: exported to the plugin's executables as `CONFIG_*`.
     #[serde(default)]
     pub config: BTreeMap<String, toml::Value>,

@@ -348,3 +348,86 @@ fn the_shell_events_helper_redacts_and_keeps_the_log_private() {
     let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o640, "events.log mode {mode:o}");
 }
+
+/// Every process's command line, joined with spaces.
+fn all_cmdlines() -> Vec<String> {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
+        .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
+        .collect()
+}
+
+#[test]
+fn config_set_over_ssh_keeps_the_value_off_every_command_line() {
+    let sb = Sandbox::with_ssh();
+    let app = "private-args";
+    sb.dokku(&["apps:create", app]).ok();
+    let value = format!("pa{}", random_hex(10));
+    let marker = format!("PRIVATE_{}", random_hex(4).to_uppercase());
+    // Hold the app's config lock, so the command waits, in plain view of `ps`, until released.
+    // A user-auth plugin sees the command's words, the value redacted.
+    let seen = sb.dokku_root().join("user-auth-args");
+    sb.write_plugin(
+        "auth-recorder",
+        &[
+            (
+                "plugin.toml",
+                "[plugin]\ndescription = \"records user-auth\"\n",
+            ),
+            (
+                "user-auth",
+                &format!("#!/bin/sh\necho \"$*\" >> '{}'\n", seen.display()),
+            ),
+        ],
+    );
+    let env = sb.dokku_root().join(app).join("ENV");
+    let lock = plugn::atomic::lock(&env).unwrap();
+    // This sandbox's config:set subcommand (other tests may run their own meanwhile).
+    let subcommand = format!("{}/", sb.lib_root().display());
+    std::thread::scope(|s| {
+        let pushed = s.spawn(|| sb.ssh(&format!("config:set --no-restart {app} {marker}={value}")));
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        // The subcommand is running (and waiting on the lock) once its process shows.
+        let waiting = loop {
+            let lines = all_cmdlines();
+            if lines
+                .iter()
+                .any(|l| l.starts_with(&subcommand) && l.contains("/config/subcommands/set "))
+            {
+                break lines;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "config:set never started"
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        };
+        std::thread::sleep(Duration::from_millis(200));
+        let later = all_cmdlines();
+        // The ssh client's own command line is the operator's, on the operator's machine.
+        let server_side = |l: &&String| !l.starts_with("ssh ");
+        for line in waiting.iter().chain(later.iter()).filter(server_side) {
+            assert!(
+                !line.contains(&value),
+                "the value is on a command line: {line}"
+            );
+            assert!(
+                !line.contains(&marker),
+                "the pair is on a command line: {line}"
+            );
+        }
+        drop(lock);
+        pushed.join().unwrap().ok();
+    });
+    assert_eq!(sb.config_get(app, &marker), value);
+    let seen = std::fs::read_to_string(seen).unwrap();
+    assert!(
+        seen.contains(&format!(
+            "config:set --no-restart {app} {marker}=<redacted>"
+        )),
+        "{seen}"
+    );
+    assert!(!seen.contains(&value), "{seen}");
+}
