@@ -237,6 +237,12 @@ fn become_dokku_user(cmd: &str) {
 
 fn main() {
     let mut args = utf8_args();
+    // Arguments a caller kept off the command line (see dokku_core::privargs).
+    match dokku_core::privargs::take() {
+        Ok(Some(private)) => args.extend(private),
+        Ok(None) => {}
+        Err(e) => fail(&format!("{e:#}")),
+    }
     export_environment();
     let mut over_ssh = false;
     if args.is_empty() {

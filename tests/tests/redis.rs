@@ -8,6 +8,7 @@
 //! (debootstrap, root) when missing; a test that cannot build it fails, it never skips.
 
 use dokku_tests::{refused, Sandbox};
+use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
@@ -130,6 +131,26 @@ fn a_service_lives_linked_to_a_deployed_app() {
         &container,
     ]);
     assert!(!ports.contains("HostPort"), "no port is published: {ports}");
+    // The password is in a 0600 file, never on a command line (redis-server's included).
+    let password = std::fs::read_to_string(dir.join("PASSWORD")).unwrap();
+    let password = password.trim();
+    for e in std::fs::read_dir("/proc").unwrap().filter_map(|e| e.ok()) {
+        if let Ok(c) = std::fs::read(e.path().join("cmdline")) {
+            let c = String::from_utf8_lossy(&c);
+            assert!(
+                !c.contains(password),
+                "the password is on a command line: {c}"
+            );
+        }
+    }
+    assert_eq!(
+        std::fs::metadata(dir.join("redis.conf"))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777,
+        0o600
+    );
     assert_eq!(
         docker_out(&[
             "inspect",
@@ -152,9 +173,13 @@ fn a_service_lives_linked_to_a_deployed_app() {
         .to_string();
     assert_eq!(password.len(), 32);
     let args = docker_out(&["inspect", "--format", "{{json .Args}}", &container]);
+    assert_eq!(args, r#"["/etc/dokku-redis.conf"]"#);
+    let conf = std::fs::read_to_string(dir.join("redis.conf")).unwrap();
     assert!(
-        args.contains("--appendonly") && args.contains(&password) && args.contains("/data"),
-        "{args}"
+        conf.contains("appendonly yes")
+            && conf.contains(&format!("requirepass {password}"))
+            && conf.contains("dir /data"),
+        "{conf}"
     );
     let mounts = docker_out(&[
         "inspect",
@@ -162,7 +187,14 @@ fn a_service_lives_linked_to_a_deployed_app() {
         "{{range .Mounts}}{{.Source}}:{{.Destination}}{{end}}",
         &container,
     ]);
-    assert_eq!(mounts, format!("{}:/data", dir.join("data").display()));
+    assert_eq!(
+        mounts,
+        format!(
+            "{}:/data{}:/etc/dokku-redis.conf",
+            dir.join("data").display(),
+            dir.join("redis.conf").display()
+        )
+    );
 
     // info, list.
     let dsn = format!("redis://:{password}@{alias}:6379");
