@@ -414,6 +414,53 @@ fn git_sync_fetches_and_builds() {
     }
 }
 
+/// Every file under `dir` (relative paths), for before/after comparisons.
+fn files_under(dir: &std::path::Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() && !p.is_symlink() {
+                stack.push(p);
+            } else {
+                out.push(p.strip_prefix(dir).unwrap().display().to_string());
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn a_refused_git_sync_changes_nothing() {
+    let sb = sandbox();
+    let src = sb.work_tree("src");
+    sb.commit(&src, &[("id.txt", "s1")], "s1");
+    let path = src.to_str().unwrap();
+    sb.dokku(&["apps:create", "fresh"]).ok();
+    let app_dir = sb.dokku_root().join("fresh");
+    let before = files_under(&app_dir);
+    // A repository that is not there, then a ref the repository does not have.
+    for bad in [
+        vec!["git:sync", "fresh", "/nonexistent-repo"],
+        vec!["git:sync", "--build", "fresh", path, "no-such-branch"],
+    ] {
+        let out = sb.dokku(&bad).fails();
+        out.one_error_line();
+        assert_eq!(
+            files_under(&app_dir),
+            before,
+            "{bad:?} changed the app's folder"
+        );
+    }
+    // A good sync leaves no FETCH_HEAD nor the ref it fetched into.
+    sb.dokku(&["git:sync", "fresh", path]).ok();
+    assert!(!app_dir.join("FETCH_HEAD").exists());
+    let refs = files_under(&app_dir.join("refs"));
+    assert!(refs.iter().all(|r| !r.contains("dokku-sync")), "{refs:?}");
+}
+
 /// A tar with one entry whose name is written raw (so `..` and absolute paths can be made).
 fn raw_tar(name: &str) -> Vec<u8> {
     let mut header = [0u8; 512];

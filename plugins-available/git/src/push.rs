@@ -142,8 +142,8 @@ pub fn git_hook(argv: &[String]) -> Result<()> {
             }
         };
         if branch == deploy {
-            trigger("deploy-source-set", &[app, "git-push", &u.new])?;
             pipeline::run_receive_app(app, &u.new)?;
+            trigger("deploy-source-set", &[app, "git-push", &u.new])?;
         } else {
             log::info1(&format!(
                 "WARNING: {branch} is stored but not deployed: {app} deploys {deploy}"

@@ -39,10 +39,11 @@ fn is_sha(s: &str) -> bool {
     (7..=64).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
-/// Records the source and runs the pipeline on `rev`.
+/// Runs the pipeline on `rev`, then records the source (a failed deploy changes neither the
+/// branch nor the recorded source: both keep naming what serves).
 fn deploy(app: &str, rev: &str, kind: &str, metadata: &str) -> Result<()> {
-    trigger("deploy-source-set", &[app, kind, metadata])?;
-    pipeline::run_receive_app(app, rev)
+    pipeline::run_receive_app(app, rev)?;
+    trigger("deploy-source-set", &[app, kind, metadata])
 }
 
 fn check_text(what: &str, s: &str) -> Result<()> {
@@ -100,22 +101,56 @@ pub fn sync(argv: &[String]) -> Result<()> {
             bail!("invalid git ref {r:?}");
         }
     }
+    // Ask the remote first, so that a repository or ref that is not there changes nothing.
+    let mut probe = repo::git();
+    probe.args(["ls-remote", "--quiet", "--", url]);
+    let listed = repo::run(
+        probe,
+        &format!("git:sync: cannot read {}", without_credentials(url)),
+    )?;
+    if let Some(r) = git_ref.filter(|r| !is_sha(r)) {
+        let found = listed.lines().any(|l| {
+            l.split_once('\t').is_some_and(|(_, name)| {
+                name == r || name == format!("refs/heads/{r}") || name == format!("refs/tags/{r}")
+            })
+        });
+        if !found {
+            bail!(
+                "git:sync: {} has no branch or tag {r:?}",
+                without_credentials(url)
+            );
+        }
+    }
     prepare_app(&app)?;
     log::info1(&format!(
         "Syncing {app} from {}{}",
         without_credentials(url),
         git_ref.map(|r| format!(" at {r}")).unwrap_or_default()
     ));
+    // Fetched into a ref of this run alone (no FETCH_HEAD left behind), removed afterwards.
+    let scratch = format!("refs/dokku-sync/{}", std::process::id());
     let mut fetch = repo::git_in(&app);
-    fetch.args(["fetch", "--quiet", "--no-tags", "--", url]);
-    if let Some(r) = git_ref {
-        fetch.arg(r);
-    }
-    repo::run(
+    fetch.args([
+        "fetch",
+        "--quiet",
+        "--no-tags",
+        "--no-write-fetch-head",
+        "--",
+        url,
+    ]);
+    fetch.arg(format!(
+        "+{}:{scratch}",
+        git_ref.map(String::as_str).unwrap_or("HEAD")
+    ));
+    let fetched = repo::run(
         fetch,
         &format!("git:sync: cannot fetch {}", without_credentials(url)),
-    )?;
-    let Some(rev) = repo::rev_of(&app, "FETCH_HEAD")? else {
+    )
+    .and_then(|_| repo::rev_of(&app, &scratch));
+    let mut drop_ref = repo::git_in(&app);
+    drop_ref.args(["update-ref", "-d", &scratch]);
+    let _ = repo::run(drop_ref, "cannot remove the fetched ref");
+    let Some(rev) = fetched? else {
         bail!(
             "git:sync: nothing was fetched from {}",
             without_credentials(url)
@@ -382,10 +417,10 @@ pub fn trigger_git_from_directory(argv: &[String]) -> Result<()> {
     };
     log::info1(&format!("Committing {what} to {app}"));
     let rev = repo::commit_dir(app, dir, &branch, &message, (&who.0, &who.1))?;
+    pipeline::run_receive_app(app, &rev)?;
     if let Some((kind, metadata)) = &source {
         trigger("deploy-source-set", &[app, kind, metadata])?;
     }
-    pipeline::run_receive_app(app, &rev)?;
     move_branch(app, &branch, &rev)
 }
 
@@ -485,7 +520,7 @@ fn check_build_dir(dir: &str) -> Result<()> {
 
 /// Trigger `git-from-image APP DOCKER_IMAGE BUILD_DIR USER_NAME USER_EMAIL`: a build context of
 /// BUILD_DIR's files (when given) with a Dockerfile `FROM DOCKER_IMAGE`, recorded as the app's
-/// `source-image` and handed to `git-from-directory APP DIR USER_NAME USER_EMAIL`.
+/// `source-image` once `git-from-directory APP DIR USER_NAME USER_EMAIL` deployed it.
 pub fn trigger_git_from_image(argv: &[String]) -> Result<()> {
     let [app, image, rest @ ..] = argv else {
         bail!("git-from-image needs APP DOCKER_IMAGE [BUILD_DIR [USER_NAME [USER_EMAIL]]]");
@@ -502,13 +537,14 @@ pub fn trigger_git_from_image(argv: &[String]) -> Result<()> {
     std::fs::write(dir.path().join("Dockerfile"), format!("FROM {image}\n"))
         .context("cannot write the Dockerfile")?;
     prepare_app(app)?;
-    property::write(settings::PROPS, app, "source-image", image)?;
     let dir_s = dir
         .path()
         .to_str()
         .context("the temp folder is not UTF-8")?;
     set_source("docker-image", image);
-    fire_trigger("git-from-directory", &[app, dir_s, &who.0, &who.1], false)
+    fire_trigger("git-from-directory", &[app, dir_s, &who.0, &who.1], false)?;
+    // Recorded once the image deployed: a failed deploy keeps the one that serves.
+    property::write(settings::PROPS, app, "source-image", image)
 }
 
 /// Copies the contents of `src` into `dest` (`cp -a SRC/. DEST`), without a `.git` folder.
