@@ -26,7 +26,7 @@ enum How {
 use How::{Push, Rebuild};
 
 // ---------------------------------------------------------------------------------------------
-// Load: a busy-loop thread per core, shared by the tests of this file, stopped with the last.
+// Load: four busy-loop threads per core, shared by the tests of this file, stopped with the last.
 
 struct Hog {
     stop: Arc<AtomicBool>,
@@ -35,7 +35,7 @@ struct Hog {
 
 static HOG: Mutex<(usize, Option<Hog>)> = Mutex::new((0, None));
 
-/// Keeps every core busy while it lives.
+/// Keeps every core busy (four busy-loop threads per core) while it lives.
 struct Load;
 
 impl Load {
@@ -44,7 +44,8 @@ impl Load {
         if h.0 == 0 {
             let stop = Arc::new(AtomicBool::new(false));
             let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-            let threads = (0..cores)
+            // Four per core: a woken git waits for the CPU behind them, as on a busy host.
+            let threads = (0..4 * cores)
                 .map(|_| {
                     let stop = stop.clone();
                     std::thread::spawn(move || {
@@ -198,8 +199,8 @@ fn archive_end(work: &Path) -> usize {
 // ---------------------------------------------------------------------------------------------
 // Shapes.
 
-/// 50 MiB of incompressible binary assets (sizes on and off tar's 512-byte blocks), an executable
-/// script; each new revision replaces one asset with one of another size.
+/// 50 MiB of incompressible binary assets (sizes on and off tar's 512-byte blocks, 256 small
+/// icons), an executable script; each new revision replaces one asset with one of another size.
 fn assets_repo(work: &Path) {
     let mut rng = Rng(50);
     write(work, "pad.bin", &[b'p'; 512], false);
@@ -209,6 +210,15 @@ fn assets_repo(work: &Path) {
     write(work, "assets/one.bin", b"\x00", false);
     write(work, "assets/block.bin", &rng.bytes(512 * 7), false);
     write(work, "assets/two-mib.bin", &rng.bytes(2 << 20), false);
+    for i in 0..256 {
+        let n = 100 + rng.below(900) as usize;
+        write(
+            work,
+            &format!("assets/icons/{i:03}.png"),
+            &rng.bytes(n),
+            false,
+        );
+    }
     let total: usize = 50 << 20;
     let mut left = total - (2 << 20) - 512 * 7 - 1;
     let mut i = 0;
@@ -593,7 +603,7 @@ fn fifty_megabytes_of_binary_assets_deploy_every_time_under_load() {
         &sb,
         &app,
         &work,
-        &[Push, Rebuild, Push, Rebuild, Push],
+        &[Push, Rebuild, Push, Rebuild, Push, Rebuild, Push, Rebuild],
         &|n| assets_change(&work, n),
         &|_| false,
         &|| {},
