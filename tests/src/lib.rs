@@ -684,6 +684,16 @@ impl Sandbox {
             .map(str::to_string)
             .collect()
     }
+
+    /// The revision ids the `fx-builder` fixture was handed for `app`, in order (its `start ID
+    /// …` lines).
+    pub fn built_ids(&self, app: &str) -> Vec<String> {
+        self.builds(app)
+            .iter()
+            .filter_map(|l| l.strip_prefix("start "))
+            .map(|l| l.split(' ').next().unwrap_or_default().to_string())
+            .collect()
+    }
 }
 
 /// GET / from 127.0.0.1:`port`: the body, or None when it does not answer 200.

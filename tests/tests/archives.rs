@@ -270,14 +270,6 @@ fn build_sandbox() -> Sandbox {
     sb
 }
 
-fn built_ids(sb: &Sandbox, app: &str) -> Vec<String> {
-    sb.builds(app)
-        .iter()
-        .filter_map(|l| l.strip_prefix("start "))
-        .map(|l| l.split(' ').next().unwrap().to_string())
-        .collect()
-}
-
 fn branch_rev(sb: &Sandbox, app: &str) -> String {
     let dir = sb.dokku_root().join(app);
     if !dir.join("HEAD").exists() {
@@ -304,7 +296,7 @@ fn git_from_archive_keeps_in_tree_symlinks_and_refuses_the_rest() {
         ),
     ]);
     sb.dokku_in(&["git:from-archive", "web", "-"], &good).ok();
-    assert_eq!(built_ids(&sb, "web"), ["links"]);
+    assert_eq!(sb.built_ids("web"), ["links"]);
     let rev = branch_rev(&sb, "web");
     let tree = git_ok(
         &sb.dokku_root().join("web"),
@@ -376,7 +368,7 @@ fn git_from_archive_keeps_in_tree_symlinks_and_refuses_the_rest() {
         );
         assert_eq!(branch_rev(&sb, "web"), rev, "{line}");
     }
-    assert_eq!(built_ids(&sb, "web"), ["links"]);
+    assert_eq!(sb.built_ids("web"), ["links"]);
 }
 
 /// A tar.gz of one file of `size` zero bytes (about 1 MB per GiB), plus a few small files.
@@ -427,7 +419,7 @@ fn an_archive_bomb_is_refused_quickly_and_leaves_nothing() {
     assert!(took < Duration::from_secs(10), "{took:?}");
     assert!(entries(&tmp).is_empty(), "{:?}", entries(&tmp));
     assert_eq!(branch_rev(&sb, "web"), "");
-    assert!(built_ids(&sb, "web").is_empty());
+    assert!(sb.built_ids("web").is_empty());
 
     let before = plugin_entries(&sb);
     let tarball = write(&sb, "bomb.tar.gz", &bomb);
@@ -472,7 +464,7 @@ fn archive_caps_are_settable_reported_and_enforced() {
         sb.dokku_in(&["git:from-archive", "web", "-"], &three),
         &["more than 1k", "archive-max-size", "\"c\""],
     );
-    assert!(built_ids(&sb, "web").is_empty());
+    assert!(sb.built_ids("web").is_empty());
     // What is read at all is bounded too: the size, plus 4 KiB a member, plus 1 MiB.
     sb.dokku(&["git:set", "web", "archive-max-files", "10"])
         .ok();
@@ -484,7 +476,7 @@ fn archive_caps_are_settable_reported_and_enforced() {
     sb.dokku(&["git:set", "web", "archive-max-files"]).ok();
     sb.dokku(&["git:set", "web", "archive-max-size", "3K"]).ok();
     sb.dokku_in(&["git:from-archive", "web", "-"], &three).ok();
-    assert_eq!(built_ids(&sb, "web"), ["three"]);
+    assert_eq!(sb.built_ids("web"), ["three"]);
     for bad in ["0", "-1", "1x", "lots", "99999999999999999g"] {
         refused_with(
             sb.dokku(&["git:set", "web", "archive-max-size", bad]),
@@ -508,7 +500,7 @@ fn a_failed_deploy_leaves_the_deploy_branch_where_it_was() {
     sb.dokku_in(&["git:from-archive", "web", "-"], &broken)
         .fails()
         .err_has("fx-builder: compile error in web");
-    assert_eq!(built_ids(&sb, "web"), ["good", "broken"]);
+    assert_eq!(sb.built_ids("web"), ["good", "broken"]);
     assert_eq!(
         branch_rev(&sb, "web"),
         good,

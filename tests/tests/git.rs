@@ -16,15 +16,6 @@ fn sandbox() -> Sandbox {
     sb
 }
 
-/// The ids the builder saw, in order, from `start ID …` lines.
-fn built_ids(sb: &Sandbox, app: &str) -> Vec<String> {
-    sb.builds(app)
-        .iter()
-        .filter_map(|l| l.strip_prefix("start "))
-        .map(|l| l.split(' ').next().unwrap().to_string())
-        .collect()
-}
-
 fn repo_rev(sb: &Sandbox, app: &str, refname: &str) -> String {
     git_ok(
         &sb.dokku_root().join(app),
@@ -50,7 +41,7 @@ fn push_creates_the_app_and_hands_off_the_revision() {
         "{out:#?}"
     );
     assert!(sb.dokku_root().join("web").is_dir());
-    assert_eq!(built_ids(&sb, "web"), ["one"]);
+    assert_eq!(sb.built_ids("web"), ["one"]);
     assert_eq!(sb.config_get("web", "GIT_REV"), rev);
     assert_eq!(repo_rev(&sb, "web", "refs/heads/main"), rev);
     sb.dokku(&["git:report", "web", "--git-deploy-branch"])
@@ -81,7 +72,7 @@ fn push_creates_the_app_and_hands_off_the_revision() {
         "main",
     ]);
     sb.run(c, b"").ok();
-    assert_eq!(built_ids(&sb, "web"), ["one", "two"]);
+    assert_eq!(sb.built_ids("web"), ["one", "two"]);
     assert_eq!(sb.config_get("web", "GIT_REV"), rev2);
     // A clone over ssh gets the deploy branch.
     let clone = sb.dir.path().join("clone");
@@ -141,7 +132,7 @@ fn a_failed_build_rejects_the_push_and_keeps_the_old_revision() {
     );
     assert!(out.stderr.contains("pre-receive hook declined"), "{out:#?}");
     assert_eq!(repo_rev(&sb, "web", "refs/heads/main"), good);
-    assert_eq!(built_ids(&sb, "web"), ["good", "bad"]);
+    assert_eq!(sb.built_ids("web"), ["good", "bad"]);
 }
 
 #[test]
@@ -158,22 +149,22 @@ fn only_the_deploy_branch_deploys() {
             .contains("feature is stored but not deployed: web deploys main"),
         "{out:#?}"
     );
-    assert_eq!(built_ids(&sb, "web"), ["main-1"]);
+    assert_eq!(sb.built_ids("web"), ["main-1"]);
     assert_eq!(repo_rev(&sb, "web", "refs/heads/feature"), feature);
     // Switching the deploy branch: the next push of it deploys.
     sb.dokku(&["git:set", "web", "deploy-branch", "feature"])
         .ok();
     sb.commit(&w, &[("id.txt", "feature-2")], "f2");
     sb.git_push(&w, "web", &["feature"]).ok();
-    assert_eq!(built_ids(&sb, "web"), ["main-1", "feature-2"]);
+    assert_eq!(sb.built_ids("web"), ["main-1", "feature-2"]);
     // A global deploy branch applies to apps without their own.
     sb.dokku(&["git:set", "--global", "deploy-branch", "release"])
         .ok();
     let out = sb.git_push(&w, "api", &["feature:main"]).ok();
     assert!(out.stderr.contains("api deploys release"), "{out:#?}");
-    assert!(built_ids(&sb, "api").is_empty());
+    assert!(sb.built_ids("api").is_empty());
     sb.git_push(&w, "api", &["feature:release"]).ok();
-    assert_eq!(built_ids(&sb, "api"), ["feature-2"]);
+    assert_eq!(sb.built_ids("api"), ["feature-2"]);
     sb.dokku(&["git:set", "web", "deploy-branch", "bad..name"])
         .fails()
         .err_has("invalid branch name");
@@ -239,7 +230,7 @@ fn concurrent_pushes_to_one_app_are_serialised() {
         "{ob:#?}"
     );
     assert_serial(&sb.builds("web"));
-    assert_eq!(built_ids(&sb, "web"), ["x", "y"]);
+    assert_eq!(sb.built_ids("web"), ["x", "y"]);
     assert_eq!(repo_rev(&sb, "web", "refs/heads/main"), y);
     assert_ne!(x, y);
 }
@@ -280,7 +271,7 @@ fn locked_apps_and_turned_off_autocreation_refuse_pushes() {
         .err_has("web is locked for deploys");
     sb.dokku(&["apps:unlock", "web"]).ok();
     sb.git_push(&w, "web", &["main"]).ok();
-    assert_eq!(built_ids(&sb, "web"), ["one", "two"]);
+    assert_eq!(sb.built_ids("web"), ["one", "two"]);
     sb.dokku(&[
         "config:set",
         "--global",
@@ -350,8 +341,8 @@ fn renamed_and_cloned_apps_keep_deploying() {
     sb.commit(&w, &[("id.txt", "two")], "two");
     sb.git_push(&w, "site", &["main"]).ok();
     sb.git_push(&w, "copy", &["main"]).ok();
-    assert_eq!(built_ids(&sb, "site"), ["two"]);
-    assert_eq!(built_ids(&sb, "copy"), ["two"]);
+    assert_eq!(sb.built_ids("site"), ["two"]);
+    assert_eq!(sb.built_ids("copy"), ["two"]);
 }
 
 #[test]
@@ -392,16 +383,16 @@ fn git_sync_fetches_and_builds() {
     let path = src.to_str().unwrap();
     sb.dokku(&["git:sync", "web", path]).ok();
     assert_eq!(repo_rev(&sb, "web", "refs/heads/main"), r1);
-    assert!(built_ids(&sb, "web").is_empty());
+    assert!(sb.built_ids("web").is_empty());
     sb.dokku(&["git:sync", "--build", "web", path, "main"]).ok();
-    assert_eq!(built_ids(&sb, "web"), ["s1"]);
+    assert_eq!(sb.built_ids("web"), ["s1"]);
     sb.dokku(&["git:sync", "--build-if-changes", "web", path, "main"])
         .ok()
         .out_has("No changes detected");
     let r2 = sb.commit(&src, &[("id.txt", "s2")], "s2");
     sb.dokku(&["git:sync", "--build-if-changes", "web", path, "main"])
         .ok();
-    assert_eq!(built_ids(&sb, "web"), ["s1", "s2"]);
+    assert_eq!(sb.built_ids("web"), ["s1", "s2"]);
     assert_eq!(sb.config_get("web", "GIT_REV"), r2);
     for bad in [
         vec!["git:sync", "web", "--upload-pack=touch /tmp/x"],
@@ -497,10 +488,10 @@ fn git_from_archive_builds_and_refuses_traversal() {
             .stdout;
         sb.dokku_in(&["git:from-archive", "web", "-"], &archive)
             .ok();
-        assert_eq!(built_ids(&sb, "web").last().unwrap(), id, "{format}");
+        assert_eq!(sb.built_ids("web").last().unwrap(), id, "{format}");
     }
     // Three identical archives: one commit (no change after the first), three builds.
-    assert_eq!(built_ids(&sb, "web").len(), 3);
+    assert_eq!(sb.built_ids("web").len(), 3);
     sb.dokku(&["apps:report", "web", "--app-deploy-source"])
         .ok()
         .out_has("archive");
@@ -518,7 +509,7 @@ fn git_from_archive_builds_and_refuses_traversal() {
     }
     assert!(!escape.exists());
     assert_eq!(repo_rev(&sb, "web", "refs/heads/master"), before);
-    assert_eq!(built_ids(&sb, "web").len(), 3);
+    assert_eq!(sb.built_ids("web").len(), 3);
     sb.dokku_in(&["git:from-archive", "web", "-"], b"")
         .fails()
         .err_has("the archive is empty");
@@ -607,7 +598,7 @@ fn git_from_archive_downloads_over_http() {
     let missing = sb.dokku(&["git:from-archive", "web", &format!("{url}.nope")]);
     drop(server);
     out.ok();
-    assert_eq!(built_ids(&sb, "web"), ["web-archive"]);
+    assert_eq!(sb.built_ids("web"), ["web-archive"]);
     sb.dokku(&["apps:report", "web", "--app-deploy-source-metadata"])
         .ok()
         .out_has(&url);
