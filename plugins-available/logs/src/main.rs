@@ -105,7 +105,7 @@ fn check_process(spec: &str) -> Result<()> {
             && n.bytes().all(|b| b.is_ascii_digit())
     });
     if dokku_core::procfile::validate_type(kind).is_err() || !index_ok {
-        bail!("invalid process {spec:?}: expected PROCESS_TYPE or PROCESS_TYPE.N (letters, digits, '-' and '_')");
+        bail!("invalid process type {spec:?}: expected PROCESS_TYPE or PROCESS_TYPE.N (letters, digits, '-' and '_')");
     }
     Ok(())
 }
