@@ -23,11 +23,11 @@ pub fn run_receive_app(app: &str, rev: &str) -> Result<()> {
     match trigger("receive-app", &[app, rev]) {
         Err(e) if e.downcast_ref::<Exit>().is_some() => {
             // The failing step has already said why in its one error line; the outcome
-            // follows as a detail line, so the error stays one line.
-            eprintln!(
-                "       {app}: deploy of {} failed; the running release is unchanged",
+            // follows as a detail line on stdout, so the error stays one line.
+            log::verbose(&format!(
+                "{app}: deploy of {} failed; the running release is unchanged",
                 short(rev)
-            );
+            ));
             Err(e)
         }
         other => other,
