@@ -185,8 +185,12 @@ pub fn remove_app(app: &str) {
         .unwrap_or_default();
     let mut refs: Vec<String> = images.split_whitespace().map(str::to_string).collect();
     refs.push(format!("dokku/{app}"));
+    // `--no-prune`: untagged parent layers stay. Tests build Dockerfiles with identical steps
+    // in parallel, so a parent this app's image leaves unused may be the cache hit of a build
+    // still running in another test; pruning it there fails that build ("unable to find
+    // image sha256:…").
     let _ = Command::new("docker")
-        .args(["rmi", "-f"])
+        .args(["rmi", "-f", "--no-prune"])
         .args(&refs)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
