@@ -181,19 +181,23 @@ fn a_service_lives_linked_to_a_deployed_app() {
             && conf.contains("dir /data"),
         "{conf}"
     );
-    let mounts = docker_out(&[
+    // Docker lists mounts in no fixed order.
+    let mut mounts: Vec<String> = docker_out(&[
         "inspect",
         "--format",
-        "{{range .Mounts}}{{.Source}}:{{.Destination}}{{end}}",
+        "{{range .Mounts}}{{.Source}}:{{.Destination}} {{end}}",
         &container,
-    ]);
+    ])
+    .split_whitespace()
+    .map(str::to_string)
+    .collect();
+    mounts.sort();
     assert_eq!(
         mounts,
-        format!(
-            "{}:/data{}:/etc/dokku-redis.conf",
-            dir.join("data").display(),
-            dir.join("redis.conf").display()
-        )
+        [
+            format!("{}:/data", dir.join("data").display()),
+            format!("{}:/etc/dokku-redis.conf", dir.join("redis.conf").display()),
+        ]
     );
 
     // info, list.
