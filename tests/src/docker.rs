@@ -151,6 +151,17 @@ pub fn busybox_image() -> &'static str {
     BUSYBOX_IMAGE
 }
 
+/// Runs `docker ARGS…` and returns its stdout; panics with docker's stderr when it fails.
+pub fn docker_stdout(args: &[&str]) -> String {
+    let out = Command::new("docker").args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "docker {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
 /// A Dockerfile `FROM` [`BUSYBOX_IMAGE`] that serves `body` at `/` with busybox httpd on `$PORT`.
 pub fn web_dockerfile(body: &str) -> String {
     format!(

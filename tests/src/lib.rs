@@ -685,6 +685,22 @@ impl Sandbox {
             .collect()
     }
 
+    /// The entries of `available/` and `enabled/` of the plugin path (dot-folders included),
+    /// sorted: to see what an install or uninstall left behind.
+    pub fn plugin_entries(&self) -> Vec<String> {
+        let mut v = Vec::new();
+        for d in ["available", "enabled"] {
+            for e in std::fs::read_dir(self.plugin_path().join(d))
+                .unwrap()
+                .flatten()
+            {
+                v.push(format!("{d}/{}", e.file_name().to_string_lossy()));
+            }
+        }
+        v.sort();
+        v
+    }
+
     /// The revision ids the `fx-builder` fixture was handed for `app`, in order (its `start ID
     /// …` lines).
     pub fn built_ids(&self, app: &str) -> Vec<String> {

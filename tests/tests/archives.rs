@@ -117,18 +117,6 @@ fn hello_tarball(extra: &[M]) -> Vec<u8> {
     gz(&tar_of(&members))
 }
 
-/// The entries of `available/` and `enabled/` (dot-folders included), to see what is left.
-fn plugin_entries(sb: &Sandbox) -> Vec<String> {
-    let mut v = Vec::new();
-    for d in ["available", "enabled"] {
-        for e in fs::read_dir(sb.plugin_path().join(d)).unwrap().flatten() {
-            v.push(format!("{d}/{}", e.file_name().to_string_lossy()));
-        }
-    }
-    v.sort();
-    v
-}
-
 fn write(sb: &Sandbox, name: &str, data: &[u8]) -> PathBuf {
     let p = sb.dir.path().join("work").join(name);
     fs::create_dir_all(p.parent().unwrap()).unwrap();
@@ -159,7 +147,7 @@ fn refused_with(out: Out, needles: &[&str]) -> String {
 #[test]
 fn plugin_tarballs_with_devices_fifos_links_or_escaping_symlinks_are_refused() {
     let sb = Sandbox::new();
-    let before = plugin_entries(&sb);
+    let before = sb.plugin_entries();
     let cases = [
         (
             special("hello/null", EntryType::Char, 0o666, None),
@@ -199,7 +187,7 @@ fn plugin_tarballs_with_devices_fifos_links_or_escaping_symlinks_are_refused() {
             &[&format!("{name:?}"), why, "refusing it"],
         );
         assert!(!line.contains("tar: "), "{line}");
-        assert_eq!(plugin_entries(&sb), before, "{name}: something was left");
+        assert_eq!(sb.plugin_entries(), before, "{name}: something was left");
     }
 }
 
@@ -421,7 +409,7 @@ fn an_archive_bomb_is_refused_quickly_and_leaves_nothing() {
     assert_eq!(branch_rev(&sb, "web"), "");
     assert!(sb.built_ids("web").is_empty());
 
-    let before = plugin_entries(&sb);
+    let before = sb.plugin_entries();
     let tarball = write(&sb, "bomb.tar.gz", &bomb);
     let t = Instant::now();
     let out = sb.dokku(&["plugin:install", s(&tarball)]);
@@ -429,7 +417,7 @@ fn an_archive_bomb_is_refused_quickly_and_leaves_nothing() {
     eprintln!("plugin:install of the bomb refused in {took:?}");
     refused_with(out, &["\"bomb/zeros.bin\"", "archive-max-size"]);
     assert!(took < Duration::from_secs(10), "{took:?}");
-    assert_eq!(plugin_entries(&sb), before);
+    assert_eq!(sb.plugin_entries(), before);
 }
 
 #[test]
@@ -576,10 +564,10 @@ fn garbage_archives_get_one_clear_line_without_raw_bytes() {
         sb.dokku_in(&["git:from-archive", "web", "-"], &cut),
         &["archive"],
     );
-    let before = plugin_entries(&sb);
+    let before = sb.plugin_entries();
     let p = write(&sb, "garbage.tar.gz", &garbage);
     refused_with(sb.dokku(&["plugin:install", s(&p)]), &["not a tar, tar.gz"]);
-    assert_eq!(plugin_entries(&sb), before);
+    assert_eq!(sb.plugin_entries(), before);
     assert_eq!(branch_rev(&sb, "web"), "");
 }
 
@@ -600,14 +588,14 @@ fn atime(path: &Path) -> i64 {
 #[test]
 fn plugin_install_checks_a_folder_before_copying_anything() {
     let sb = Sandbox::new();
-    let before = plugin_entries(&sb);
+    let before = sb.plugin_entries();
     let t = Instant::now();
     refused_with(
         sb.dokku(&["plugin:install", "/etc"]),
         &["/etc is not a plugin folder", "no plugin.toml"],
     );
     assert!(t.elapsed() < Duration::from_secs(5));
-    assert_eq!(plugin_entries(&sb), before);
+    assert_eq!(sb.plugin_entries(), before);
 
     // Not a plugin folder: no file of it is read.
     let notplugin = sb.dir.path().join("src/notplugin");
@@ -650,13 +638,13 @@ fn plugin_install_checks_a_folder_before_copying_anything() {
         aged,
         "the folder was copied before it was refused"
     );
-    assert_eq!(plugin_entries(&sb), before);
+    assert_eq!(sb.plugin_entries(), before);
 }
 
 #[test]
 fn plugin_install_refuses_git_transports_that_run_commands() {
     let sb = Sandbox::new();
-    let before = plugin_entries(&sb);
+    let before = sb.plugin_entries();
     let marker = sb.dir.path().join("pwned");
     let m = s(&marker);
     for source in [
@@ -685,7 +673,7 @@ fn plugin_install_refuses_git_transports_that_run_commands() {
         &["host starts with -"],
     );
     assert!(!marker.exists());
-    assert_eq!(plugin_entries(&sb), before);
+    assert_eq!(sb.plugin_entries(), before);
     // git:sync refuses the same, by the same check.
     sb.dokku(&["apps:create", "web"]).ok();
     refused_with(sb.dokku(&["git:sync", "web", "fd::0"]), &["run commands"]);
@@ -694,7 +682,7 @@ fn plugin_install_refuses_git_transports_that_run_commands() {
 #[test]
 fn a_failed_clone_says_why_in_one_line() {
     let sb = Sandbox::new();
-    let before = plugin_entries(&sb);
+    let before = sb.plugin_entries();
     let line = refused_with(
         sb.dokku(&["plugin:install", "x@127.0.0.1:z"]),
         &["git clone of x@127.0.0.1:z failed: "],
@@ -714,5 +702,5 @@ fn a_failed_clone_says_why_in_one_line() {
         line.contains("does not appear to be a git repository") || line.contains("not"),
         "{line}"
     );
-    assert_eq!(plugin_entries(&sb), before);
+    assert_eq!(sb.plugin_entries(), before);
 }

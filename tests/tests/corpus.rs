@@ -12,7 +12,6 @@ use dokku_tests::{git, git_ok, Sandbox};
 use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -474,15 +473,7 @@ fn expected(work: &Path, rev: &str, ignored: &dyn Fn(&str) -> bool) -> BTreeMap<
     want
 }
 
-fn docker(args: &[&str]) -> String {
-    let out = Command::new("docker").args(args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "docker {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
+use dokku_tests::docker::docker_stdout as docker;
 
 /// What `/app` holds in the running `web.1` container of `app`.
 fn deployed(app: &str) -> BTreeMap<String, Entry> {

@@ -99,18 +99,6 @@ fn list_line(sb: &Sandbox, name: &str) -> Option<String> {
         .map(str::to_string)
 }
 
-/// The entries of `available/` and `enabled/`, to check that nothing was left behind.
-fn plugin_entries(sb: &Sandbox) -> Vec<String> {
-    let mut v = Vec::new();
-    for d in ["available", "enabled"] {
-        for e in fs::read_dir(sb.plugin_path().join(d)).unwrap().flatten() {
-            v.push(format!("{d}/{}", e.file_name().to_string_lossy()));
-        }
-    }
-    v.sort();
-    v
-}
-
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
@@ -374,7 +362,7 @@ fn a_failing_install_trigger_leaves_the_plugin_disabled() {
 #[test]
 fn bad_sources_are_refused_leaving_nothing_behind() {
     let sb = Sandbox::new();
-    let before = plugin_entries(&sb);
+    let before = sb.plugin_entries();
     let work = sb.dir.path().join("work");
     fs::create_dir_all(&work).unwrap();
     let tar = |name: &str, args: &[&str]| {
@@ -454,7 +442,7 @@ fn bad_sources_are_refused_leaving_nothing_behind() {
     let out = sb.dokku(&["plugin:install", "--name", "x"]).fails();
     one_error_line(&out);
 
-    assert_eq!(plugin_entries(&sb), before, "something was left behind");
+    assert_eq!(sb.plugin_entries(), before, "something was left behind");
 }
 
 #[test]
