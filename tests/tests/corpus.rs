@@ -282,6 +282,15 @@ fn tree_repo(sb: &Sandbox, work: &Path) -> Canaries {
     let mut rng = Rng(20_000);
     write(work, "pad.bin", &[b'p'; 512], false);
     write(work, "Dockerfile", dockerfile().as_bytes(), false);
+    // A file naming this run: Docker's legacy builder keys its COPY cache on file contents but
+    // not on symlink targets, so two runs whose trees differ only in where their links point
+    // (this sandbox's folders) would share a cached layer and one would get the other's links.
+    write(
+        work,
+        "run.txt",
+        sb.dir.path().display().to_string().as_bytes(),
+        false,
+    );
     for i in 0..20_000 {
         let n = 1 + rng.below(200) as usize;
         let exec = i % 97 == 0;
