@@ -6,6 +6,7 @@
 //! file changed by a refused command, `CMD --help` printing usage, and an end within the timeout.
 //! The list of commands is read at run time, so a new command is fuzzed without a change here.
 
+use crate::rng::Rng;
 use crate::Sandbox;
 use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::OsString;
@@ -435,19 +436,6 @@ struct Case {
     mode: Mode,
 }
 
-/// A small deterministic generator (splitmix64).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-}
-
 /// All cases, shuffled with `seed` and ordered so that any prefix covers every command before
 /// any command twice.
 fn cases(commands: &[HelpCommand], inj: &[bool], opts: &Options) -> Vec<Case> {
@@ -478,7 +466,7 @@ fn cases(commands: &[HelpCommand], inj: &[bool], opts: &Options) -> Vec<Case> {
     }
     let mut rng = Rng(opts.seed);
     for i in (1..all.len()).rev() {
-        let j = (rng.next() % (i as u64 + 1)) as usize;
+        let j = (rng.next_u64() % (i as u64 + 1)) as usize;
         all.swap(i, j);
     }
     let mut seen: BTreeMap<usize, usize> = BTreeMap::new();

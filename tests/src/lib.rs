@@ -3,6 +3,7 @@
 
 pub mod docker;
 pub mod fuzz;
+pub mod rng;
 pub mod triggers;
 
 use std::ffi::OsStr;

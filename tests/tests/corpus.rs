@@ -82,46 +82,6 @@ impl Drop for Load {
 // ---------------------------------------------------------------------------------------------
 // Content.
 
-/// splitmix64: the same bytes on every run.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-
-    /// `n` incompressible bytes.
-    fn bytes(&mut self, n: usize) -> Vec<u8> {
-        let mut v = Vec::with_capacity(n + 8);
-        while v.len() < n {
-            v.extend_from_slice(&self.next().to_le_bytes());
-        }
-        v.truncate(n);
-        v
-    }
-
-    /// `n` bytes of printable text, with newlines.
-    fn text(&mut self, n: usize) -> Vec<u8> {
-        (0..n)
-            .map(|i| {
-                if i % 61 == 60 {
-                    b'\n'
-                } else {
-                    b' ' + (self.below(95) as u8)
-                }
-            })
-            .collect()
-    }
-}
-
 fn write(work: &Path, rel: &str, data: &[u8], exec: bool) {
     let p = work.join(rel);
     std::fs::create_dir_all(p.parent().unwrap()).unwrap();
@@ -367,7 +327,7 @@ fn tree_repo(sb: &Sandbox, work: &Path) -> Canaries {
         .iter()
         .enumerate()
     {
-        let oid: String = (0..4).map(|_| format!("{:016x}", rng.next())).collect();
+        let oid: String = (0..4).map(|_| format!("{:016x}", rng.next_u64())).collect();
         let pointer = format!(
             "version https://git-lfs.github.com/spec/v1\noid sha256:{oid}\nsize {}\n",
             1_000_000 + i
@@ -483,6 +443,7 @@ fn expected(work: &Path, rev: &str, ignored: &dyn Fn(&str) -> bool) -> BTreeMap<
 }
 
 use dokku_tests::docker::docker_stdout as docker;
+use dokku_tests::rng::Rng;
 
 /// What `/app` holds in the running `web.1` container of `app`.
 fn deployed(app: &str) -> BTreeMap<String, Entry> {
