@@ -40,11 +40,19 @@ where
     I: IntoIterator<Item = S>,
     S: AsRef<std::ffi::OsStr>,
 {
-    let args: Vec<std::ffi::OsString> = args
-        .into_iter()
-        .map(|a| a.as_ref().to_os_string())
-        .collect();
+    let args = os_args(args);
     run_captured(command(&args), &args)
+}
+
+/// The arguments as owned `OsString`s, so that they can be both run and named in an error.
+fn os_args<I, S>(args: I) -> Vec<std::ffi::OsString>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    args.into_iter()
+        .map(|a| a.as_ref().to_os_string())
+        .collect()
 }
 
 /// Runs `cmd` (the docker CLI with `args`), returning its trimmed stdout or docker's first
@@ -324,10 +332,7 @@ impl Env {
         I: IntoIterator<Item = S>,
         S: AsRef<std::ffi::OsStr>,
     {
-        let args: Vec<std::ffi::OsString> = args
-            .into_iter()
-            .map(|a| a.as_ref().to_os_string())
-            .collect();
+        let args = os_args(args);
         run_captured(self.command(&args), &args)
     }
 }
