@@ -4,6 +4,7 @@
 
 pub mod appname;
 pub mod args;
+pub mod contract;
 pub mod deploylock;
 pub mod dispatch;
 pub mod docker;

@@ -1,0 +1,125 @@
+//! What a scheduler or proxy learns about an app, asked through Dokku's triggers and never
+//! read from another plugin's files: the scale and Procfile commands (ps), the ps and checks
+//! properties, the deployed app.json (ps), the listeners (network) and the web container port
+//! (ports). Whoever answers the trigger (a core plugin or a community replacement) is honoured.
+
+use anyhow::{bail, Context, Result};
+
+/// The web process's container port when nothing says otherwise, as Dokku's default.
+pub const DEFAULT_WEB_PORT: u16 = 5000;
+
+/// Fires a return-value trigger and returns its captured output (trimmed); a trigger that
+/// fails is an error naming it, since a missing answer must not pass for "not set".
+fn ask(name: &str, args: &[&str]) -> Result<String> {
+    let argv: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    let o = plugn::fire(
+        crate::paths(),
+        name,
+        &argv,
+        plugn::Input::Null,
+        plugn::Output::Capture,
+    )
+    .with_context(|| format!("cannot fire {name}"))?;
+    if !o.success() {
+        bail!(
+            "{name} {} failed (exit {}{})",
+            args.join(" "),
+            o.code,
+            o.failed
+                .as_deref()
+                .map(|p| format!(", plugin {p}"))
+                .unwrap_or_default()
+        );
+    }
+    Ok(o.text())
+}
+
+/// Parses `TYPE=COUNT` lines (blank lines skipped); a bad line is an error naming it.
+pub fn parse_scale_lines(text: &str) -> Result<Vec<(String, u32)>> {
+    let mut out = Vec::new();
+    for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        let Some((kind, n)) = line.split_once('=') else {
+            bail!("ps-current-scale answered {line:?}, not TYPE=COUNT");
+        };
+        let n: u32 = n
+            .trim()
+            .parse()
+            .with_context(|| format!("ps-current-scale answered {line:?}: not a count"))?;
+        crate::procfile::validate_type(kind.trim())
+            .context("ps-current-scale answered a bad process type")?;
+        out.push((kind.trim().to_string(), n));
+    }
+    Ok(out)
+}
+
+/// `ps-current-scale APP`: how many instances of each process type should run, one
+/// `(TYPE, COUNT)` per type of the deployed Procfile (`web` 1 when there is none).
+pub fn current_scale(app: &str) -> Result<Vec<(String, u32)>> {
+    parse_scale_lines(&ask("ps-current-scale", &[app])?)
+}
+
+/// `procfile-get-command APP PROC_TYPE PORT`: the deployed Procfile's command for that type,
+/// `$PORT` replaced by `port`; empty when the type is absent (for `web` without a Procfile: run
+/// the image's own CMD).
+pub fn process_command(app: &str, kind: &str, port: u16) -> Result<String> {
+    ask("procfile-get-command", &[app, kind, &port.to_string()])
+}
+
+/// `ps-get-property APP KEY`: a ps property as computed by ps (app, else global, else the
+/// default), e.g. `restart-policy`.
+pub fn ps_property(app: &str, key: &str) -> Result<String> {
+    ask("ps-get-property", &[app, key])
+}
+
+/// `checks-get-property APP KEY`: a checks property as computed by checks (`wait-to-retire`,
+/// `disabled`, `skipped`, …; app, else global, else the default).
+pub fn checks_property(app: &str, key: &str) -> Result<String> {
+    ask("checks-get-property", &[app, key])
+}
+
+/// `network-get-listeners APP PROC_TYPE`: one `IP:PORT` per running instance of that type, in
+/// index order, as the scheduler recorded them.
+pub fn listeners(app: &str, kind: &str) -> Result<Vec<String>> {
+    Ok(ask("network-get-listeners", &[app, kind])?
+        .split_whitespace()
+        .map(str::to_string)
+        .collect())
+}
+
+/// `app-json-get-content APP`: the deployed app.json, `None` when the app has none.
+pub fn app_json(app: &str) -> Result<Option<serde_json::Value>> {
+    let text = ask("app-json-get-content", &[app])?;
+    if text.is_empty() {
+        return Ok(None);
+    }
+    serde_json::from_str(&text)
+        .map(Some)
+        .context("app-json-get-content answered something other than JSON")
+}
+
+/// `ports-get-container-port APP`: the port the web process listens on inside its container
+/// (the first http port map, a Dockerfile's `EXPOSE`), else 5000.
+pub fn web_port(app: &str) -> Result<u16> {
+    Ok(ask("ports-get-container-port", &[app])?
+        .lines()
+        .next()
+        .and_then(|l| l.trim().parse().ok())
+        .filter(|p: &u16| *p > 0)
+        .unwrap_or(DEFAULT_WEB_PORT))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scale_lines() {
+        assert_eq!(
+            parse_scale_lines("web=2\n\nworker=0\n").unwrap(),
+            vec![("web".into(), 2), ("worker".into(), 0)]
+        );
+        for bad in ["web", "web=x", "=1", "w b=1"] {
+            assert!(parse_scale_lines(bad).is_err(), "{bad}");
+        }
+    }
+}
