@@ -3,8 +3,9 @@
 //! triggers: `ps:scale|start|stop|restart|rebuild|restore|report|inspect|set`. Fires Dokku's
 //! `pre-start`, `post-stop`, `pre-restore`, `scheduler-pre-restore`, `core-post-deploy` and
 //! `post-deploy`. Answers `app-restart` (a config change restarts a deployed app),
-//! `post-extract`, `post-delete`, `post-app-rename`, and `ps-can-scale`, `ps-current-scale`,
-//! `ps-get-property`, `ps-set-scale` and `procfile-get-command`.
+//! `post-extract`, `post-delete`, `post-app-rename`, and, for schedulers and other plugins
+//! (which ask rather than read ps's files), `ps-can-scale`, `ps-current-scale`,
+//! `ps-get-property`, `ps-set-scale`, `procfile-get-command` and `app-json-get-content`.
 
 mod release;
 
@@ -114,6 +115,10 @@ static PLUGIN: Plugin = Plugin {
         Trigger {
             name: "procfile-get-command",
             run: trigger_procfile_get_command,
+        },
+        Trigger {
+            name: "app-json-get-content",
+            run: trigger_app_json_get_content,
         },
     ],
 };
@@ -419,10 +424,49 @@ fn report_of(app: &str) -> Result<Report> {
         };
         rows.push((key.to_string(), label.to_string(), value));
     }
+    if deployed {
+        rows.extend(process_rows(app)?);
+    }
     Ok(Report {
         heading: format!("{app} ps information"),
         rows,
     })
+}
+
+/// One report row per process instance, as the app's scheduler lists them (Trigger
+/// `scheduler-processes SCHEDULER APP`: `TYPE<TAB>INDEX<TAB>STATE<TAB>ID<TAB>NODE` lines):
+/// `Status web 1: running (CID: 0123456789ab)`, with `, node NODE` when NODE is not `local`.
+fn process_rows(app: &str) -> Result<Vec<(String, String, String)>> {
+    let sched = dokku_core::scheduler(app)?;
+    let text = trigger_value("scheduler-processes", &[&sched, app])?.unwrap_or_default();
+    Ok(parse_processes(&text))
+}
+
+/// The rows of `scheduler-processes` output; lines that are not five tab-separated fields are
+/// skipped.
+fn parse_processes(text: &str) -> Vec<(String, String, String)> {
+    let mut rows = Vec::new();
+    for line in text.lines() {
+        let f: Vec<&str> = line.split('\t').map(str::trim).collect();
+        let [kind, index, state, id, node] = f.as_slice() else {
+            continue;
+        };
+        if procfile::validate_type(kind).is_err() || index.parse::<u32>().is_err() {
+            continue;
+        }
+        let cid: String = id.chars().take(12).collect();
+        let mut value = format!("{state} (CID: {cid}");
+        if !node.is_empty() && *node != "local" {
+            value.push_str(&format!(", node {node}"));
+        }
+        value.push(')');
+        rows.push((
+            format!("status-{kind}-{index}"),
+            format!("Status {kind} {index}"),
+            value,
+        ));
+    }
+    rows
 }
 
 fn report_cmd(argv: &[String]) -> Result<()> {
@@ -496,31 +540,68 @@ fn app_arg<'a>(argv: &'a [String], what: &str) -> Result<&'a str> {
     Ok(app)
 }
 
-/// Trigger `ps-current-scale APP`: the app's scale, one `TYPE=COUNT` line per process type.
+/// Trigger `ps-current-scale APP`: how many instances a scheduler runs, one `TYPE=COUNT` line
+/// per process type of the deployed Procfile (`web` 1 and the others 0 unless `ps:scale` or
+/// app.json's `formation` said otherwise); without a Procfile `web=N` alone (N as scaled, else
+/// 1: the image's own command).
 fn trigger_ps_current_scale(argv: &[String]) -> Result<()> {
     let app = app_arg(argv, "ps-current-scale")?;
-    for (k, n) in current_scale(app)? {
-        println!("{k}={n}");
+    let procs = procfile::deployed(app)?;
+    let scale = if procs.is_empty() {
+        procfile::effective_scale(
+            app,
+            &[procfile::Process {
+                kind: "web".into(),
+                command: String::new(),
+            }],
+        )?
+    } else {
+        procfile::effective_scale(app, &procs)?
+    };
+    let text: String = scale.iter().map(|(k, n)| format!("{k}={n}\n")).collect();
+    print!("{text}");
+    Ok(())
+}
+
+/// Trigger `app-json-get-content APP`: the app.json of the deployed release, as it was in the
+/// source (nothing when it had none).
+fn trigger_app_json_get_content(argv: &[String]) -> Result<()> {
+    let app = app_arg(argv, "app-json-get-content")?;
+    let p = data_dir(app).join("app.json");
+    match std::fs::read_to_string(&p) {
+        Ok(t) => print!("{t}"),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", p.display())),
     }
     Ok(())
 }
 
-/// Trigger `ps-get-property APP KEY`: a ps property as `ps:set` keeps it (`restart-policy`,
-/// default `on-failure:10`; `restore`, default `true`; `can-scale`, as `ps-can-scale` set it,
-/// default `true`).
+/// Trigger `ps-get-property APP KEY`: a ps property as computed for the app: the app's value,
+/// else a global one, else the default (`restart-policy`, default `on-failure:10`; `restore`,
+/// default `true`; `can-scale`, as `ps-can-scale` set it, default `true`).
 fn trigger_ps_get_property(argv: &[String]) -> Result<()> {
     let app = app_arg(argv, "ps-get-property")?;
     let Some(key) = argv.get(1) else {
         bail!("ps-get-property needs APP KEY");
     };
     let value = match key.as_str() {
-        "restart-policy" => property::get_or(PROPS, app, "restart-policy", "on-failure:10")?,
-        "restore" => property::get_or(PROPS, app, "restore", "true")?,
+        "restart-policy" => computed(app, "restart-policy", "on-failure:10")?,
+        "restore" => computed(app, "restore", "true")?,
         "can-scale" => can_scale(app)?.to_string(),
         other => bail!("invalid ps property {other:?}; valid: can-scale, restart-policy, restore"),
     };
     println!("{value}");
     Ok(())
+}
+
+/// A ps property of the app, else the global one, else `default`.
+fn computed(app: &str, key: &str, default: &str) -> Result<String> {
+    for scope in [app, property::GLOBAL] {
+        if let Some(v) = property::get(PROPS, scope, key)?.filter(|v| !v.is_empty()) {
+            return Ok(v);
+        }
+    }
+    Ok(default.to_string())
 }
 
 /// Trigger `ps-set-scale APP SKIP_DEPLOY CLEAR_EXISTING TYPE=COUNT…`: sets the scale as
@@ -589,6 +670,18 @@ fn trigger_procfile_get_command(argv: &[String]) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn process_rows() {
+        let rows = parse_processes(
+            "web\t1\trunning\t0123456789abcdef\tlocal\nworker\t2\texited\tabc\tnode-2\nbad line\n",
+        );
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].1, "Status web 1");
+        assert_eq!(rows[0].2, "running (CID: 0123456789ab)");
+        assert_eq!(rows[1].0, "status-worker-2");
+        assert_eq!(rows[1].2, "exited (CID: abc, node node-2)");
+    }
 
     #[test]
     fn port_substitution() {

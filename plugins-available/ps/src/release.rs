@@ -145,12 +145,15 @@ pub fn deploy(app: &str, tag: &str) -> Result<()> {
 }
 
 /// Fires `core-post-deploy APP PORT IP TAG`, then `post-deploy APP PORT IP TAG` (the proxy
-/// switches on it), as Dokku does once the new containers serve.
+/// switches on it), as Dokku does once the new containers serve; PORT and IP are the first web
+/// listener (`network-get-listeners APP web`), empty when there is none.
 fn post_deploy(app: &str, tag: &str) -> Result<()> {
-    let dir = appname::app_dir(app);
-    let port = std::fs::read_to_string(dir.join("PORT.web.1")).unwrap_or_default();
-    let ip = std::fs::read_to_string(dir.join("IP.web.1")).unwrap_or_default();
-    let args = [app, port.trim(), ip.trim(), tag];
+    let first = dokku_core::contract::listeners(app, "web")?
+        .into_iter()
+        .next()
+        .unwrap_or_default();
+    let (ip, port) = first.rsplit_once(':').unwrap_or(("", ""));
+    let args = [app, port, ip, tag];
     trigger("core-post-deploy", &args)?;
     trigger("post-deploy", &args)
 }
