@@ -2,8 +2,9 @@
 //! `check-deploy APP CONTAINER_ID PROC_TYPE PORT IP` for the scheduler: the `healthchecks` of
 //! the app's `app.json` for that process type (HTTP `path` on the published loopback port, with
 //! `attempts`, `timeout`, `wait`, `initialDelay`, optional `content`; `uptime`), or by default
-//! "the container is still running after `default-wait` seconds" (10). Commands
-//! `checks:disable|enable|skip|set|report`.
+//! "the container is still running after `default-wait` seconds" (10); the app.json comes from
+//! `app-json-get-content` (ps keeps it). Answers `checks-get-property APP KEY` for schedulers,
+//! which ask rather than read checks' files. Commands `checks:disable|enable|skip|set|report`.
 
 mod http;
 
@@ -49,10 +50,16 @@ static PLUGIN: Plugin = Plugin {
         },
     ],
     bare_commands: &[],
-    triggers: &[Trigger {
-        name: "check-deploy",
-        run: trigger_check_deploy,
-    }],
+    triggers: &[
+        Trigger {
+            name: "check-deploy",
+            run: trigger_check_deploy,
+        },
+        Trigger {
+            name: "checks-get-property",
+            run: trigger_get_property,
+        },
+    ],
 };
 
 fn main() {
@@ -335,7 +342,8 @@ fn trigger_check_deploy(argv: &[String]) -> Result<()> {
         return Ok(());
     }
     let port: Option<u16> = port.parse().ok();
-    let checks = procfile::app_json(app)?
+    let checks = dokku_core::contract::app_json(app)?
+        .unwrap_or_default()
         .get("healthchecks")
         .and_then(|h| h.get(kind.as_str()))
         .and_then(|c| c.as_array())
@@ -351,5 +359,26 @@ fn trigger_check_deploy(argv: &[String]) -> Result<()> {
     if !running {
         bail!("the container exited during its checks");
     }
+    Ok(())
+}
+
+/// Trigger `checks-get-property APP KEY`: a checks property as computed for the app:
+/// `wait-to-retire` and `default-wait` (seconds: the app's, else the global, else 60 and 10),
+/// `disabled` and `skipped` (comma lists of process types, `_all_` for every one; empty when
+/// none).
+fn trigger_get_property(argv: &[String]) -> Result<()> {
+    let [app, key, ..] = argv else {
+        bail!("checks-get-property needs APP KEY");
+    };
+    appname::verify(app)?;
+    let value = match key.as_str() {
+        "wait-to-retire" => seconds(app, "wait-to-retire", 60)?.to_string(),
+        "default-wait" => seconds(app, "default-wait", 10)?.to_string(),
+        "disabled" | "skipped" => list(app, key)?.join(","),
+        other => bail!(
+            "invalid checks property {other:?}; valid: default-wait, disabled, skipped, wait-to-retire"
+        ),
+    };
+    println!("{value}");
     Ok(())
 }
