@@ -1,6 +1,7 @@
 //! Where an app's containers answer, as Dokku keeps it: `$DOKKU_ROOT/APP/IP.TYPE.N` and
 //! `PORT.TYPE.N`, written when the scheduler asks (`network-write-ipaddr`,
-//! `network-write-port`) and read by the proxy (`network-get-listeners`).
+//! `network-write-port`, cleared per process type by `network-clear-listeners`) and read by
+//! the proxy and the schedulers (`network-get-listeners`), never by reading these files.
 
 use anyhow::{bail, Context, Result};
 use dokku_core::appname::{self, app_dir};
@@ -102,6 +103,35 @@ pub fn trigger_get_listeners(argv: &[String]) -> Result<()> {
     procfile::validate_type(kind)?;
     for (_, l) in listeners_of(app, kind) {
         println!("{l}");
+    }
+    Ok(())
+}
+
+/// Trigger `network-clear-listeners APP PROC_TYPE`: forgets where the instances of PROC_TYPE
+/// answer (`IP.PROC_TYPE.N`, `PORT.PROC_TYPE.N`), for a scheduler that moved them and writes
+/// them again (`network-write-ipaddr`, `network-write-port`).
+pub fn trigger_clear_listeners(argv: &[String]) -> Result<()> {
+    let [app, kind] = argv else {
+        bail!("network-clear-listeners needs APP PROC_TYPE");
+    };
+    appname::verify(app)?;
+    procfile::validate_type(kind)?;
+    let ours = |f: &std::path::Path| {
+        let n = f
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        PREFIXES.iter().any(|p| {
+            n.strip_prefix(&format!("{p}.{kind}."))
+                .is_some_and(|i| i.parse::<u32>().is_ok())
+        })
+    };
+    for f in record_files(app).into_iter().filter(|f| ours(f)) {
+        match std::fs::remove_file(&f) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e).with_context(|| format!("cannot remove {}", f.display())),
+        }
     }
     Ok(())
 }

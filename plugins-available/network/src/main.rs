@@ -9,7 +9,7 @@
 //! (with `.TLD` when set). `network:rebuild[all]` re-attaches running containers;
 //! `network:report` shows the settings. It also keeps where each container answers
 //! (`IP.TYPE.N`, `PORT.TYPE.N`: `network-write-*`, `network-get-*`, `network-config-exists`,
-//! `network-clear-config`).
+//! `network-clear-config`, `network-clear-listeners`).
 
 mod config;
 mod net;
@@ -124,6 +124,10 @@ static PLUGIN: Plugin = Plugin {
         Trigger {
             name: "network-get-listeners",
             run: config::trigger_get_listeners,
+        },
+        Trigger {
+            name: "network-clear-listeners",
+            run: config::trigger_clear_listeners,
         },
         Trigger {
             name: "network-config-exists",
