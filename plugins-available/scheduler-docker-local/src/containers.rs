@@ -46,7 +46,8 @@ pub fn record(app: &str, dyno: &str, id: &str) -> Result<()> {
     )
 }
 
-/// Removes the records of every instance not in `keep` (dynos such as `web.1`).
+/// Removes the records of every instance not in `keep` (dynos such as `web.1`); the network
+/// plugin's records are its own (`network-clear-listeners`).
 pub fn forget_except(app: &str, keep: &[String]) -> Result<()> {
     let dir = app_dir(app);
     let Ok(rd) = std::fs::read_dir(&dir) else {
@@ -54,10 +55,7 @@ pub fn forget_except(app: &str, keep: &[String]) -> Result<()> {
     };
     for e in rd.filter_map(|e| e.ok()) {
         let name = e.file_name().to_string_lossy().into_owned();
-        let dyno = ["CONTAINER.", "PORT.", "IP."]
-            .iter()
-            .find_map(|p| name.strip_prefix(p));
-        if let Some(d) = dyno {
+        if let Some(d) = name.strip_prefix("CONTAINER.") {
             if !keep.iter().any(|k| k == d) {
                 let _ = std::fs::remove_file(e.path());
             }

@@ -4,51 +4,66 @@
 //! recorded for the proxy (`network-write-ipaddr`, `network-write-port`); the old containers
 //! retire after the `wait-to-retire` grace period. A failed start or check removes the new
 //! containers and leaves the old ones serving.
+//!
+//! Everything it learns about the app it asks through triggers (`dokku_core::contract`), never
+//! by reading another plugin's files: the scale (`ps-current-scale`), each type's command
+//! (`procfile-get-command`), the restart policy (`ps-get-property`), `wait-to-retire` and the
+//! types with zero-downtime off (`checks-get-property`), the web port
+//! (`ports-get-container-port`). Each is asked once per deploy.
 
 use crate::containers::{self, Container};
 use anyhow::{bail, Context, Result};
-use dokku_core::procfile::{self, Process};
-use dokku_core::{docker, log, property, trigger};
+use dokku_core::{contract, docker, log, trigger};
 use std::process::Stdio;
 
-/// The port the web process listens on inside its container (`PORT`) unless the app's port
-/// maps say otherwise, as Dokku's default.
-pub const WEB_PORT: u16 = 5000;
-
-/// The web process's container port: `ports-get-container-port` (the ports plugin: the first
-/// http map, a Dockerfile's `EXPOSE`), else 5000.
-fn web_port(app: &str) -> Result<u16> {
-    Ok(
-        dokku_core::trigger_value("ports-get-container-port", &[app])?
-            .and_then(|v| v.lines().next().and_then(|l| l.trim().parse().ok()))
-            .filter(|p: &u16| *p > 0)
-            .unwrap_or(WEB_PORT),
-    )
+/// One process type to run: its name and its command (empty: the image's own CMD).
+struct Process {
+    kind: String,
+    command: String,
 }
 
-/// The restart policy of an app's containers (`ps:set APP restart-policy`).
-pub fn restart_policy(app: &str) -> Result<String> {
-    property::get_or("ps", app, "restart-policy", "on-failure:10")
+/// What a deploy asks ps and checks once, before any container starts.
+struct Settings {
+    /// `ps-get-property APP restart-policy` (`on-failure:10` when nothing answers).
+    restart_policy: String,
+    /// `checks-get-property APP disabled`: the types whose old containers stop first.
+    disabled: Vec<String>,
 }
 
-/// Seconds old containers keep serving after a deploy (`checks:set APP wait-to-retire`).
-fn wait_to_retire(app: &str) -> Result<u32> {
-    for scope in [app, property::GLOBAL] {
-        if let Some(v) = property::get("checks", scope, "wait-to-retire")?.filter(|v| !v.is_empty())
-        {
-            return v
-                .parse()
-                .with_context(|| format!("wait-to-retire {v:?} is not a number of seconds"));
-        }
+impl Settings {
+    fn ask(app: &str) -> Result<Settings> {
+        let restart_policy = match contract::ps_property(app, "restart-policy")? {
+            p if p.is_empty() => "on-failure:10".to_string(),
+            p => p,
+        };
+        let disabled = contract::checks_property(app, "disabled")?
+            .split(',')
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_string)
+            .collect();
+        Ok(Settings {
+            restart_policy,
+            disabled,
+        })
     }
-    Ok(60)
+
+    /// Whether zero-downtime is turned off for a process type (`checks:disable APP [TYPES]`):
+    /// its old containers stop before the new ones start.
+    fn zero_downtime_disabled(&self, kind: &str) -> bool {
+        self.disabled.iter().any(|t| t == "_all_" || t == kind)
+    }
 }
 
-/// Whether zero-downtime is turned off for a process type (`checks:disable APP [TYPES]`): its
-/// old containers stop before the new ones start.
-fn zero_downtime_disabled(app: &str, kind: &str) -> Result<bool> {
-    let v = property::get_or("checks", app, "disabled", "")?;
-    Ok(v.split(',').any(|t| t == "_all_" || t == kind))
+/// Seconds old containers keep serving after a deploy (`checks-get-property APP
+/// wait-to-retire`; 60 when nothing answers).
+fn wait_to_retire(app: &str) -> Result<u32> {
+    match contract::checks_property(app, "wait-to-retire")? {
+        v if v.is_empty() => Ok(60),
+        v => v
+            .parse()
+            .with_context(|| format!("wait-to-retire {v:?} is not a number of seconds")),
+    }
 }
 
 /// What runs in a container of one process type.
@@ -60,16 +75,20 @@ fn container_command(builder: &str, process: &Process) -> Vec<String> {
     }
 }
 
-/// The processes to run: the deployed Procfile, else `web` with the image's own command.
-fn processes(app: &str) -> Result<Vec<Process>> {
-    let mut p = procfile::deployed(app)?;
-    if p.is_empty() {
-        p.push(Process {
-            kind: "web".into(),
-            command: String::new(),
-        });
+/// The processes to run and how many of each: `ps-current-scale` (every type of the deployed
+/// Procfile, `web` alone without one), and `procfile-get-command` for each type that runs
+/// (empty for `web` without a Procfile: the image's own command).
+fn processes(app: &str, web_port: u16) -> Result<Vec<(Process, u32)>> {
+    let mut out = Vec::new();
+    for (kind, count) in contract::current_scale(app)? {
+        let command = if count > 0 {
+            contract::process_command(app, &kind, web_port)?
+        } else {
+            String::new()
+        };
+        out.push((Process { kind, command }, count));
     }
-    Ok(p)
+    Ok(out)
 }
 
 /// A free port on 127.0.0.1 (the kernel's choice, released at once for docker to bind).
@@ -147,6 +166,8 @@ struct Release<'a> {
     env: &'a docker::Env,
     /// The port the web process listens on in its container (`PORT`).
     web_port: u16,
+    /// What ps and checks answered.
+    settings: &'a Settings,
 }
 
 fn start_one(r: &Release, process: &Process, index: u32) -> Result<Started> {
@@ -157,6 +178,7 @@ fn start_one(r: &Release, process: &Process, index: u32) -> Result<Started> {
         builder,
         env,
         web_port,
+        settings,
     } = *r;
     let dyno = format!("{}.{index}", process.kind);
     let final_name = format!("{app}.{dyno}");
@@ -169,7 +191,7 @@ fn start_one(r: &Release, process: &Process, index: u32) -> Result<Started> {
         "--init".into(),
         "--name".into(),
         temp_name.clone(),
-        format!("--restart={}", restart_policy(app)?),
+        format!("--restart={}", settings.restart_policy),
     ];
     args.extend(docker::labels(app));
     for l in [
@@ -270,20 +292,17 @@ pub fn deploy(app: &str, tag: &str) -> Result<()> {
             "{app} has no image {image} to deploy: build it first (git push, ps:rebuild)"
         )
     })?;
-    let procs = processes(app)?;
-    let scale = procfile::effective_scale(app, &procs)?;
+    let web_port = contract::web_port(app)?;
+    let procs = processes(app, web_port)?;
+    let settings = Settings::ask(app)?;
     let env = docker::Env::of_app(app)?;
-    let web_port = web_port(app)?;
     let old = containers::list(app)?;
     log::info1(&format!("Deploying {app} ({image})"));
     let mut started: Vec<Started> = Vec::new();
     let mut stopped_early: Vec<String> = Vec::new();
-    for (kind, count) in &scale {
-        let process = procs
-            .iter()
-            .find(|p| &p.kind == kind)
-            .expect("scale follows the Procfile");
-        if zero_downtime_disabled(app, kind)? {
+    for (process, count) in &procs {
+        let kind = &process.kind;
+        if settings.zero_downtime_disabled(kind) {
             let ids: Vec<String> = old
                 .iter()
                 .filter(|c| &c.process == kind)
@@ -300,6 +319,7 @@ pub fn deploy(app: &str, tag: &str) -> Result<()> {
                 builder: &builder,
                 env: &env,
                 web_port,
+                settings: &settings,
             };
             match start_checked(&release, process, index) {
                 Ok(s) => started.push(s),
@@ -332,12 +352,24 @@ fn switch(app: &str, old: &[Container], started: &[Started]) -> Result<()> {
             docker::output(["rename", &c.id, &format!("{}.retiring-{suffix}", c.name)])?;
         }
     }
+    // The network plugin keeps where each instance answers: forget what the old containers
+    // answered on (`network-clear-listeners`, once per type), then record the new ones.
+    let mut kinds: Vec<&str> = old
+        .iter()
+        .map(|c| c.process.as_str())
+        .chain(started.iter().map(|s| s.kind.as_str()))
+        .filter(|k| dokku_core::procfile::validate_type(k).is_ok())
+        .collect();
+    kinds.sort_unstable();
+    kinds.dedup();
+    for kind in kinds {
+        trigger("network-clear-listeners", &[app, kind])?;
+    }
     let mut keep = Vec::new();
     for s in started {
         docker::output(["rename", &s.temp_name, &s.final_name])?;
         containers::record(app, &s.dyno, &s.id)?;
         if let Some(port) = s.port {
-            // The network plugin keeps where each web container answers (IP.TYPE.N, PORT.TYPE.N).
             let index = s.index.to_string();
             trigger(
                 "network-write-ipaddr",

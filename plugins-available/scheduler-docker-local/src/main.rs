@@ -3,7 +3,10 @@
 //! `scheduler-inspect`, `scheduler-is-deployed`, `scheduler-status`, `scheduler-app-status`,
 //! `scheduler-detect` (default `docker-local`), `scheduler-post-delete` (the app's image goes;
 //! `scheduler-stop … true` removed its containers before), `scheduler-logs` (the containers'
-//! output, for `dokku logs`) and `scheduler-enter` (`docker exec`, for `dokku enter`).
+//! output, for `dokku logs`), `scheduler-enter` (`docker exec`, for `dokku enter`) and
+//! `scheduler-processes` (one line per container, for `ps:report`). When the app's scheduler is
+//! another one, `post-deploy` and `post-delete` remove the containers it still has here (a
+//! switch of scheduler takes effect at the new scheduler's first deploy, without downtime).
 
 mod containers;
 mod deploy;
@@ -65,6 +68,18 @@ static PLUGIN: Plugin = Plugin {
         Trigger {
             name: "scheduler-enter",
             run: enter::trigger_enter,
+        },
+        Trigger {
+            name: "scheduler-processes",
+            run: trigger_processes,
+        },
+        Trigger {
+            name: "post-deploy",
+            run: trigger_post_deploy,
+        },
+        Trigger {
+            name: "post-delete",
+            run: trigger_app_post_delete,
         },
     ],
 };
@@ -237,6 +252,12 @@ fn trigger_post_delete(argv: &[String]) -> Result<()> {
     let Some((app, _)) = for_me(argv) else {
         return Ok(());
     };
+    remove_images(app)
+}
+
+/// Removes the app's images (`dokku/APP`, every tag); nothing to do when no Docker engine
+/// answers.
+fn remove_images(app: &str) -> Result<()> {
     let repo = docker::app_repo(app);
     let listed =
         match docker::output(["image", "ls", "--format", "{{.Repository}}:{{.Tag}}", &repo]) {
@@ -256,4 +277,84 @@ fn trigger_post_delete(argv: &[String]) -> Result<()> {
         docker::output(&refs).with_context(|| format!("cannot remove the images of {app}"))?;
     }
     Ok(())
+}
+
+/// Trigger `scheduler-processes SCHEDULER APP`: one `TYPE<TAB>INDEX<TAB>STATE<TAB>ID<TAB>NODE`
+/// line per container of the app (not those retiring or not yet switched in), sorted by type
+/// and index; STATE `running` or `exited`, NODE `local`.
+fn trigger_processes(argv: &[String]) -> Result<()> {
+    let Some((app, _)) = for_me(argv) else {
+        return Ok(());
+    };
+    let mut rows: Vec<(String, u32, String)> = current(app)?
+        .into_iter()
+        .filter_map(|c| {
+            let dyno = if c.dyno.is_empty() {
+                c.name.strip_prefix(&format!("{app}."))?.to_string()
+            } else {
+                c.dyno.clone()
+            };
+            let (kind, index) = dyno.rsplit_once('.')?;
+            let index: u32 = index.parse().ok()?;
+            let state = if c.running { "running" } else { "exited" };
+            Some((kind.to_string(), index, format!("{state}\t{}", c.id)))
+        })
+        .collect();
+    rows.sort();
+    let text: String = rows
+        .iter()
+        .map(|(kind, index, rest)| format!("{kind}\t{index}\t{rest}\tlocal\n"))
+        .collect();
+    print!("{text}");
+    Ok(())
+}
+
+/// Removes every container this scheduler still has for `app` and forgets their records, when
+/// the app's scheduler (`scheduler-detect APP`) is another one; returns how many went.
+fn remove_when_not_mine(app: &str) -> Result<usize> {
+    let sched = dokku_core::scheduler(app)?;
+    if sched == NAME {
+        return Ok(0);
+    }
+    let ids: Vec<String> = match containers::list(app) {
+        Ok(all) => all.into_iter().map(|c| c.id).collect(),
+        Err(_) if !docker::engine_answers() => return Ok(0),
+        Err(e) => return Err(e),
+    };
+    if !ids.is_empty() {
+        log::info1(&format!(
+            "Removing {} docker-local container(s) of {app}: its scheduler is now {sched}",
+            ids.len()
+        ));
+        containers::remove(&ids)?;
+    }
+    containers::forget_except(app, &[])?;
+    Ok(ids.len())
+}
+
+/// Trigger `post-deploy APP PORT IP TAG`: once another scheduler deployed the app, the
+/// containers it had here go.
+fn trigger_post_deploy(argv: &[String]) -> Result<()> {
+    let Some(app) = argv.first() else {
+        return Ok(());
+    };
+    dokku_core::appname::verify(app)?;
+    remove_when_not_mine(app).map(|_| ())
+}
+
+/// Trigger `post-delete APP IMAGE_TAG`: `apps:destroy` stopped the app through its current
+/// scheduler only; whatever this one still has for it goes too (its containers, any
+/// `dokku/APP` image left).
+fn trigger_app_post_delete(argv: &[String]) -> Result<()> {
+    let Some(app) = argv.first() else {
+        return Ok(());
+    };
+    dokku_core::appname::validate(app)?;
+    let ids: Vec<String> = match containers::list(app) {
+        Ok(all) => all.into_iter().map(|c| c.id).collect(),
+        Err(_) if !docker::engine_answers() => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    containers::remove(&ids)?;
+    remove_images(app)
 }
