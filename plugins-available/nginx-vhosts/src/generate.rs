@@ -4,6 +4,20 @@
 
 use std::fmt::Write;
 
+/// The parameters of each upstream server: after one failed attempt nginx leaves that server
+/// out for 5 s, so a request to an instance that went away (a lost host, a retired container)
+/// costs one quick retry, not a failed request.
+pub const UPSTREAM_SERVER_PARAMS: &str = "max_fails=1 fail_timeout=5s";
+
+/// The retry policy of the proxied location: a request that could not be connected, timed out
+/// before any answer, or got a 502/503/504 is passed to the next server, at most 3 tries within
+/// 10 s in all (a non-idempotent request is retried only when it never reached the app).
+pub const NEXT_UPSTREAM: [&str; 3] = [
+    "proxy_next_upstream error timeout http_502 http_503 http_504;",
+    "proxy_next_upstream_tries 3;",
+    "proxy_next_upstream_timeout 10s;",
+];
+
 /// One `scheme:host-port:container-port` map.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PortMap {
@@ -54,6 +68,9 @@ pub struct Inputs {
     pub client_max_body_size: String,
     /// `proxy_read_timeout`.
     pub proxy_read_timeout: String,
+    /// `proxy_connect_timeout` (short, so that an unreachable instance is given up quickly for
+    /// the next one).
+    pub proxy_connect_timeout: String,
     /// Whether https answers carry `Strict-Transport-Security`.
     pub hsts: bool,
     /// The access log (`off` turns it off).
@@ -115,6 +132,14 @@ fn proxy_location(out: &mut String, i: &Inputs) {
         let _ = writeln!(out, "    {line}");
     }
     let _ = writeln!(out, "    proxy_read_timeout {};", i.proxy_read_timeout);
+    let _ = writeln!(
+        out,
+        "    proxy_connect_timeout {};",
+        i.proxy_connect_timeout
+    );
+    for line in NEXT_UPSTREAM {
+        let _ = writeln!(out, "    {line}");
+    }
     let _ = writeln!(out, "  }}");
 }
 
@@ -140,7 +165,7 @@ pub fn config(i: &Inputs) -> String {
     );
     let _ = writeln!(out, "upstream {} {{", i.upstream_name());
     for u in &i.upstreams {
-        let _ = writeln!(out, "  server {u};");
+        let _ = writeln!(out, "  server {u} {UPSTREAM_SERVER_PARAMS};");
     }
     let _ = writeln!(out, "}}");
     let redirect = i.https_redirect_port();
@@ -202,6 +227,7 @@ mod tests {
             https_port: 8443,
             client_max_body_size: "1m".into(),
             proxy_read_timeout: "60s".into(),
+            proxy_connect_timeout: "1s".into(),
             hsts: true,
             access_log: "/l/a.log".into(),
             error_log: "/l/e.log".into(),
@@ -211,7 +237,12 @@ mod tests {
     #[test]
     fn http_and_https_with_redirect() {
         let c = config(&inputs());
-        assert!(c.contains("server 127.0.0.1:40001;\n  server 127.0.0.1:40002;"));
+        assert!(c.contains(
+            "server 127.0.0.1:40001 max_fails=1 fail_timeout=5s;\n  server 127.0.0.1:40002 max_fails=1 fail_timeout=5s;"
+        ));
+        assert!(c.contains("proxy_connect_timeout 1s;"));
+        assert!(c.contains("proxy_next_upstream error timeout http_502 http_503 http_504;"));
+        assert!(c.contains("proxy_next_upstream_tries 3;"));
         assert!(c.contains("listen 127.0.0.1:8080;"));
         assert!(c.contains("server_name web.example.test www.example.test;"));
         assert!(c.contains("proxy_pass http://web-web;"));

@@ -123,36 +123,26 @@ fn serves(app: &str) -> Result<bool> {
     Ok(proxy_type(app)? == TYPE && enabled)
 }
 
-/// The web containers' `IP:PORT`s (`IP.web.N` / `PORT.web.N` files), in container order.
+/// The web instances' `IP:PORT`s, in index order, as the scheduler recorded them (Trigger
+/// `network-get-listeners APP web`, answered by the network plugin or its replacement); an
+/// answer that is not `IP:PORT` is left out, so it never reaches the config.
 fn upstreams(app: &str) -> Result<Vec<String>> {
-    let dir = appname::app_dir(app);
-    let mut out = Vec::new();
-    let Ok(rd) = std::fs::read_dir(&dir) else {
-        return Ok(out);
-    };
-    let mut dynos: Vec<u32> = rd
-        .filter_map(|e| e.ok())
-        .filter_map(|e| {
-            e.file_name()
-                .to_str()
-                .and_then(|n| n.strip_prefix("PORT.web."))
-                .and_then(|n| n.parse().ok())
+    Ok(dokku_core::contract::listeners(app, "web")?
+        .into_iter()
+        .filter(|l| {
+            l.rsplit_once(':').is_some_and(|(ip, port)| {
+                port.parse::<u16>().is_ok_and(|p| p > 0)
+                    && !ip.is_empty()
+                    && ip
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || ".:-[]".contains(c))
+            })
         })
-        .collect();
-    dynos.sort_unstable();
-    for n in dynos {
-        let port = std::fs::read_to_string(dir.join(format!("PORT.web.{n}"))).unwrap_or_default();
-        let ip = std::fs::read_to_string(dir.join(format!("IP.web.{n}")))
-            .unwrap_or_else(|_| "127.0.0.1".into());
-        if let Ok(p) = port.trim().parse::<u16>() {
-            out.push(format!("{}:{p}", ip.trim()));
-        }
-    }
-    Ok(out)
+        .collect())
 }
 
-/// Trigger `nginx-pre-reload APP INTERNAL_PORT INTERNAL_IP_ADDRESS` (the first web container's
-/// port and address, as `PORT.web.1` / `IP.web.1` record them), fired once the app's new config
+/// Trigger `nginx-pre-reload APP INTERNAL_PORT INTERNAL_IP_ADDRESS` (the first web listener's
+/// port and address), fired once the app's new config
 /// is in place and has passed `nginx -t`, just before nginx reloads (by `apply`, under the
 /// nginx lock); a failure puts the previous config back.
 pub fn pre_reload(app: &str) -> Result<()> {
@@ -207,6 +197,7 @@ fn inputs(app: &str) -> Result<Inputs> {
             .context("nginx https-port")?,
         client_max_body_size: settings::get(app, "client-max-body-size")?,
         proxy_read_timeout: settings::get(app, "proxy-read-timeout")?,
+        proxy_connect_timeout: settings::get(app, "proxy-connect-timeout")?,
         hsts: settings::get(app, "hsts")? == "true",
         access_log: access,
         error_log: logs.join(format!("{app}-error.log")).display().to_string(),
@@ -228,7 +219,7 @@ fn template_vars(i: &Inputs) -> BTreeMap<&'static str, String> {
         "UPSTREAM_SERVERS",
         i.upstreams
             .iter()
-            .map(|u| format!("server {u};"))
+            .map(|u| format!("server {u} {};", generate::UPSTREAM_SERVER_PARAMS))
             .collect::<Vec<_>>()
             .join(" "),
     );
@@ -236,6 +227,7 @@ fn template_vars(i: &Inputs) -> BTreeMap<&'static str, String> {
     v.insert("NGINX_ERROR_LOG_PATH", i.error_log.clone());
     v.insert("CLIENT_MAX_BODY_SIZE", i.client_max_body_size.clone());
     v.insert("PROXY_READ_TIMEOUT", i.proxy_read_timeout.clone());
+    v.insert("PROXY_CONNECT_TIMEOUT", i.proxy_connect_timeout.clone());
     v
 }
 
@@ -534,6 +526,9 @@ fn set(argv: &[String]) -> Result<()> {
 /// The longest `proxy-read-timeout` accepted: 7 days.
 const MAX_TIME_MS: u128 = 7 * 24 * 3600 * 1000;
 
+/// The longest `proxy-connect-timeout` accepted: 75 s (nginx's own ceiling for it).
+const MAX_CONNECT_MS: u128 = 75_000;
+
 /// The largest `client-max-body-size` accepted: 1 TiB.
 const MAX_SIZE: u128 = 1 << 40;
 
@@ -604,6 +599,9 @@ fn validate_setting(key: &str, v: &str) -> Result<()> {
         "proxy-read-timeout" => nginx_time_ms(v)
             .is_none_or(|t| t == 0 || t > MAX_TIME_MS)
             .then_some("expected a time such as 60s, 5m or 1h30m (units ms s m h d w; more than 0, at most 7d)"),
+        "proxy-connect-timeout" => nginx_time_ms(v)
+            .is_none_or(|t| t == 0 || t > MAX_CONNECT_MS)
+            .then_some("expected a time such as 1s, 500ms or 5s (more than 0, at most 75s)"),
         "http-port" | "https-port" => (!v.parse::<u16>().is_ok_and(|p| p > 0))
             .then_some("expected a port from 1 to 65535"),
         "bind-address-ipv4" => v
@@ -646,6 +644,7 @@ const REPORT_FIELDS: &[(&str, &str)] = &[
     ("nginx-client-max-body-size", "Nginx client max body size"),
     ("nginx-hsts", "Nginx hsts"),
     ("nginx-proxy-read-timeout", "Nginx proxy read timeout"),
+    ("nginx-proxy-connect-timeout", "Nginx proxy connect timeout"),
     ("nginx-http-port", "Nginx http port"),
     ("nginx-https-port", "Nginx https port"),
     ("nginx-conf-path", "Nginx conf path"),

@@ -13,6 +13,7 @@ pub const APP_KEYS: &[(&str, &str)] = &[
     ("bind-address-ipv4", ""),
     ("client-max-body-size", "1m"),
     ("hsts", "true"),
+    ("proxy-connect-timeout", "1s"),
     ("proxy-read-timeout", "60s"),
 ];
 
