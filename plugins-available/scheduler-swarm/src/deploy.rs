@@ -73,8 +73,10 @@ pub fn healthcheck(appjson: Option<&Value>, kind: &str, port: u16, wait: u64) ->
         let path = safe_path(c.get("path").and_then(Value::as_str).unwrap_or("/"))?;
         let timeout = num(c, "timeout", 5).max(1);
         let url = format!("http://127.0.0.1:{port}{path}");
+        // wget, else curl, else a bare HTTP/1.0 request through nc (busybox's static wget
+        // crashes in some images): healthy on a 2xx or 3xx answer.
         let cmd = format!(
-            "wget -q -O /dev/null -T {timeout} {url} || curl -fsS -o /dev/null --max-time {timeout} {url}"
+            "wget -q -O /dev/null -T {timeout} {url} 2>/dev/null || curl -fsS -o /dev/null --max-time {timeout} {url} 2>/dev/null || printf '%s\\r\\nHost: 127.0.0.1\\r\\n\\r\\n' 'GET {path} HTTP/1.0' | nc -w {timeout} 127.0.0.1 {port} | head -n 1 | grep -q ' [23][0-9][0-9] '"
         );
         return Ok(json!({
             "test": ["CMD-SHELL", cmd],
