@@ -10,7 +10,7 @@ pub const DEFAULT_WEB_PORT: u16 = 5000;
 
 /// Fires a return-value trigger and returns its captured output (trimmed); a trigger that
 /// fails is an error naming it, since a missing answer must not pass for "not set".
-fn ask(name: &str, args: &[&str]) -> Result<String> {
+fn fire_value(name: &str, args: &[&str]) -> Result<String> {
     let argv: Vec<String> = args.iter().map(|s| s.to_string()).collect();
     let o = plugn::fire(
         crate::paths(),
@@ -55,32 +55,32 @@ pub fn parse_scale_lines(text: &str) -> Result<Vec<(String, u32)>> {
 /// `ps-current-scale APP`: how many instances of each process type should run, one
 /// `(TYPE, COUNT)` per type of the deployed Procfile (`web` 1 when there is none).
 pub fn current_scale(app: &str) -> Result<Vec<(String, u32)>> {
-    parse_scale_lines(&ask("ps-current-scale", &[app])?)
+    parse_scale_lines(&fire_value("ps-current-scale", &[app])?)
 }
 
 /// `procfile-get-command APP PROC_TYPE PORT`: the deployed Procfile's command for that type,
 /// `$PORT` replaced by `port`; empty when the type is absent (for `web` without a Procfile: run
 /// the image's own CMD).
 pub fn process_command(app: &str, kind: &str, port: u16) -> Result<String> {
-    ask("procfile-get-command", &[app, kind, &port.to_string()])
+    fire_value("procfile-get-command", &[app, kind, &port.to_string()])
 }
 
 /// `ps-get-property APP KEY`: a ps property as computed by ps (app, else global, else the
 /// default), e.g. `restart-policy`.
 pub fn ps_property(app: &str, key: &str) -> Result<String> {
-    ask("ps-get-property", &[app, key])
+    fire_value("ps-get-property", &[app, key])
 }
 
 /// `checks-get-property APP KEY`: a checks property as computed by checks (`wait-to-retire`,
 /// `disabled`, `skipped`, …; app, else global, else the default).
 pub fn checks_property(app: &str, key: &str) -> Result<String> {
-    ask("checks-get-property", &[app, key])
+    fire_value("checks-get-property", &[app, key])
 }
 
 /// `network-get-listeners APP PROC_TYPE`: one `IP:PORT` per running instance of that type, in
 /// index order, as the scheduler recorded them.
 pub fn listeners(app: &str, kind: &str) -> Result<Vec<String>> {
-    Ok(ask("network-get-listeners", &[app, kind])?
+    Ok(fire_value("network-get-listeners", &[app, kind])?
         .split_whitespace()
         .map(str::to_string)
         .collect())
@@ -88,7 +88,7 @@ pub fn listeners(app: &str, kind: &str) -> Result<Vec<String>> {
 
 /// `app-json-get-content APP`: the deployed app.json, `None` when the app has none.
 pub fn app_json(app: &str) -> Result<Option<serde_json::Value>> {
-    let text = ask("app-json-get-content", &[app])?;
+    let text = fire_value("app-json-get-content", &[app])?;
     if text.is_empty() {
         return Ok(None);
     }
@@ -100,7 +100,7 @@ pub fn app_json(app: &str) -> Result<Option<serde_json::Value>> {
 /// `ports-get-container-port APP`: the port the web process listens on inside its container
 /// (the first http port map, a Dockerfile's `EXPOSE`), else 5000.
 pub fn web_port(app: &str) -> Result<u16> {
-    Ok(ask("ports-get-container-port", &[app])?
+    Ok(fire_value("ports-get-container-port", &[app])?
         .lines()
         .next()
         .and_then(|l| l.trim().parse().ok())
