@@ -425,6 +425,37 @@ fn push_on_release_pushes_each_release_and_destroy_deletes_the_tags() {
         "the password is in the events log"
     );
 
+    // The password as an argument (accepted as Dokku does; the plugin gets it through
+    // DOKKU_ARGS_FD), a global login: another app pushes and pulls with it.
+    sb.dokku(&[
+        "registry:login",
+        "--global",
+        server,
+        &reg.user,
+        &reg.password,
+    ])
+    .ok()
+    .out_has("globally");
+    sb.dokku(&["apps:create", "other"]).ok();
+    sb.dokku(&["registry:set", "other", "server", server]).ok();
+    assert_eq!(
+        answer(&sb, "registry-docker-config", "other"),
+        sb.dokku_root().join(".docker").display().to_string()
+    );
+    assert_eq!(
+        answer(&sb, "registry-docker-config", &app),
+        config.display().to_string()
+    );
+    let events = std::fs::read_to_string(sb.logs_dir().join("events.log")).unwrap();
+    assert!(
+        !events.contains(&reg.password),
+        "the password is in the events log"
+    );
+    sb.dokku(&["registry:logout", "--global", server])
+        .ok()
+        .out_has(&format!("Logged out of {server}"));
+    assert_eq!(answer(&sb, "registry-docker-config", "other"), "");
+
     sb.dokku(&["apps:destroy", "--force", &app])
         .ok()
         .out_has("from the registry");

@@ -96,8 +96,8 @@ fn request(
     // The status of the last response (curl prints every response's headers).
     let status = headers
         .lines()
-        .filter(|l| l.starts_with("HTTP/"))
-        .last()
+        .rev()
+        .find(|l| l.starts_with("HTTP/"))
         .and_then(|l| l.split_whitespace().nth(1))
         .and_then(|s| s.parse().ok())
         .unwrap_or(0);

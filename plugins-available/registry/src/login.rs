@@ -157,13 +157,13 @@ fn normalize_server(server: &str) -> String {
     }
 }
 
-/// Docker's first meaningful error line, without its boilerplate prefix.
+/// Docker's last meaningful error line (its reason), without its boilerplate prefix.
 pub fn docker_reason(stderr: &[u8]) -> String {
     let text = String::from_utf8_lossy(stderr);
     text.lines()
+        .rev()
         .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with("WARNING"))
-        .last()
+        .find(|l| !l.is_empty() && !l.starts_with("WARNING"))
         .unwrap_or("failed")
         .trim_start_matches("Error response from daemon: ")
         .trim_start_matches("Error: ")
