@@ -412,6 +412,25 @@ fn push_on_release_pushes_each_release_and_destroy_deletes_the_tags() {
         .ok();
     assert_eq!(reg.tags(&repo), ["1", "2", "stable"]);
     assert_eq!(report_json(&sb, &app)["registry-tag-version"], "2");
+    sb.deploy_source(&app, &[("Dockerfile", &dockerfile("three"))])
+        .ok();
+    assert_eq!(reg.tags(&repo), ["1", "2", "3", "stable"]);
+    // The engine keeps the last two release names.
+    let local = Command::new("docker")
+        .args([
+            "images",
+            "--format",
+            "{{.Tag}}",
+            &format!("{server}/{repo}"),
+        ])
+        .output()
+        .unwrap();
+    let mut local: Vec<String> = String::from_utf8_lossy(&local.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect();
+    local.sort();
+    assert_eq!(local, ["2", "3"]);
     let (seen, scans) = watch.finish();
     assert!(scans > 10, "the argv watch hardly ran ({scans} scans)");
     assert!(seen.is_empty(), "the password was in an argv: {seen:?}");

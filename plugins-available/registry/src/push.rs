@@ -3,7 +3,8 @@
 //! `deployed-app-image-tag`); when pushing is on (`push-on-release`, or a scheduler other than
 //! `docker-local`), it is tagged `SERVER/REPO:N` with N one more than the last release pushed
 //! (the `tag-version` property, bumped only once the push succeeded, under a lock) and pushed
-//! with the app's docker config, plus the `push-extra-tags`. Every name made is listed in
+//! with the app's docker config, plus the `push-extra-tags`; the engine keeps the names of the
+//! last two releases. Every name made is listed in
 //! `$DOKKU_LIB_ROOT/data/registry/APP/tags` (`pushed REF` or `local REF`), which `post-delete`
 //! reads to delete them from the registry and from the engine.
 
@@ -94,9 +95,10 @@ fn tag(from: &str, to: &str) -> Result<()> {
     docker::output(["image", "tag", from, to]).map(|_| ())
 }
 
-/// `docker image rm NAME`, quietly (a name only: other names keep the image).
+/// `docker image rm --force NAME`, quietly: the name goes (other names keep the image, and a
+/// container still using it keeps it by id).
 fn untag(name: &str) {
-    let _ = docker::command(["image", "rm", "--no-prune", name])
+    let _ = docker::command(["image", "rm", "--force", "--no-prune", name])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -194,6 +196,11 @@ pub fn trigger_post_release_builder(argv: &[String]) -> Result<()> {
     }
     record(app, &pushed)?;
     property::write(PROPS, app, "tag-version", &n.to_string())?;
+    // The engine keeps the names of the last two releases (the running one and the one
+    // before); older ones stay in the registry until the app is destroyed.
+    if n > 2 {
+        untag(&format!("{prefix}{repo}:{}", n - 2));
+    }
     log::verbose(&format!("Image {full} pushed"));
     Ok(())
 }
