@@ -380,9 +380,11 @@ fn push_on_release_pushes_each_release_and_destroy_deletes_the_tags() {
     let repo = format!("dokku/{app}");
     assert!(reg.tags(&repo).is_empty());
 
+    let started = std::time::Instant::now();
     let out = sb
         .deploy_source(&app, &[("Dockerfile", &dockerfile("one"))])
         .ok();
+    eprintln!("first deploy with its push: {:?}", started.elapsed());
     assert!(
         out.stdout.contains("-----> Pushing image to registry"),
         "{out:#?}"
@@ -408,8 +410,10 @@ fn push_on_release_pushes_each_release_and_destroy_deletes_the_tags() {
         format!("{server}/{repo}:1")
     );
 
+    let started = std::time::Instant::now();
     sb.deploy_source(&app, &[("Dockerfile", &dockerfile("two"))])
         .ok();
+    eprintln!("second deploy with its push: {:?}", started.elapsed());
     assert_eq!(reg.tags(&repo), ["1", "2", "stable"]);
     assert_eq!(report_json(&sb, &app)["registry-tag-version"], "2");
     sb.deploy_source(&app, &[("Dockerfile", &dockerfile("three"))])
@@ -495,8 +499,10 @@ fn a_failed_push_fails_the_deploy_and_the_previous_release_keeps_serving() {
     let app = sb.unique_app("refused");
     let server = reg.hostport.as_str();
     sb.dokku(&["apps:create", &app]).ok();
+    let started = std::time::Instant::now();
     sb.deploy_source(&app, &[("Dockerfile", &dockerfile("one"))])
         .ok();
+    eprintln!("deploy without a push: {:?}", started.elapsed());
     let port = sb.web_port(&app, "web.1");
     // Pushing on, but no login: the registry refuses the push.
     sb.dokku(&["registry:set", &app, "server", server]).ok();
