@@ -85,8 +85,7 @@ fn set_report_and_detect_round_trip() {
     assert_eq!(detect(&sb, "web"), "docker-local");
     assert_eq!(report_json(&sb, "web")["scheduler-global-selected"], "");
 
-    // The core asks the trigger: `apps:report`-independent, `dokku_core::scheduler` is what
-    // apps:destroy uses; a selected scheduler no plugin answers stops nothing here.
+    // Any scheduler plugin name may be chosen, installed or not (as Dokku allows).
     sb.dokku(&["scheduler:set", "other", "selected", "k3s"])
         .ok();
     assert_eq!(detect(&sb, "other"), "k3s");
@@ -140,4 +139,26 @@ fn bad_input_is_refused_with_one_line_and_nothing_written() {
     fire(&sb, "scheduler-get-property", &["web", "nope"]).fails();
     // A value written by hand is still only an answer, never run: the core reads one line.
     assert_eq!(detect(&sb, "web"), "docker-local");
+}
+
+#[test]
+fn setting_a_scheduler_stops_nothing() {
+    let sb = Sandbox::new();
+    sb.quick_deploys();
+    let app = sb.unique_app("switch");
+    sb.dokku(&["apps:create", &app]).ok();
+    sb.deploy_source(
+        &app,
+        &[("Dockerfile", &dokku_tests::docker::web_dockerfile("up"))],
+    )
+    .ok();
+    let port = sb.web_port(&app, "web.1");
+    assert_eq!(dokku_tests::http_body(port).as_deref(), Some("up"));
+    sb.dokku(&["scheduler:set", &app, "selected", "swarm"]).ok();
+    assert_eq!(detect(&sb, &app), "swarm");
+    // The release keeps serving until the new scheduler deploys.
+    assert_eq!(dokku_tests::http_body(port).as_deref(), Some("up"));
+    sb.dokku(&["scheduler:set", &app, "selected"]).ok();
+    assert_eq!(detect(&sb, &app), "docker-local");
+    assert_eq!(dokku_tests::http_body(port).as_deref(), Some("up"));
 }
