@@ -329,7 +329,22 @@ fn an_app_on_a_three_host_swarm() {
     let t_cut = Instant::now();
     c.cut(&victim.name);
     let end = Instant::now() + Duration::from_secs(60);
+    let mut node_down = None;
     let rescheduled = loop {
+        if node_down.is_none()
+            && mgr(
+                &c,
+                &[
+                    "node",
+                    "inspect",
+                    "--format",
+                    "{{.Status.State}}",
+                    &victim.name,
+                ],
+            ) == "down"
+        {
+            node_down = Some(t_cut.elapsed());
+        }
         let t = tasks(&c, &svc);
         let good = t
             .iter()
@@ -361,7 +376,7 @@ fn an_app_on_a_three_host_swarm() {
         .filter(|(t, _)| *t > Duration::from_millis(1500))
         .collect();
     eprintln!(
-        "cut of {}: replicas running again after {rescheduled:?}, listeners moved after {rerouted:?}; {ok} requests, {} failed ({} after the first second)",
+        "cut of {}: node down after {node_down:?}, replicas running again after {rescheduled:?}, listeners moved after {rerouted:?}; {ok} requests, {} failed ({} after the first second)",
         victim.name,
         failed.len(),
         late.len()
