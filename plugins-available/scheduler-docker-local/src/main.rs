@@ -1,7 +1,7 @@
 //! The docker-local scheduler: runs an app's processes as containers on this host's Docker
 //! engine. Triggers `scheduler-deploy`, `scheduler-stop`, `scheduler-start`,
 //! `scheduler-inspect`, `scheduler-is-deployed`, `scheduler-status`, `scheduler-app-status`,
-//! `scheduler-detect` (default `docker-local`), `scheduler-post-delete` (the app's image goes;
+//! `scheduler-post-delete` (the app's image goes;
 //! `scheduler-stop … true` removed its containers before), `scheduler-logs` (the containers'
 //! output, for `dokku logs`), `scheduler-enter` (`docker exec`, for `dokku enter`) and
 //! `scheduler-processes` (one line per container, for `ps:report`). When the app's scheduler is
@@ -44,10 +44,6 @@ static PLUGIN: Plugin = Plugin {
         Trigger {
             name: "scheduler-is-deployed",
             run: trigger_is_deployed,
-        },
-        Trigger {
-            name: "scheduler-detect",
-            run: trigger_detect,
         },
         Trigger {
             name: "scheduler-status",
@@ -105,12 +101,6 @@ fn for_me(argv: &[String]) -> Option<(&str, &[String])> {
         [s, app, rest @ ..] if s == NAME => Some((app.as_str(), rest)),
         _ => None,
     }
-}
-
-/// Trigger `scheduler-detect APP`: the default scheduler (a plugin may name another).
-fn trigger_detect(_argv: &[String]) -> Result<()> {
-    println!("{NAME}");
-    Ok(())
 }
 
 /// Trigger `scheduler-deploy SCHEDULER APP [TAG]`.
