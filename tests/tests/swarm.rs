@@ -66,6 +66,17 @@ impl Poller {
     }
 }
 
+/// A child killed and reaped when dropped, a failing assertion included, so no watcher
+/// outlives its test.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// `docker ARGS…` against the manager (node1): stdout.
 fn mgr(c: &Cluster, args: &[&str]) -> String {
     let o = c.docker(&c.nodes()[0].name, args);
@@ -311,13 +322,14 @@ fn an_app_on_a_three_host_swarm() {
     sb.dokku(&["run", &app, "true"]).ok();
 
     // The cut of a host running web tasks: Swarm reschedules, nginx stops routing there.
-    let mut watch = sb
-        .command(sb.root.join("bin/dokku"))
-        .args(["scheduler-swarm:watch", "--interval", "250"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let watch = KillOnDrop(
+        sb.command(sb.root.join("bin/dokku"))
+            .args(["scheduler-swarm:watch", "--interval", "250"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
     let on = wait_running(&c, &svc, 2, 30);
     let victim = nodes[1..]
         .iter()
@@ -395,8 +407,7 @@ fn an_app_on_a_three_host_swarm() {
         assert!(Instant::now() < end, "the cluster is not whole: {ready}");
         std::thread::sleep(Duration::from_millis(200));
     }
-    let _ = watch.kill();
-    let _ = watch.wait();
+    drop(watch);
 
     // Six replicas across three hosts, timed from push to all serving; then the same on
     // docker-local (the switch removes the swarm services), then back to swarm.
