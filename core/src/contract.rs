@@ -108,6 +108,48 @@ pub fn web_port(app: &str) -> Result<u16> {
         .unwrap_or(DEFAULT_WEB_PORT))
 }
 
+/// A scheduler trigger's `(APP, rest…)` when its first argument (SCHEDULER) is `name`, `None`
+/// otherwise: each scheduler answers only for itself.
+pub fn for_scheduler<'a>(argv: &'a [String], name: &str) -> Option<(&'a str, &'a [String])> {
+    match argv {
+        [s, app, rest @ ..] if s == name => Some((app.as_str(), rest)),
+        _ => None,
+    }
+}
+
+/// The answer to `scheduler-app-status`: `COUNT STATE`, STATE `true` when every process runs,
+/// `false` when none does, `mixed` otherwise.
+pub fn app_status(total: usize, running: usize) -> String {
+    let state = match (total, running) {
+        (_, 0) => "false",
+        (n, r) if n == r => "true",
+        _ => "mixed",
+    };
+    format!("{total} {state}")
+}
+
+/// Splits what follows `scheduler-run SCHEDULER APP`: `ENV_COUNT ENV… [--] COMMAND…` into the
+/// env pairs and the command.
+pub fn run_args(rest: &[String]) -> Result<(&[String], &[String])> {
+    let [count, rest @ ..] = rest else {
+        bail!("scheduler-run: expected SCHEDULER APP ENV_COUNT ENV… [--] COMMAND…");
+    };
+    let count: usize = count
+        .parse()
+        .with_context(|| format!("scheduler-run: ENV_COUNT {count:?} is not a number"))?;
+    if rest.len() < count {
+        bail!(
+            "scheduler-run: {count} env pairs announced, {} given",
+            rest.len()
+        );
+    }
+    let (env, mut command) = rest.split_at(count);
+    if command.first().is_some_and(|c| c == "--") {
+        command = &command[1..];
+    }
+    Ok((env, command))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -121,5 +163,22 @@ mod tests {
         for bad in ["web", "web=x", "=1", "w b=1"] {
             assert!(parse_scale_lines(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn scheduler_arguments_are_split_for_their_scheduler_only() {
+        let v = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let argv = v(&["swarm", "app", "2", "A=1", "B=2", "--", "ls", "-l"]);
+        assert!(for_scheduler(&argv, "docker-local").is_none());
+        let (app, rest) = for_scheduler(&argv, "swarm").unwrap();
+        assert_eq!(app, "app");
+        let (env, cmd) = run_args(rest).unwrap();
+        assert_eq!(env, &v(&["A=1", "B=2"])[..]);
+        assert_eq!(cmd, &v(&["ls", "-l"])[..]);
+        assert!(run_args(&v(&["3", "A=1"])).is_err());
+        assert!(run_args(&v(&["x"])).is_err());
+        assert_eq!(app_status(2, 2), "2 true");
+        assert_eq!(app_status(2, 0), "2 false");
+        assert_eq!(app_status(3, 1), "3 mixed");
     }
 }

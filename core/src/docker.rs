@@ -55,11 +55,18 @@ where
         .collect()
 }
 
-/// Runs `cmd` (the docker CLI with `args`), returning its trimmed stdout or docker's first
-/// error line.
+/// Runs `cmd` (the docker CLI with `args`) with nothing on stdin, returning its trimmed stdout
+/// or docker's first error line.
 fn run_captured(mut cmd: Command, args: &[std::ffi::OsString]) -> Result<String> {
+    cmd.stdin(Stdio::null());
+    captured(cmd, args)
+}
+
+/// Runs `cmd` (the docker CLI with `args`, any endpoint or environment the caller set),
+/// returning its trimmed stdout; fails with docker's first error line, naming the docker
+/// subcommand (`args`' first two words).
+pub fn captured(mut cmd: Command, args: &[std::ffi::OsString]) -> Result<String> {
     let out = cmd
-        .stdin(Stdio::null())
         .output()
         .with_context(|| format!("cannot run {} (is the Docker engine installed?)", bin()))?;
     if !out.status.success() {

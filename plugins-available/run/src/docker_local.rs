@@ -92,26 +92,11 @@ fn default_interrupts() {
 /// started, its id printed). Reads `DOKKU_RM_CONTAINER`, `DOKKU_DETACH_CONTAINER`,
 /// `DOKKU_DISABLE_TTY` and `DOKKU_FORCE_TTY`.
 pub fn trigger_run(argv: &[String]) -> Result<()> {
-    let [scheduler, app, count, rest @ ..] = argv else {
-        bail!("scheduler-run: expected SCHEDULER APP ENV_COUNT ENV… [--] COMMAND…");
-    };
-    if scheduler != SCHEDULER {
+    let Some((app, rest)) = dokku_core::contract::for_scheduler(argv, SCHEDULER) else {
         return Ok(());
-    }
+    };
     appname::verify(app)?;
-    let count: usize = count
-        .parse()
-        .with_context(|| format!("scheduler-run: ENV_COUNT {count:?} is not a number"))?;
-    if rest.len() < count {
-        bail!(
-            "scheduler-run: {count} env pairs announced, {} given",
-            rest.len()
-        );
-    }
-    let (run_env, mut command) = rest.split_at(count);
-    if command.first().is_some_and(|c| c == "--") {
-        command = &command[1..];
-    }
+    let (run_env, command) = dokku_core::contract::run_args(rest)?;
     for pair in run_env {
         crate::options::validate_env(pair)?;
     }

@@ -97,10 +97,7 @@ fn main() {
 
 /// `(APP, rest…)` when the first argument names this scheduler.
 fn for_me(argv: &[String]) -> Option<(&str, &[String])> {
-    match argv {
-        [s, app, rest @ ..] if s == NAME => Some((app.as_str(), rest)),
-        _ => None,
-    }
+    dokku_core::contract::for_scheduler(argv, NAME)
 }
 
 /// Trigger `scheduler-deploy SCHEDULER APP [TAG]`.
@@ -226,12 +223,7 @@ fn trigger_app_status(argv: &[String]) -> Result<()> {
     };
     let all = current(app)?;
     let running = all.iter().filter(|c| c.running).count();
-    let state = match (all.len(), running) {
-        (_, 0) => "false",
-        (n, r) if n == r => "true",
-        _ => "mixed",
-    };
-    println!("{} {state}", all.len());
+    println!("{}", dokku_core::contract::app_status(all.len(), running));
     Ok(())
 }
 

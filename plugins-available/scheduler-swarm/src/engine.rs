@@ -101,29 +101,7 @@ impl Endpoint {
     }
 }
 
-/// Runs `c` and returns its trimmed stdout; fails with docker's first error line, naming the
-/// docker subcommand (`args`' first two words).
-pub fn captured(mut c: Command, args: &[std::ffi::OsString]) -> Result<String> {
-    let out = c
-        .output()
-        .with_context(|| format!("cannot run {}", docker::bin()))?;
-    if !out.status.success() {
-        let err = String::from_utf8_lossy(&out.stderr);
-        let line = err
-            .lines()
-            .find(|l| !l.trim().is_empty())
-            .unwrap_or("failed")
-            .trim_start_matches("Error response from daemon: ")
-            .to_string();
-        let what: Vec<String> = args
-            .iter()
-            .take(2)
-            .map(|a| a.to_string_lossy().into_owned())
-            .collect();
-        bail!("docker {}: {line}", what.join(" "));
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
-}
+pub use dokku_core::docker::captured;
 
 /// The manager's endpoint, `None` until `scheduler-swarm:initialize` ran.
 pub fn manager() -> Result<Option<Endpoint>> {

@@ -125,10 +125,7 @@ fn main() {
 
 /// `(APP, rest…)` when the first argument names this scheduler.
 fn for_me(argv: &[String]) -> Option<(&str, &[String])> {
-    match argv {
-        [s, app, rest @ ..] if s == NAME => Some((app.as_str(), rest)),
-        _ => None,
-    }
+    dokku_core::contract::for_scheduler(argv, NAME)
 }
 
 fn trigger_deploy(argv: &[String]) -> Result<()> {

@@ -84,12 +84,7 @@ pub fn app_status(app: &str) -> Result<()> {
     let m = engine::require_manager()?;
     let all = tasks::app_tasks(&m, app)?;
     let running = all.iter().filter(|t| t.state == "running").count();
-    let state = match (all.len(), running) {
-        (_, 0) => "false",
-        (n, r) if n == r => "true",
-        _ => "mixed",
-    };
-    println!("{} {state}", all.len());
+    println!("{}", dokku_core::contract::app_status(all.len(), running));
     Ok(())
 }
 
@@ -167,22 +162,7 @@ pub fn logs(app: &str, rest: &[String]) -> Result<()> {
 /// replicated job (restart none) of the app's image, its output followed, its exit code
 /// returned; the job's service is removed afterwards.
 pub fn run(app: &str, rest: &[String]) -> Result<()> {
-    let [count, rest @ ..] = rest else {
-        bail!("scheduler-run: expected SCHEDULER APP ENV_COUNT ENV… [--] COMMAND…");
-    };
-    let count: usize = count
-        .parse()
-        .with_context(|| format!("scheduler-run: ENV_COUNT {count:?} is not a number"))?;
-    if rest.len() < count {
-        bail!(
-            "scheduler-run: {count} env pairs announced, {} given",
-            rest.len()
-        );
-    }
-    let (run_env, mut command) = rest.split_at(count);
-    if command.first().is_some_and(|c| c == "--") {
-        command = &command[1..];
-    }
+    let (run_env, command) = dokku_core::contract::run_args(rest)?;
     let m = engine::require_manager()?;
     let mut config = dokku_core::app_config(app)?;
     for pair in run_env {
