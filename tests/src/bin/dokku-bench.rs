@@ -1,5 +1,7 @@
 //! `scripts/bench`: latency figures for the core paths, each a median over repeated runs, in a
 //! throwaway installation. Targets are printed beside the figures; timed tests never assert them.
+//! `--only swarm` times a 6-replica app on a 3-host test cluster (scripts/test-cluster)
+//! against docker-local, and the cut of a host until all replicas run and answer again.
 
 use dokku_tests::{git, Sandbox};
 use std::path::PathBuf;
@@ -45,7 +47,7 @@ fn main() {
         .nth(1)
         .and_then(|v| v.parse().ok())
         .unwrap_or(30);
-    // `--only push|redeploy`: just that figure.
+    // `--only push|redeploy|proxy|swarm`: just that figure (swarm runs only when asked: ~3 min).
     match std::env::args()
         .skip_while(|a| a != "--only")
         .nth(1)
@@ -54,6 +56,7 @@ fn main() {
         Some("push") => return push_benchmark(runs.min(20)),
         Some("redeploy") => return redeploy_benchmark(runs.min(10)),
         Some("proxy") => return proxy_benchmark(),
+        Some("swarm") => return swarm_benchmark(swarm_runs()),
         _ => {}
     }
     let sb = Sandbox::new();
@@ -188,6 +191,241 @@ fn main() {
     push_benchmark(runs.min(20));
     redeploy_benchmark(runs.min(10));
     proxy_benchmark();
+}
+
+/// Runs of the swarm figures: `--runs N` when given, else 3 (each run costs seconds).
+fn swarm_runs() -> usize {
+    std::env::args()
+        .skip_while(|a| a != "--runs")
+        .nth(1)
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3)
+        .max(1)
+}
+
+/// Median, min and max (ms) of timed runs.
+fn mmm(v: &[f64]) -> (f64, f64, f64) {
+    let mut v = v.to_vec();
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    (v[v.len() / 2], v[0], v[v.len() - 1])
+}
+
+fn row_mmm(name: &str, v: &[f64], target: &str) {
+    let (med, min, max) = mmm(v);
+    println!(
+        "{name:<52} median {med:>8.0} ms   min {min:>8.0} ms   max {max:>8.0} ms   target {target}"
+    );
+}
+
+/// GET / straight at `addr` (`IP:PORT`): a 200 with `body`, within 1 s.
+fn answers(addr: &str, body: &str) -> bool {
+    use std::io::{Read, Write};
+    let Ok(sa) = addr.parse::<std::net::SocketAddr>() else {
+        return false;
+    };
+    let t = std::time::Duration::from_secs(1);
+    let Ok(mut s) = std::net::TcpStream::connect_timeout(&sa, t) else {
+        return false;
+    };
+    let _ = s.set_read_timeout(Some(t));
+    let _ = s.write_all(b"GET / HTTP/1.0\r\n\r\n");
+    let mut buf = String::new();
+    let _ = s.read_to_string(&mut buf);
+    buf.starts_with("HTTP/1.") && buf.contains(" 200 ") && buf.contains(body)
+}
+
+/// The app's web listeners (`network-get-listeners APP web`).
+fn listeners_of(sb: &Sandbox, app: &str) -> Vec<String> {
+    sb.plugn(&["trigger", "network-get-listeners", app, "web"])
+        .ok()
+        .stdout
+        .split_whitespace()
+        .map(str::to_string)
+        .collect()
+}
+
+/// Whether `n` listeners are recorded, none on `avoid` (an address prefix `IP:`), and each
+/// answers 200 with `body` directly.
+fn all_serving(sb: &Sandbox, app: &str, n: usize, body: &str, avoid: Option<&str>) -> bool {
+    let l = listeners_of(sb, app);
+    l.len() == n
+        && !l.iter().any(|a| avoid.is_some_and(|p| a.starts_with(p)))
+        && l.iter().all(|a| answers(a, body))
+}
+
+/// Polls `all_serving` until true (at most `secs`); panics with the listeners otherwise.
+fn wait_serving(sb: &Sandbox, app: &str, n: usize, body: &str, avoid: Option<&str>, secs: u64) {
+    let end = Instant::now() + std::time::Duration::from_secs(secs);
+    while !all_serving(sb, app, n, body, avoid) {
+        assert!(
+            Instant::now() < end,
+            "{app}: {n} replicas never all answered {body:?}: {:?}",
+            listeners_of(sb, app)
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+/// `docker ARGS…` against the cluster's manager (node1): stdout, trimmed.
+fn mgr(c: &dokku_tests::cluster::Cluster, args: &[&str]) -> String {
+    let o = c.docker(&c.nodes()[0].name, args);
+    String::from_utf8_lossy(&o.stdout).trim().to_string()
+}
+
+/// `(node, state)` of each task of `service` that Swarm wants running.
+fn swarm_tasks(c: &dokku_tests::cluster::Cluster, service: &str) -> Vec<(String, String)> {
+    mgr(
+        c,
+        &[
+            "service",
+            "ps",
+            "--filter",
+            "desired-state=running",
+            "--format",
+            "{{.Node}} {{.CurrentState}}",
+            service,
+        ],
+    )
+    .lines()
+    .filter_map(|l| {
+        let mut w = l.split_whitespace();
+        Some((w.next()?.to_string(), w.next()?.to_lowercase()))
+    })
+    .collect()
+}
+
+/// (8) Six web replicas: `git push` until all six answer at their own `NODE:PORT`, on a 3-host
+/// swarm (scripts/test-cluster) against docker-local on this host; then the cut of a host
+/// running web tasks (`scheduler-swarm:watch` running) until six replicas run again off it
+/// and answer, healed before the next run.
+fn swarm_benchmark(runs: usize) {
+    use dokku_tests::cluster::Cluster;
+    use dokku_tests::docker::web_dockerfile;
+    let Some(c) = Cluster::up(3) else {
+        println!("swarm: skipped (no test cluster here)");
+        return;
+    };
+    let sb = Sandbox::with_git_http();
+    sb.quick_deploys();
+    let nodes = c.nodes().to_vec();
+    let (reg, user, pass) = c.registry();
+    let (reg, user, pass) = (reg.to_string(), user.to_string(), pass.to_string());
+    sb.dokku(&[
+        "scheduler-swarm:initialize",
+        "--docker-host",
+        &nodes[0].docker_host,
+        "--advertise-addr",
+        &nodes[0].address,
+    ])
+    .ok();
+    for n in &nodes[1..] {
+        sb.dokku(&["scheduler-swarm:cluster-add", &n.docker_host])
+            .ok();
+    }
+    sb.dokku_in(
+        &[
+            "registry:login",
+            "--global",
+            "--password-stdin",
+            &reg,
+            &user,
+        ],
+        pass.as_bytes(),
+    )
+    .ok();
+    sb.dokku(&["registry:set", "--global", "server", &reg]).ok();
+    let swarm_app = sb.unique_app("bsw");
+    let local_app = sb.unique_app("blo");
+    for (app, scheduler) in [(&swarm_app, "swarm"), (&local_app, "docker-local")] {
+        sb.dokku(&["apps:create", app]).ok();
+        sb.dokku(&["scheduler:set", app, "selected", scheduler])
+            .ok();
+        sb.dokku(&["ps:scale", "--skip-deploy", app, "web=6"]).ok();
+    }
+    let work = sb.work_tree("bench-swarm");
+    // A first deploy of each (creates the services, puts the image on the nodes): not timed.
+    let (mut swarm_push, mut local_push) = (Vec::new(), Vec::new());
+    for i in 0..=runs {
+        let body = format!("release-{i}");
+        sb.commit(&work, &[("Dockerfile", &web_dockerfile(&body))], &body);
+        for (app, times) in [(&swarm_app, &mut swarm_push), (&local_app, &mut local_push)] {
+            let t = Instant::now();
+            sb.git_push(&work, app, &["main"]).ok();
+            wait_serving(&sb, app, 6, &body, None, 120);
+            if i > 0 {
+                times.push(t.elapsed().as_secs_f64() * 1000.0);
+            }
+        }
+    }
+    let body = format!("release-{runs}");
+    println!(
+        "swarm benchmarks ({runs} runs each, median, min and max; 3 test hosts, 2-core machine)\n"
+    );
+    row_mmm(
+        "docker-local, 6 replicas: push to all serving",
+        &local_push,
+        "-",
+    );
+    row_mmm(
+        "swarm, 3 hosts, 6 replicas: push to all serving",
+        &swarm_push,
+        "-",
+    );
+    println!(
+        "{:<52} ratio  {:>8.2}x",
+        "  swarm / docker-local",
+        mmm(&swarm_push).0 / mmm(&local_push).0
+    );
+
+    // The cut of a worker running web tasks, with the watcher rewriting the listeners.
+    let mut watch = sb
+        .command(sb.root.join("bin/dokku"))
+        .args(["scheduler-swarm:watch", "--interval", "250"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("scheduler-swarm:watch");
+    let (mut down, mut running, mut serving) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..runs {
+        let (d, r, s) = cut_once(&c, &sb, &swarm_app, &body);
+        down.push(d);
+        running.push(r);
+        serving.push(s);
+    }
+    // Once more with Dokku's default uptime check (a task counts as healthy after
+    // `default-wait`, 10 s): what an app without app.json healthchecks gets.
+    sb.dokku(&["checks:set", &swarm_app, "default-wait", "10"])
+        .ok();
+    sb.dokku(&["ps:rebuild", &swarm_app]).ok();
+    wait_serving(&sb, &swarm_app, 6, &body, None, 120);
+    let (d10, r10, s10) = cut_once(&c, &sb, &swarm_app, &body);
+    let _ = watch.kill();
+    let _ = watch.wait();
+    row_mmm(
+        "swarm, cut of a host: 6 replicas running and serving",
+        &serving,
+        "-",
+    );
+    row_mmm("  of which: until Swarm marks the host down", &down, "-");
+    row_mmm(
+        "  of which: until Swarm runs 6 tasks (healthy)",
+        &running,
+        "-",
+    );
+    row_mmm(
+        "swarm, the same with checks default-wait 10 s (1 run)",
+        &[s10],
+        "-",
+    );
+    row_mmm("  of which: until Swarm marks the host down", &[d10], "-");
+    row_mmm(
+        "  of which: until Swarm runs 6 tasks (healthy)",
+        &[r10],
+        "-",
+    );
+    for app in [&swarm_app, &local_app] {
+        let _ = sb.dokku(&["--force", "apps:destroy", app]);
+    }
 }
 
 /// (5) `git push` of a one-commit change until the builder is handed the revision, against a
@@ -558,4 +796,78 @@ fn measure_n(runs: usize, mut f: impl FnMut()) -> (f64, f64) {
         .collect();
     v.sort_by(|a, b| a.partial_cmp(b).unwrap());
     (v[v.len() / 2], v[(v.len() * 9 / 10).min(v.len() - 1)])
+}
+
+/// Cuts the worker running the most of `app`'s web tasks, waits until Swarm runs 6 off it and
+/// all 6 answer `body` at their listeners, then heals it and waits for 3 ready nodes. The
+/// times (ms) from the cut until: Swarm marks the host down, 6 tasks run, all 6 answer.
+fn cut_once(
+    c: &dokku_tests::cluster::Cluster,
+    sb: &Sandbox,
+    app: &str,
+    body: &str,
+) -> (f64, f64, f64) {
+    let svc = format!("{app}_web");
+    let nodes = c.nodes().to_vec();
+    let on: Vec<String> = swarm_tasks(c, &svc).into_iter().map(|(n, _)| n).collect();
+    let victim = nodes[1..]
+        .iter()
+        .filter(|n| on.contains(&n.name))
+        .max_by_key(|n| on.iter().filter(|o| **o == n.name).count())
+        .expect("a web task off the manager")
+        .clone();
+    let avoid = format!("{}:", victim.address);
+    let t = Instant::now();
+    c.cut(&victim.name);
+    let (mut t_down, mut t_running) = (None, None);
+    let end = Instant::now() + std::time::Duration::from_secs(120);
+    loop {
+        if t_down.is_none()
+            && mgr(
+                c,
+                &[
+                    "node",
+                    "inspect",
+                    "--format",
+                    "{{.Status.State}}",
+                    &victim.name,
+                ],
+            ) == "down"
+        {
+            t_down = Some(t.elapsed());
+        }
+        if t_running.is_none() {
+            let ts = swarm_tasks(c, &svc);
+            let good = ts
+                .iter()
+                .filter(|(n, s)| *n != victim.name && s == "running")
+                .count();
+            if good >= 6 {
+                t_running = Some(t.elapsed());
+            }
+        }
+        if t_running.is_some() && all_serving(sb, app, 6, body, Some(&avoid)) {
+            break;
+        }
+        assert!(
+            Instant::now() < end,
+            "not all 6 replicas back after the cut of {}: {:?}",
+            victim.name,
+            swarm_tasks(c, &svc)
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let serving = t.elapsed().as_secs_f64() * 1000.0;
+    let ms = |d: Option<std::time::Duration>| d.map_or(f64::NAN, |d| d.as_secs_f64() * 1000.0);
+    c.heal(&victim.name);
+    let end = Instant::now() + std::time::Duration::from_secs(120);
+    loop {
+        let ready = mgr(c, &["node", "ls", "--format", "{{.Status}}"]);
+        if ready.lines().filter(|l| *l == "Ready").count() == 3 {
+            break;
+        }
+        assert!(Instant::now() < end, "the cluster is not whole: {ready}");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    (ms(t_down), ms(t_running), serving)
 }
