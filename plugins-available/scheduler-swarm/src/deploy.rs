@@ -403,7 +403,12 @@ fn wait_converged(
                 .iter()
                 .find(|(n, _)| *n == svc)
                 .map(|(_, s)| s.as_str());
-            let kind = svc.rsplit('_').next().unwrap_or_default().to_string();
+            // `APP_TYPE`: app names have no `_`, process types may.
+            let kind = svc
+                .split_once('_')
+                .map(|(_, k)| k)
+                .unwrap_or_default()
+                .to_string();
             let ts = tasks::tasks(m, &svc, &kind)?;
             let running = ts
                 .iter()
