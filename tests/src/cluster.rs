@@ -2,6 +2,8 @@
 //! network namespace on a bridge of ours with its own `dockerd`, and a TLS + htpasswd registry on
 //! the bridge address that every engine (the main one too) trusts. [`Cluster::up`] starts one in a
 //! fresh folder under /tmp; dropping the [`Cluster`] (also while a test panics) runs `down`.
+//! [`Cluster::up_with_ssh`] also starts an OpenSSH sshd on each host (`up N DIR --ssh`), so the
+//! hosts are reachable as `ssh://root@ADDRESS` docker endpoints.
 
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
@@ -27,6 +29,8 @@ pub struct Cluster {
     registry: (String, String, String),
     bridge: String,
     bridge_ip: String,
+    /// `(NAME, ssh://root@ADDRESS)` per host when started with ssh.
+    ssh: Vec<(String, String)>,
 }
 
 fn script() -> PathBuf {
@@ -87,7 +91,22 @@ impl Cluster {
     /// `CI=true` and otherwise prints why and returns `None` (the test skips). Panics when the
     /// script fails.
     pub fn up(n: usize) -> Option<Cluster> {
-        if let Some(why) = cannot_run() {
+        Self::start(n, false)
+    }
+
+    /// Like [`Cluster::up`], with an OpenSSH sshd on each host (`scripts/test-cluster up N DIR
+    /// --ssh`): root logs in with [`Cluster::ssh_key`] only, each session's `DOCKER_HOST` is
+    /// that host's engine, and [`Cluster::ssh_host`] is its `ssh://root@ADDRESS` endpoint.
+    pub fn up_with_ssh(n: usize) -> Option<Cluster> {
+        Self::start(n, true)
+    }
+
+    fn start(n: usize, ssh: bool) -> Option<Cluster> {
+        let why = cannot_run().or_else(|| {
+            (ssh && !Path::new("/usr/sbin/sshd").exists())
+                .then(|| "/usr/sbin/sshd is missing (apt-get install openssh-server)".to_string())
+        });
+        if let Some(why) = why {
             let ci = std::env::var("CI").is_ok_and(|v| v == "true");
             assert!(!ci, "the test cluster cannot run under CI=true: {why}");
             eprintln!("skipped: the test cluster cannot run here: {why}");
@@ -100,15 +119,17 @@ impl Cluster {
             .tempdir_in("/tmp")
             .expect("cannot make a folder under /tmp");
         let dir = tmp.path().to_path_buf();
-        let out = run_script([
-            OsStr::new("up"),
-            OsStr::new(&n.to_string()),
-            dir.as_os_str(),
-        ]);
+        let count = n.to_string();
+        let mut args = vec![OsStr::new("up"), OsStr::new(&count), dir.as_os_str()];
+        if ssh {
+            args.push(OsStr::new("--ssh"));
+        }
+        let out = run_script(args);
         assert!(
             out.status.success(),
-            "scripts/test-cluster up {n} {} failed:\n{}",
+            "scripts/test-cluster up {n} {}{} failed:\n{}",
             dir.display(),
+            if ssh { " --ssh" } else { "" },
             String::from_utf8_lossy(&out.stderr)
         );
         let read = |file: &str| {
@@ -138,7 +159,21 @@ impl Cluster {
                 .unwrap_or_else(|| panic!("no {key} in {}/.cluster", dir.display()))
                 .to_string()
         };
+        let ssh_nodes: Vec<(String, String)> = if ssh {
+            read("ssh-nodes")
+                .lines()
+                .map(|line| {
+                    let (name, host) = line
+                        .split_once(' ')
+                        .unwrap_or_else(|| panic!("bad line in ssh-nodes: {line:?}"));
+                    (name.to_string(), host.to_string())
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
         let cluster = Cluster {
+            ssh: ssh_nodes,
             nodes,
             registry: (r[0].into(), r[1].into(), r[2].into()),
             bridge: field("bridge"),
@@ -170,6 +205,26 @@ impl Cluster {
             .iter()
             .find(|n| n.name == name)
             .unwrap_or_else(|| panic!("no host {name} in the test cluster"))
+    }
+
+    /// Host `name`'s `ssh://root@ADDRESS` endpoint; panics unless the cluster was started with
+    /// [`Cluster::up_with_ssh`].
+    pub fn ssh_host(&self, name: &str) -> &str {
+        self.ssh
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, h)| h.as_str())
+            .unwrap_or_else(|| panic!("no ssh endpoint for {name}: start with up_with_ssh"))
+    }
+
+    /// The private key every host's sshd accepts for root (`DIR/id_ed25519`, mode 0600).
+    pub fn ssh_key(&self) -> PathBuf {
+        self.dir.join("id_ed25519")
+    }
+
+    /// A known_hosts file with every host's key under its address (`DIR/known_hosts`).
+    pub fn known_hosts(&self) -> PathBuf {
+        self.dir.join("known_hosts")
     }
 
     /// The registry: (`HOST:PORT`, user, password).
