@@ -3,7 +3,7 @@
 //! endpoint and each node's endpoint (for `enter` and `cluster-remove`).
 
 use crate::engine::{self, Endpoint};
-use crate::tasks;
+use crate::{routing, tasks};
 use anyhow::{bail, Context, Result};
 use dokku_core::{args, log};
 use std::time::{Duration, Instant};
@@ -179,8 +179,50 @@ pub fn list(argv: &[String]) -> Result<()> {
     Ok(())
 }
 
-/// `scheduler-swarm:cluster-remove NODE`: drains the node (Swarm moves its tasks), makes it
-/// leave (through its recorded endpoint), and removes it from the node list.
+/// Once every swarm app's web tasks that Swarm wants running run, none on `node_id` (or at
+/// `until`), points each app's proxy at where they answer now, so no request is routed to a
+/// node that is leaving even when no `scheduler-swarm:watch` runs.
+fn reroute(m: &Endpoint, node_id: &str, until: Instant) -> Result<()> {
+    for app in routing::swarm_apps()? {
+        let svc = format!("{app}_web");
+        loop {
+            // Replicas as the service wants them (empty when the app has no web service).
+            let want = m
+                .output([
+                    "service",
+                    "inspect",
+                    "--format",
+                    "{{if .Spec.Mode.Replicated}}{{.Spec.Mode.Replicated.Replicas}}{{end}}",
+                    &svc,
+                ])
+                .ok()
+                .and_then(|r| r.trim().parse::<usize>().ok());
+            let Some(want) = want else {
+                break;
+            };
+            let t = tasks::tasks(m, &svc, "web").unwrap_or_default();
+            let running: Vec<_> = t.iter().filter(|t| t.desired == "running").collect();
+            let settled = running.len() == want
+                && running
+                    .iter()
+                    .all(|t| t.state == "running" && t.node_id != node_id);
+            if settled || Instant::now() > until {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(250));
+        }
+        match routing::sync(m, &app, true) {
+            Ok(true) => log::info1(&format!("{app}: web listeners moved, proxy rebuilt")),
+            Ok(false) => {}
+            Err(e) => log::warn(&format!("{app}: {e:#}")),
+        }
+    }
+    Ok(())
+}
+
+/// `scheduler-swarm:cluster-remove NODE`: drains the node (Swarm moves its tasks), points the
+/// proxy of each swarm app at the moved web tasks, makes the node leave (through its recorded
+/// endpoint), and removes it from the node list.
 pub fn remove(argv: &[String]) -> Result<()> {
     let a = args::parse(argv, &[], &[])?;
     a.at_most(1, "dokku scheduler-swarm:cluster-remove NODE")?;
@@ -217,6 +259,7 @@ pub fn remove(argv: &[String]) -> Result<()> {
         }
         std::thread::sleep(Duration::from_millis(500));
     }
+    reroute(&m, &n.id, end + Duration::from_secs(30))?;
     if n.role == "manager" {
         m.output(["node", "demote", &n.id])?;
     }
