@@ -170,13 +170,13 @@ fn recorded(sb: &Sandbox) -> Vec<(String, String)> {
 
 /// The dokku user's ssh setup, as a user makes it in the dokku user's home (`DOKKU_ROOT`): the
 /// key the hosts accept, their host keys, and a config using both, strictly.
-fn ssh_setup(sb: &Sandbox, c: &Cluster) {
+fn ssh_setup(sb: &Sandbox, c: &Cluster, known_hosts: &str) {
     let ssh = sb.dokku_root().join(".ssh");
     std::fs::create_dir_all(&ssh).unwrap();
     let key = ssh.join("id_ed25519");
     std::fs::copy(c.ssh_key(), &key).unwrap();
     let known = ssh.join("known_hosts");
-    std::fs::copy(c.known_hosts(), &known).unwrap();
+    std::fs::write(&known, known_hosts).unwrap();
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&ssh, std::fs::Permissions::from_mode(0o700)).unwrap();
     std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
@@ -222,7 +222,16 @@ fn an_app_on_three_ssh_hosts() {
     };
     let sb = Sandbox::with_git_http();
     sb.quick_deploys();
-    ssh_setup(&sb, &c);
+    // First without node2's host key: ssh refuses it, and so does cluster-add (one line).
+    let known_hosts = std::fs::read_to_string(c.known_hosts()).unwrap();
+    let node2 = &c.node("node2").address;
+    let without: String = known_hosts
+        .lines()
+        .filter(|l| !l.starts_with(&format!("{node2} ")))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_ne!(without, known_hosts, "no line for {node2} in {known_hosts}");
+    ssh_setup(&sb, &c, &without);
     let addr: Vec<String> = c.nodes().iter().map(|n| n.address.clone()).collect();
     let ssh: Vec<String> = c
         .nodes()
@@ -243,6 +252,21 @@ fn an_app_on_three_ssh_hosts() {
         &addr[0],
     ])
     .ok();
+    let before = recorded(&sb);
+    let line = sb
+        .dokku(&["scheduler-swarm:cluster-add", &ssh[1]])
+        .fails()
+        .one_error_line();
+    assert!(
+        line.contains("host key") && line.contains("known_hosts"),
+        "{line}"
+    );
+    assert_eq!(
+        recorded(&sb),
+        before,
+        "a refused host changed what is recorded"
+    );
+    ssh_setup(&sb, &c, &known_hosts);
     sb.dokku(&["scheduler-swarm:cluster-add", &ssh[1]]).ok();
     sb.dokku(&["scheduler-swarm:cluster-add", "--role", "manager", &ssh[2]])
         .ok();

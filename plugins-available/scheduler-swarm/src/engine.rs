@@ -97,7 +97,46 @@ impl Endpoint {
             .collect();
         let mut c = self.command(&args);
         c.stdin(Stdio::null());
-        captured(c, &args)
+        captured(c, &args).map_err(|e| self.explain(e))
+    }
+
+    /// For an `ssh://` endpoint the docker CLI could not reach, what ssh said (instead of the
+    /// CLI's "error during connect: … make sure the URL is valid …") and what the dokku user's
+    /// ssh setup lacks; other errors unchanged.
+    fn explain(&self, e: anyhow::Error) -> anyhow::Error {
+        if !self.0.starts_with("ssh://") {
+            return e;
+        }
+        let text = format!("{e:#}");
+        let Some((_, said)) = text.split_once("stderr=") else {
+            return e;
+        };
+        let said = said.trim();
+        let hint = ssh_hint(said);
+        if hint.is_empty() {
+            anyhow::anyhow!("ssh to {} failed: {said}", self.0)
+        } else {
+            anyhow::anyhow!("ssh to {} failed: {said} ({hint})", self.0)
+        }
+    }
+}
+
+/// What to fix, from what ssh (or the remote shell) said when the docker CLI's ssh connection
+/// failed; empty when nothing specific.
+fn ssh_hint(said: &str) -> &'static str {
+    if said.contains("host key is known")
+        || said.contains("Host key verification failed")
+        || said.contains("HOST IDENTIFICATION HAS CHANGED")
+    {
+        "the dokku user's ~/.ssh/known_hosts must hold this server's host key: check it, then add it (ssh-keyscan HOST >> ~/.ssh/known_hosts)"
+    } else if said.contains("permission denied while trying to connect") {
+        "that ssh user may not use the server's Docker engine: add it to the docker group there"
+    } else if said.contains("Permission denied") {
+        "the server does not accept the dokku user's key: add ~dokku/.ssh/id_ed25519.pub to that user's ~/.ssh/authorized_keys there"
+    } else if said.contains("docker") && said.contains("not found") {
+        "the server has no docker CLI in the PATH of a non-interactive ssh session: install docker.io there"
+    } else {
+        ""
     }
 }
 
@@ -207,6 +246,27 @@ pub fn setting(app: Option<&str>, key: &str, default: &str) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ssh_failures_are_explained() {
+        let ep = Endpoint("ssh://root@10.0.0.2".into());
+        let e = anyhow::anyhow!("docker info: error during connect: Get \"http://docker.example.com/v1.50/info\": command [ssh -o ConnectTimeout=30 -T -l root -- 10.0.0.2 docker system dial-stdio] has exited with exit status 255, make sure the URL is valid, and Docker 18.09 or later is installed on the remote host: stderr=No ED25519 host key is known for 10.0.0.2 and you have requested strict checking.");
+        let m = format!("{:#}", ep.explain(e));
+        assert!(
+            m.starts_with("ssh to ssh://root@10.0.0.2 failed: No ED25519 host key"),
+            "{m}"
+        );
+        assert!(m.contains("known_hosts"), "{m}");
+        assert!(!m.contains("18.09"), "{m}");
+        let plain = Endpoint("unix:///x".into());
+        let m = format!(
+            "{:#}",
+            plain.explain(anyhow::anyhow!("docker info: x stderr=y"))
+        );
+        assert_eq!(m, "docker info: x stderr=y");
+        assert!(ssh_hint("bash: line 1: docker: command not found").contains("docker.io"));
+        assert!(ssh_hint("root@h: Permission denied (publickey).").contains("authorized_keys"));
+    }
 
     #[test]
     fn endpoints() {
