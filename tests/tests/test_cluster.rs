@@ -1,6 +1,7 @@
 //! scripts/test-cluster: three hosts with their own engines and hostnames, a registry the main
 //! engine pushes to and every host pulls from, a host cut off and healed, and nothing left after
-//! `down`.
+//! `down`; with `--ssh`, each host's sshd lets root in by the cluster's key only and its
+//! sessions reach that host's engine.
 
 use dokku_tests::cluster::Cluster;
 use std::process::Command;
@@ -183,4 +184,78 @@ fn three_hosts_a_registry_cut_heal_and_nothing_left() {
         "the registry still listens"
     );
     eprintln!("whole test in {:.1} s", started.elapsed().as_secs_f64());
+}
+
+#[test]
+fn ssh_hosts_let_root_in_by_key_only_and_reach_their_engine() {
+    let Some(cluster) = Cluster::up_with_ssh(1) else {
+        return;
+    };
+    let dir = cluster.dir().to_path_buf();
+    let host = cluster.ssh_host("node1").to_string();
+    let address = &cluster.node("node1").address;
+    assert_eq!(host, format!("ssh://root@{address}"));
+    let ssh = |key: &std::path::Path, extra: &[&str], remote: &[&str]| {
+        Command::new("ssh")
+            .args([
+                "-F",
+                "/dev/null",
+                "-o",
+                "BatchMode=yes",
+                "-o",
+                "IdentitiesOnly=yes",
+            ])
+            .arg("-o")
+            .arg(format!(
+                "UserKnownHostsFile={}",
+                cluster.known_hosts().display()
+            ))
+            .args(["-o", "StrictHostKeyChecking=yes", "-i"])
+            .arg(key)
+            .args(extra)
+            .arg(format!("root@{address}"))
+            .args(remote)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap()
+    };
+    // The session's DOCKER_HOST is node1's engine (what `docker system dial-stdio` uses).
+    let out = ssh(
+        &cluster.ssh_key(),
+        &[],
+        &["docker", "info", "--format", "{{.Name}}"],
+    );
+    assert_eq!(stdout(&out, "docker info over ssh"), "node1");
+    // Another key, or a password, gets nowhere.
+    let other = tempfile::tempdir().unwrap();
+    let key = other.path().join("id");
+    let st = Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+        .arg(&key)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let out = ssh(&key, &[], &["true"]);
+    assert!(!out.status.success(), "another key got in");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("Permission denied (publickey)"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = ssh(
+        &key,
+        &[
+            "-o",
+            "PreferredAuthentications=password,keyboard-interactive",
+        ],
+        &["true"],
+    );
+    assert!(!out.status.success(), "a password prompt was offered");
+    drop(cluster);
+    let dir_s = dir.to_string_lossy().into_owned();
+    assert!(
+        !cmd_stdout("ps", &["-eo", "args"]).contains(&dir_s),
+        "an sshd of the cluster is left"
+    );
+    assert!(!dir.exists(), "{dir_s} is left");
 }
