@@ -5,6 +5,7 @@ pub mod cluster;
 pub mod docker;
 pub mod fuzz;
 pub mod rng;
+pub mod swarm;
 pub mod triggers;
 
 use std::ffi::OsStr;

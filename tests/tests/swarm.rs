@@ -7,158 +7,18 @@
 //! and registry tags. One long scenario: a cluster costs a few seconds to make.
 
 use dokku_tests::cluster::Cluster;
+use dokku_tests::swarm::{
+    get, join_unix, listeners, mgr, registry_login, registry_tags, tasks, wait_running, KillOnDrop,
+    Poller,
+};
 use dokku_tests::{docker::web_dockerfile, Sandbox};
-use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
-
-/// GET / through the sandbox's nginx with `Host: host`: the body on a 200, else `None`.
-fn get(port: u16, host: &str) -> Option<String> {
-    let out = Command::new("curl")
-        .args(["-s", "-m", "5", "-o", "-", "-w", "\n%{http_code}", "-H"])
-        .arg(format!("Host: {host}"))
-        .arg(format!("http://127.0.0.1:{port}/"))
-        .output()
-        .ok()?;
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    let (body, code) = text.rsplit_once('\n')?;
-    (code == "200").then(|| body.trim().to_string())
-}
-
-/// A client polling through nginx every 50 ms; `stop` returns (ok, failures with their time
-/// since start).
-struct Poller {
-    stop: Arc<AtomicBool>,
-    failures: Arc<Mutex<Vec<(Duration, String)>>>,
-    handle: std::thread::JoinHandle<u32>,
-}
-
-impl Poller {
-    fn start(port: u16, host: String) -> Poller {
-        let stop = Arc::new(AtomicBool::new(false));
-        let failures = Arc::new(Mutex::new(Vec::new()));
-        let (s, f) = (stop.clone(), failures.clone());
-        let handle = std::thread::spawn(move || {
-            let t0 = Instant::now();
-            let mut ok = 0;
-            while !s.load(Ordering::Relaxed) {
-                match get(port, &host) {
-                    Some(_) => ok += 1,
-                    None => f.lock().unwrap().push((t0.elapsed(), "failed".into())),
-                }
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            ok
-        });
-        Poller {
-            stop,
-            failures,
-            handle,
-        }
-    }
-
-    fn stop(self) -> (u32, Vec<(Duration, String)>) {
-        self.stop.store(true, Ordering::Relaxed);
-        let ok = self.handle.join().unwrap();
-        let f = self.failures.lock().unwrap().clone();
-        (ok, f)
-    }
-}
-
-/// A child killed and reaped when dropped, a failing assertion included, so no watcher
-/// outlives its test.
-struct KillOnDrop(std::process::Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// `docker ARGS…` against the manager (node1): stdout.
-fn mgr(c: &Cluster, args: &[&str]) -> String {
-    let o = c.docker(&c.nodes()[0].name, args);
-    String::from_utf8_lossy(&o.stdout).trim().to_string()
-}
-
-/// `NODE_NAME STATE` of each task of a service that Swarm wants running.
-fn tasks(c: &Cluster, service: &str) -> Vec<(String, String)> {
-    mgr(
-        c,
-        &[
-            "service",
-            "ps",
-            "--filter",
-            "desired-state=running",
-            "--format",
-            "{{.Node}} {{.CurrentState}}",
-            service,
-        ],
-    )
-    .lines()
-    .filter_map(|l| {
-        let mut w = l.split_whitespace();
-        Some((w.next()?.to_string(), w.next()?.to_lowercase()))
-    })
-    .collect()
-}
-
-/// Waits until the service runs `n` tasks (all running); the nodes they run on.
-#[track_caller]
-fn wait_running(c: &Cluster, service: &str, n: usize, secs: u64) -> Vec<String> {
-    let end = Instant::now() + Duration::from_secs(secs);
-    loop {
-        let t = tasks(c, service);
-        if t.len() == n && t.iter().all(|(_, s)| s == "running") {
-            return t.into_iter().map(|(n, _)| n).collect();
-        }
-        assert!(
-            Instant::now() < end,
-            "{service}: wanted {n} running tasks, have {t:?}"
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
-}
 
 fn app_json(path: &str) -> String {
     format!(
         r#"{{"healthchecks": {{"web": [{{"type": "startup", "name": "web", "path": "{path}", "attempts": 2, "timeout": 2, "wait": 1}}]}}}}"#
     )
-}
-
-/// The registry's tags of `repo` (`None` when the repository is unknown to it).
-fn registry_tags(c: &Cluster, repo: &str) -> Vec<String> {
-    let (host, user, pass) = c.registry();
-    let ca = c.ca_path();
-    let out = Command::new("curl")
-        .args(["-s", "-m", "5", "--cacert"])
-        .arg(&ca)
-        .arg("-u")
-        .arg(format!("{user}:{pass}"))
-        .arg(format!("https://{host}/v2/{repo}/tags/list"))
-        .output()
-        .unwrap();
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
-    v.get("tags")
-        .and_then(|t| t.as_array())
-        .map(|a| {
-            a.iter()
-                .filter_map(|t| t.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// The web listeners the network plugin holds for `app`.
-fn listeners(sb: &Sandbox, app: &str) -> Vec<String> {
-    sb.plugn(&["trigger", "network-get-listeners", app, "web"])
-        .ok()
-        .stdout
-        .split_whitespace()
-        .map(str::to_string)
-        .collect()
 }
 
 #[test]
@@ -169,44 +29,21 @@ fn an_app_on_a_three_host_swarm() {
     let sb = Sandbox::with_git_http();
     sb.quick_deploys();
     let nodes = c.nodes().to_vec();
-    let (reg, user, pass) = c.registry();
-    let (reg, user, pass) = (reg.to_string(), user.to_string(), pass.to_string());
+    let reg = c.registry().0.to_string();
 
     // The cluster: node1 manages, node2 and node3 join.
     refused(
         sb.dokku(&["scheduler-swarm:cluster-add", "unix://relative"]),
         "invalid DOCKER_HOST",
     );
-    sb.dokku(&[
-        "scheduler-swarm:initialize",
-        "--docker-host",
-        &nodes[0].docker_host,
-        "--advertise-addr",
-        &nodes[0].address,
-    ])
-    .ok();
-    for n in &nodes[1..] {
-        sb.dokku(&["scheduler-swarm:cluster-add", &n.docker_host])
-            .ok();
-    }
+    join_unix(&sb, &c);
     let list = sb
         .dokku(&["scheduler-swarm:cluster-list", "--format", "json"])
         .ok()
         .stdout;
     let list: serde_json::Value = serde_json::from_str(&list).unwrap();
     assert_eq!(list.as_array().unwrap().len(), 3, "{list}");
-    sb.dokku_in(
-        &[
-            "registry:login",
-            "--global",
-            "--password-stdin",
-            &reg,
-            &user,
-        ],
-        pass.as_bytes(),
-    )
-    .ok();
-    sb.dokku(&["registry:set", "--global", "server", &reg]).ok();
+    registry_login(&sb, &c);
 
     // Deploy by git push.
     let app = sb.unique_app("sw");
@@ -228,7 +65,7 @@ fn an_app_on_a_three_host_swarm() {
     let t0 = Instant::now();
     sb.git_push(&work, &app, &["main"]).ok();
     eprintln!("first swarm deploy (2 replicas): {:?}", t0.elapsed());
-    let on = wait_running(&c, &svc, 2, 30);
+    let on = wait_running(&c, &svc, 2, "", 30);
     let mut distinct = on.clone();
     distinct.sort();
     distinct.dedup();
@@ -252,17 +89,17 @@ fn an_app_on_a_three_host_swarm() {
         registry_tags(&c, repo).contains(&tag.to_string()),
         "{repo}:{tag} missing from the registry"
     );
-    assert_eq!(get(port, &host).as_deref(), Some("one"));
+    assert_eq!(get(port, &host, "/").as_deref(), Some("one"));
     assert_eq!(listeners(&sb, &app).len(), 2);
     let report = sb.dokku(&["ps:report", &app]).ok().stdout;
     assert!(report.contains("node node"), "{report}");
 
     // Scale up and down.
     sb.dokku(&["ps:scale", &app, "web=5"]).ok();
-    wait_running(&c, &svc, 5, 30);
+    wait_running(&c, &svc, 5, "", 30);
     assert_eq!(listeners(&sb, &app).len(), 5);
     sb.dokku(&["ps:scale", &app, "web=2"]).ok();
-    wait_running(&c, &svc, 2, 30);
+    wait_running(&c, &svc, 2, "", 30);
     assert_eq!(listeners(&sb, &app).len(), 2);
 
     // config:set rolls the service with the new env (never on a command line).
@@ -278,7 +115,7 @@ fn an_app_on_a_three_host_swarm() {
         ],
     );
     assert!(env.contains("SWARM_FLAVOUR=mint"), "{env}");
-    wait_running(&c, &svc, 2, 30);
+    wait_running(&c, &svc, 2, "", 30);
 
     // A redeploy polled through nginx: no failed request.
     let p = Poller::start(port, host.clone());
@@ -293,7 +130,7 @@ fn an_app_on_a_three_host_swarm() {
         failed.len()
     );
     assert!(failed.is_empty(), "failed during the redeploy: {failed:?}");
-    assert_eq!(get(port, &host).as_deref(), Some("two"));
+    assert_eq!(get(port, &host, "/").as_deref(), Some("two"));
 
     // A release whose health check fails rolls back by itself; the old keeps answering.
     let p = Poller::start(port, host.clone());
@@ -312,7 +149,7 @@ fn an_app_on_a_three_host_swarm() {
     let (ok, failed) = p.stop();
     eprintln!("rollback: {ok} requests, {} failed", failed.len());
     assert!(failed.is_empty(), "failed during the rollback: {failed:?}");
-    assert_eq!(get(port, &host).as_deref(), Some("two"));
+    assert_eq!(get(port, &host, "/").as_deref(), Some("two"));
     sb.commit(&work, &[("app.json", &app_json("/"))], "fixed check");
 
     // One-off tasks return their exit code.
@@ -330,7 +167,7 @@ fn an_app_on_a_three_host_swarm() {
             .spawn()
             .unwrap(),
     );
-    let on = wait_running(&c, &svc, 2, 30);
+    let on = wait_running(&c, &svc, 2, "", 30);
     let victim = nodes[1..]
         .iter()
         .find(|n| on.contains(&n.name))
@@ -385,7 +222,7 @@ fn an_app_on_a_three_host_swarm() {
     let (ok, failed) = p.stop();
     let late: Vec<_> = failed
         .iter()
-        .filter(|(t, _)| *t > Duration::from_millis(1500))
+        .filter(|t| **t > Duration::from_millis(1500))
         .collect();
     eprintln!(
         "cut of {}: node down after {node_down:?}, replicas running again after {rescheduled:?}, listeners moved after {rerouted:?}; {ok} requests, {} failed ({} after the first second)",
@@ -416,8 +253,8 @@ fn an_app_on_a_three_host_swarm() {
     let t0 = Instant::now();
     sb.git_push(&work, &app, &["main"]).ok();
     let swarm6 = t0.elapsed();
-    wait_running(&c, &svc, 6, 30);
-    assert_eq!(get(port, &host).as_deref(), Some("six"));
+    wait_running(&c, &svc, 6, "", 30);
+    assert_eq!(get(port, &host, "/").as_deref(), Some("six"));
     sb.dokku(&["scheduler:set", &app, "selected", "docker-local"])
         .ok();
     sb.commit(&work, &[("Dockerfile", &web_dockerfile("local"))], "local");
@@ -427,7 +264,7 @@ fn an_app_on_a_three_host_swarm() {
     eprintln!(
         "6 replicas, push to all serving: swarm on 3 hosts {swarm6:?}, docker-local {local6:?}"
     );
-    assert_eq!(get(port, &host).as_deref(), Some("local"));
+    assert_eq!(get(port, &host, "/").as_deref(), Some("local"));
     assert!(
         tasks(&c, &svc).is_empty(),
         "swarm services left after the switch"
@@ -435,8 +272,8 @@ fn an_app_on_a_three_host_swarm() {
     sb.dokku(&["ps:scale", "--skip-deploy", &app, "web=2"]).ok();
     sb.dokku(&["scheduler:set", &app, "selected", "swarm"]).ok();
     sb.dokku(&["ps:rebuild", &app]).ok();
-    wait_running(&c, &svc, 2, 30);
-    assert_eq!(get(port, &host).as_deref(), Some("local"));
+    wait_running(&c, &svc, 2, "", 30);
+    assert_eq!(get(port, &host, "/").as_deref(), Some("local"));
 
     // apps:destroy removes the services and the tags pushed.
     sb.dokku(&["--force", "apps:destroy", &app]).ok();

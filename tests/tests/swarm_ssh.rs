@@ -9,124 +9,12 @@
 
 use dokku_tests::cluster::Cluster;
 use dokku_tests::docker::busybox_image;
+use dokku_tests::swarm::{get, listeners, registry_login, wait_running, KillOnDrop, Poller};
 use dokku_tests::Sandbox;
 use std::io::BufRead;
-use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{mpsc, Arc, Mutex};
+use std::process::Stdio;
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
-
-/// GET `path` through the sandbox's nginx with `Host: host`: the body on a 200, else `None`.
-fn get(port: u16, host: &str, path: &str) -> Option<String> {
-    let out = Command::new("curl")
-        .args(["-s", "-m", "5", "-o", "-", "-w", "\n%{http_code}", "-H"])
-        .arg(format!("Host: {host}"))
-        .arg(format!("http://127.0.0.1:{port}{path}"))
-        .output()
-        .ok()?;
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    let (body, code) = text.rsplit_once('\n')?;
-    (code == "200").then(|| body.trim().to_string())
-}
-
-/// A client polling through nginx every 50 ms; `stop` returns (ok, failures since start).
-struct Poller {
-    stop: Arc<AtomicBool>,
-    failures: Arc<Mutex<Vec<Duration>>>,
-    handle: std::thread::JoinHandle<u32>,
-}
-
-impl Poller {
-    fn start(port: u16, host: String) -> Poller {
-        let stop = Arc::new(AtomicBool::new(false));
-        let failures = Arc::new(Mutex::new(Vec::new()));
-        let (s, f) = (stop.clone(), failures.clone());
-        let handle = std::thread::spawn(move || {
-            let t0 = Instant::now();
-            let mut ok = 0;
-            while !s.load(Ordering::Relaxed) {
-                match get(port, &host, "/") {
-                    Some(_) => ok += 1,
-                    None => f.lock().unwrap().push(t0.elapsed()),
-                }
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            ok
-        });
-        Poller {
-            stop,
-            failures,
-            handle,
-        }
-    }
-
-    fn stop(self) -> (u32, Vec<Duration>) {
-        self.stop.store(true, Ordering::Relaxed);
-        let ok = self.handle.join().unwrap();
-        let f = self.failures.lock().unwrap().clone();
-        (ok, f)
-    }
-}
-
-/// A child killed and reaped when dropped (an assertion failing included).
-struct KillOnDrop(std::process::Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// `NODE STATE` of each task of `service` that Swarm wants running (asked on node1's engine).
-fn tasks(c: &Cluster, service: &str) -> Vec<(String, String)> {
-    let o = c.docker(
-        "node1",
-        [
-            "service",
-            "ps",
-            "--filter",
-            "desired-state=running",
-            "--format",
-            "{{.Node}} {{.CurrentState}}",
-            service,
-        ],
-    );
-    String::from_utf8_lossy(&o.stdout)
-        .lines()
-        .filter_map(|l| {
-            let mut w = l.split_whitespace();
-            Some((w.next()?.to_string(), w.next()?.to_lowercase()))
-        })
-        .collect()
-}
-
-/// Waits until `service` runs `n` tasks, all running, on nodes other than `not_on`; their nodes.
-#[track_caller]
-fn wait_running(c: &Cluster, service: &str, n: usize, not_on: &str, secs: u64) -> Vec<String> {
-    let end = Instant::now() + Duration::from_secs(secs);
-    loop {
-        let t = tasks(c, service);
-        if t.len() == n && t.iter().all(|(node, s)| s == "running" && node != not_on) {
-            return t.into_iter().map(|(n, _)| n).collect();
-        }
-        assert!(
-            Instant::now() < end,
-            "{service}: wanted {n} running tasks off {not_on:?}, have {t:?}"
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
-}
-
-/// The web listeners the network plugin holds for `app`.
-fn listeners(sb: &Sandbox, app: &str) -> Vec<String> {
-    sb.plugn(&["trigger", "network-get-listeners", app, "web"])
-        .ok()
-        .stdout
-        .split_whitespace()
-        .map(str::to_string)
-        .collect()
-}
 
 /// `scheduler-swarm:cluster-list --format json` as `(name, role, docker_host)`, sorted.
 fn cluster_list(sb: &Sandbox) -> Vec<(String, String, String)> {
@@ -242,8 +130,6 @@ fn an_app_on_three_ssh_hosts() {
         .map(|n| c.ssh_host(&n.name).to_string())
         .collect();
     assert!(ssh.iter().all(|h| h.starts_with("ssh://root@")), "{ssh:?}");
-    let (reg, user, pass) = c.registry();
-    let (reg, user, pass) = (reg.to_string(), user.to_string(), pass.to_string());
 
     // The swarm, from ssh endpoints only.
     let t0 = Instant::now();
@@ -301,18 +187,7 @@ fn an_app_on_three_ssh_hosts() {
     }
     assert_eq!(cluster_list(&sb), want);
 
-    sb.dokku_in(
-        &[
-            "registry:login",
-            "--global",
-            "--password-stdin",
-            &reg,
-            &user,
-        ],
-        pass.as_bytes(),
-    )
-    .ok();
-    sb.dokku(&["registry:set", "--global", "server", &reg]).ok();
+    registry_login(&sb, &c);
 
     // Deploy by git push; the app answers through nginx.
     let app = sb.unique_app("ssh");

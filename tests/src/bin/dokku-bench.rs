@@ -3,6 +3,7 @@
 //! `--only swarm` times a 6-replica app on a 3-host test cluster (scripts/test-cluster)
 //! against docker-local, and the cut of a host until all replicas run and answer again.
 
+use dokku_tests::swarm::{join_unix, listeners, mgr, registry_login, tasks};
 use dokku_tests::{git, Sandbox};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -234,20 +235,10 @@ fn answers(addr: &str, body: &str) -> bool {
     buf.starts_with("HTTP/1.") && buf.contains(" 200 ") && buf.contains(body)
 }
 
-/// The app's web listeners (`network-get-listeners APP web`).
-fn listeners_of(sb: &Sandbox, app: &str) -> Vec<String> {
-    sb.plugn(&["trigger", "network-get-listeners", app, "web"])
-        .ok()
-        .stdout
-        .split_whitespace()
-        .map(str::to_string)
-        .collect()
-}
-
 /// Whether `n` listeners are recorded, none on `avoid` (an address prefix `IP:`), and each
 /// answers 200 with `body` directly.
 fn all_serving(sb: &Sandbox, app: &str, n: usize, body: &str, avoid: Option<&str>) -> bool {
-    let l = listeners_of(sb, app);
+    let l = listeners(sb, app);
     l.len() == n
         && !l.iter().any(|a| avoid.is_some_and(|p| a.starts_with(p)))
         && l.iter().all(|a| answers(a, body))
@@ -260,38 +251,10 @@ fn wait_serving(sb: &Sandbox, app: &str, n: usize, body: &str, avoid: Option<&st
         assert!(
             Instant::now() < end,
             "{app}: {n} replicas never all answered {body:?}: {:?}",
-            listeners_of(sb, app)
+            listeners(sb, app)
         );
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
-}
-
-/// `docker ARGS…` against the cluster's manager (node1): stdout, trimmed.
-fn mgr(c: &dokku_tests::cluster::Cluster, args: &[&str]) -> String {
-    let o = c.docker(&c.nodes()[0].name, args);
-    String::from_utf8_lossy(&o.stdout).trim().to_string()
-}
-
-/// `(node, state)` of each task of `service` that Swarm wants running.
-fn swarm_tasks(c: &dokku_tests::cluster::Cluster, service: &str) -> Vec<(String, String)> {
-    mgr(
-        c,
-        &[
-            "service",
-            "ps",
-            "--filter",
-            "desired-state=running",
-            "--format",
-            "{{.Node}} {{.CurrentState}}",
-            service,
-        ],
-    )
-    .lines()
-    .filter_map(|l| {
-        let mut w = l.split_whitespace();
-        Some((w.next()?.to_string(), w.next()?.to_lowercase()))
-    })
-    .collect()
 }
 
 /// (8) Six web replicas: `git push` until all six answer at their own `NODE:PORT`, on a 3-host
@@ -307,33 +270,8 @@ fn swarm_benchmark(runs: usize) {
     };
     let sb = Sandbox::with_git_http();
     sb.quick_deploys();
-    let nodes = c.nodes().to_vec();
-    let (reg, user, pass) = c.registry();
-    let (reg, user, pass) = (reg.to_string(), user.to_string(), pass.to_string());
-    sb.dokku(&[
-        "scheduler-swarm:initialize",
-        "--docker-host",
-        &nodes[0].docker_host,
-        "--advertise-addr",
-        &nodes[0].address,
-    ])
-    .ok();
-    for n in &nodes[1..] {
-        sb.dokku(&["scheduler-swarm:cluster-add", &n.docker_host])
-            .ok();
-    }
-    sb.dokku_in(
-        &[
-            "registry:login",
-            "--global",
-            "--password-stdin",
-            &reg,
-            &user,
-        ],
-        pass.as_bytes(),
-    )
-    .ok();
-    sb.dokku(&["registry:set", "--global", "server", &reg]).ok();
+    join_unix(&sb, &c);
+    registry_login(&sb, &c);
     let swarm_app = sb.unique_app("bsw");
     let local_app = sb.unique_app("blo");
     for (app, scheduler) in [(&swarm_app, "swarm"), (&local_app, "docker-local")] {
@@ -809,7 +747,7 @@ fn cut_once(
 ) -> (f64, f64, f64) {
     let svc = format!("{app}_web");
     let nodes = c.nodes().to_vec();
-    let on: Vec<String> = swarm_tasks(c, &svc).into_iter().map(|(n, _)| n).collect();
+    let on: Vec<String> = tasks(c, &svc).into_iter().map(|(n, _)| n).collect();
     let victim = nodes[1..]
         .iter()
         .filter(|n| on.contains(&n.name))
@@ -837,7 +775,7 @@ fn cut_once(
             t_down = Some(t.elapsed());
         }
         if t_running.is_none() {
-            let ts = swarm_tasks(c, &svc);
+            let ts = tasks(c, &svc);
             let good = ts
                 .iter()
                 .filter(|(n, s)| *n != victim.name && s == "running")
@@ -853,7 +791,7 @@ fn cut_once(
             Instant::now() < end,
             "not all 6 replicas back after the cut of {}: {:?}",
             victim.name,
-            swarm_tasks(c, &svc)
+            tasks(c, &svc)
         );
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
