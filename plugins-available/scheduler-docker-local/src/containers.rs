@@ -34,6 +34,17 @@ pub fn stop(ids: &[String], grace: u32) -> Result<()> {
     docker::output(&args).map(|_| ())
 }
 
+/// Seconds a container of `app` gets between SIGTERM and SIGKILL when stopped or retired:
+/// `ps-get-property APP stop-timeout-seconds` (10, Docker's default, when nothing answers).
+pub fn stop_timeout(app: &str) -> Result<u32> {
+    match dokku_core::contract::ps_property(app, "stop-timeout-seconds")? {
+        v if v.is_empty() => Ok(10),
+        v => v
+            .parse()
+            .map_err(|_| anyhow::anyhow!("stop-timeout-seconds {v:?} is not a number of seconds")),
+    }
+}
+
 /// The host address web containers publish their port on.
 pub const LISTEN_IP: &str = "127.0.0.1";
 

@@ -283,8 +283,9 @@ fn start_checked(r: &Release, process: &Process, index: u32) -> Result<Started> 
 }
 
 /// Deploys the app's image at `tag` (`dokku/APP:TAG`, unless `deployed-app-repository`,
-/// `deployed-app-image-repo` or `deployed-app-image-tag` name another).
-pub fn deploy(app: &str, tag: &str) -> Result<()> {
+/// `deployed-app-image-repo` or `deployed-app-image-tag` name another). With `only`, just
+/// that process type's containers are replaced; the others keep running untouched.
+pub fn deploy(app: &str, tag: &str, only: Option<&str>) -> Result<()> {
     let image = docker::deploying_image(app, tag)?;
     // One inspect: the image is there, and which builder made it.
     let builder = docker::image_label(&image, "com.dokku.builder-type").map_err(|_| {
@@ -293,10 +294,23 @@ pub fn deploy(app: &str, tag: &str) -> Result<()> {
         )
     })?;
     let web_port = contract::web_port(app)?;
-    let procs = processes(app, web_port)?;
+    let mut procs = processes(app, web_port)?;
     let settings = Settings::ask(app)?;
     let env = docker::Env::of_app(app)?;
-    let old = containers::list(app)?;
+    let mut old = containers::list(app)?;
+    let mut kept = Vec::new();
+    if let Some(only) = only {
+        if !procs.iter().any(|(p, _)| p.kind == only) {
+            bail!("{app} has no process type {only}");
+        }
+        procs.retain(|(p, _)| p.kind == only);
+        kept = old
+            .iter()
+            .filter(|c| c.process != only && !c.name.contains(".retiring-"))
+            .filter_map(|c| c.name.strip_prefix(&format!("{app}.")).map(str::to_string))
+            .collect();
+        old.retain(|c| c.process == only);
+    }
     log::info1(&format!("Deploying {app} ({image})"));
     let mut started: Vec<Started> = Vec::new();
     let mut stopped_early: Vec<String> = Vec::new();
@@ -308,7 +322,7 @@ pub fn deploy(app: &str, tag: &str) -> Result<()> {
                 .filter(|c| &c.process == kind)
                 .map(|c| c.id.clone())
                 .collect();
-            containers::stop(&ids, 10)?;
+            containers::stop(&ids, containers::stop_timeout(app)?)?;
             stopped_early.extend(ids);
         }
         for index in 1..=*count {
@@ -339,12 +353,13 @@ pub fn deploy(app: &str, tag: &str) -> Result<()> {
             }
         }
     }
-    switch(app, &old, &started)?;
+    switch(app, &old, &started, kept)?;
     Ok(())
 }
 
-/// Makes the new containers the app's: names, records, and the old ones retiring.
-fn switch(app: &str, old: &[Container], started: &[Started]) -> Result<()> {
+/// Makes the new containers the app's: names, records, and the old ones retiring; the records
+/// of the instances in `keep` (dynos of types not redeployed) stay.
+fn switch(app: &str, old: &[Container], started: &[Started], mut keep: Vec<String>) -> Result<()> {
     // Unique among deploys, even two in the same second.
     let suffix = format!("{}-{}", dokku_core::unix_now(), std::process::id());
     for c in old {
@@ -365,7 +380,6 @@ fn switch(app: &str, old: &[Container], started: &[Started]) -> Result<()> {
     for kind in kinds {
         trigger("network-clear-listeners", &[app, kind])?;
     }
-    let mut keep = Vec::new();
     for s in started {
         docker::output(["rename", &s.temp_name, &s.final_name])?;
         containers::record(app, &s.dyno, &s.id)?;

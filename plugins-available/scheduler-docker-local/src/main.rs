@@ -100,13 +100,15 @@ fn for_me(argv: &[String]) -> Option<(&str, &[String])> {
     dokku_core::contract::for_scheduler(argv, NAME)
 }
 
-/// Trigger `scheduler-deploy SCHEDULER APP [TAG]`.
+/// Trigger `scheduler-deploy SCHEDULER APP [TAG [PROC_TYPE]]` (with PROC_TYPE, only that
+/// process type's containers are replaced: `ps:restart APP PROC_TYPE`).
 fn trigger_deploy(argv: &[String]) -> Result<()> {
     let Some((app, rest)) = for_me(argv) else {
         return Ok(());
     };
     let tag = rest.first().map(String::as_str).unwrap_or("latest");
-    deploy::deploy(app, tag)
+    let only = rest.get(1).map(String::as_str).filter(|t| !t.is_empty());
+    deploy::deploy(app, tag, only)
 }
 
 /// Trigger `scheduler-stop SCHEDULER APP [REMOVE_CONTAINERS]`: stops every container of the
@@ -133,7 +135,7 @@ fn trigger_stop(argv: &[String]) -> Result<()> {
     if !ids.is_empty() {
         log::info1(&format!("Stopping {app} ({} container(s))", ids.len()));
     }
-    containers::stop(&ids, 10)
+    containers::stop(&ids, containers::stop_timeout(app)?)
 }
 
 /// Trigger `scheduler-start SCHEDULER APP`: starts the app's stopped containers; exits 1 when

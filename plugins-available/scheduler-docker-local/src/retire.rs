@@ -1,6 +1,6 @@
 //! Retiring old containers after a deploy: a detached process of this binary
 //! (`dokku-scheduler-docker-local --retire SECONDS APP ID…`) waits out the grace period, then
-//! stops (SIGTERM, 10 s) and removes them, so the deploy returns at once. When they cannot be
+//! stops (SIGTERM, then `stop-timeout-seconds`, 10 s by default) and removes them, so the deploy returns at once. When they cannot be
 //! removed it fires `retire-container-failed APP`.
 
 use anyhow::{Context, Result};
@@ -40,7 +40,8 @@ pub fn run(args: &[String]) -> Result<()> {
     let secs: u64 = secs.parse().context("--retire needs a number of seconds")?;
     std::thread::sleep(std::time::Duration::from_secs(secs));
     let ids: Vec<String> = ids.to_vec();
-    let _ = crate::containers::stop(&ids, 10);
+    let grace = crate::containers::stop_timeout(app).unwrap_or(10);
+    let _ = crate::containers::stop(&ids, grace);
     if let Err(e) = crate::containers::remove(&ids) {
         let _ = dokku_core::trigger("retire-container-failed", &[app]);
         return Err(e.context(format!("cannot retire the old containers of {app}")));
