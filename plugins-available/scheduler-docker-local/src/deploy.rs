@@ -3,7 +3,9 @@
 //! beside the running ones, checked (`check-deploy`), and only then named `APP.TYPE.N` and
 //! recorded for the proxy (`network-write-ipaddr`, `network-write-port`); the old containers
 //! retire after the `wait-to-retire` grace period. A failed start or check removes the new
-//! containers and leaves the old ones serving.
+//! containers and leaves the old ones serving; what the failed containers printed is kept for
+//! `logs:failed`. Containers start and are checked `parallel-schedule-count` at a time (every
+//! one must pass before any is switched in), with `--init` unless `init-process` is false.
 //!
 //! Everything it learns about the app it asks through triggers (`dokku_core::contract`), never
 //! by reading another plugin's files: the scale (`ps-current-scale`), each type's command
@@ -14,7 +16,6 @@
 use crate::containers::{self, Container};
 use anyhow::{bail, Context, Result};
 use dokku_core::{contract, docker, log, trigger};
-use std::process::Stdio;
 
 /// One process type to run: its name and its command (empty: the image's own CMD).
 struct Process {
@@ -28,6 +29,10 @@ struct Settings {
     restart_policy: String,
     /// `checks-get-property APP disabled`: the types whose old containers stop first.
     disabled: Vec<String>,
+    /// `init-process`: whether the containers get docker's `--init`.
+    init: bool,
+    /// `parallel-schedule-count`: how many containers start and are checked at a time.
+    parallel: usize,
 }
 
 impl Settings {
@@ -45,6 +50,8 @@ impl Settings {
         Ok(Settings {
             restart_policy,
             disabled,
+            init: crate::props::init_process(app)?,
+            parallel: crate::props::parallel_schedule_count(app)?,
         })
     }
 
@@ -183,16 +190,18 @@ fn start_one(r: &Release, process: &Process, index: u32) -> Result<Started> {
     let dyno = format!("{}.{index}", process.kind);
     let final_name = format!("{app}.{dyno}");
     let temp_name = format!("{final_name}.upcoming-{}", std::process::id());
-    // `--init`: a small init as PID 1 forwards SIGTERM, so retiring takes a moment, not the
-    // 10 s grace a process that is PID 1 itself (and ignores SIGTERM) would cost.
-    let mut args: Vec<String> = vec![
-        "container".into(),
-        "create".into(),
-        "--init".into(),
+    let mut args: Vec<String> = vec!["container".into(), "create".into()];
+    // `--init` (unless `init-process` is false): a small init as PID 1 forwards SIGTERM, so
+    // retiring takes a moment, not the 10 s grace a process that is PID 1 itself (and ignores
+    // SIGTERM) would cost.
+    if settings.init {
+        args.push("--init".into());
+    }
+    args.extend([
         "--name".into(),
         temp_name.clone(),
         format!("--restart={}", settings.restart_policy),
-    ];
+    ]);
     args.extend(docker::labels(app));
     for l in [
         format!("{}={}", docker::PROCESS_LABEL, process.kind),
@@ -238,48 +247,100 @@ fn start_one(r: &Release, process: &Process, index: u32) -> Result<Started> {
     })
 }
 
-/// Shows the last lines a failed container printed.
-fn show_logs(id: &str) {
-    let out = docker::command(["logs", "--tail", "20", id])
-        .stdin(Stdio::null())
-        .output();
-    if let Ok(o) = out {
-        let text = format!(
-            "{}{}",
-            String::from_utf8_lossy(&o.stdout),
-            String::from_utf8_lossy(&o.stderr)
-        );
-        if !text.trim().is_empty() {
-            log::warn("the container's last output:");
-            for l in text.lines() {
-                log::warn(&format!("  {l}"));
-            }
-        }
+/// Shows the last lines a failed container printed (`text`: its output as kept).
+fn show_logs(text: &str) {
+    let lines: Vec<&str> = text.lines().collect();
+    if lines.is_empty() {
+        return;
+    }
+    log::warn("the container's last output:");
+    for l in &lines[lines.len().saturating_sub(20)..] {
+        log::warn(&format!("  {l}"));
     }
 }
 
+/// A container of the deploy that failed to start or failed its checks.
+struct Failure {
+    error: anyhow::Error,
+    /// What it printed, as kept for `logs:failed` (`APP[DYNO]: text` lines).
+    output: String,
+}
+
 /// Starts `process` instance `index` and checks it; on failure removes it and says why.
-fn start_checked(r: &Release, process: &Process, index: u32) -> Result<Started> {
+fn start_checked(r: &Release, process: &Process, index: u32) -> Result<Started, Failure> {
     let app = r.app;
-    log::info1(&format!("Starting {}.{index}", process.kind));
-    let s = start_one(r, process, index)?;
+    let dyno = format!("{}.{index}", process.kind);
+    log::info1(&format!("Starting {dyno}"));
+    let s = start_one(r, process, index).map_err(|e| Failure {
+        output: format!("{app}[{dyno}]: {e:#}\n"),
+        error: e,
+    })?;
     let port = s.port.map(|p| p.to_string()).unwrap_or_default();
     if let Err(e) = trigger(
         "check-deploy",
         &[app, &s.id, &process.kind, &port, "127.0.0.1"],
     ) {
-        show_logs(&s.id);
+        let output = crate::logs::failed_output(app, &dyno, &s.id);
+        show_logs(&output);
         let _ = containers::remove(std::slice::from_ref(&s.id));
         let why = match e.downcast_ref::<dokku_core::Exit>() {
             Some(dokku_core::Exit(c)) => format!("check-deploy exited {c}"),
             None => format!("{e:#}"),
         };
-        bail!(
-            "{}.{index} of {app} failed its checks ({why})",
-            process.kind
-        );
+        return Err(Failure {
+            error: anyhow::anyhow!("{dyno} of {app} failed its checks ({why})"),
+            output,
+        });
     }
     Ok(s)
+}
+
+/// Starts and checks every `(process, index)` of `jobs`, `parallel` at a time, in order; after
+/// the first failure no further one starts (those under way finish). Returns the containers
+/// started and checked (in the order of `jobs`) and the failures.
+fn start_all(
+    r: &Release,
+    jobs: &[(&Process, u32)],
+    parallel: usize,
+) -> (Vec<Started>, Vec<Failure>) {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::sync::Mutex;
+    let next = AtomicUsize::new(0);
+    let failed = AtomicBool::new(false);
+    let done: Mutex<Vec<(usize, Started)>> = Mutex::new(Vec::new());
+    let failures: Mutex<Vec<Failure>> = Mutex::new(Vec::new());
+    let worker = || loop {
+        if failed.load(Ordering::SeqCst) {
+            break;
+        }
+        let i = next.fetch_add(1, Ordering::SeqCst);
+        let Some((process, index)) = jobs.get(i) else {
+            break;
+        };
+        match start_checked(r, process, *index) {
+            Ok(s) => done.lock().unwrap_or_else(|e| e.into_inner()).push((i, s)),
+            Err(f) => {
+                failed.store(true, Ordering::SeqCst);
+                failures.lock().unwrap_or_else(|e| e.into_inner()).push(f);
+            }
+        }
+    };
+    let workers = parallel.clamp(1, jobs.len().max(1));
+    if workers == 1 {
+        worker();
+    } else {
+        std::thread::scope(|scope| {
+            for _ in 0..workers {
+                scope.spawn(worker);
+            }
+        });
+    }
+    let mut done = done.into_inner().unwrap_or_else(|e| e.into_inner());
+    done.sort_by_key(|(i, _)| *i);
+    (
+        done.into_iter().map(|(_, s)| s).collect(),
+        failures.into_inner().unwrap_or_else(|e| e.into_inner()),
+    )
 }
 
 /// Deploys the app's image at `tag` (`dokku/APP:TAG`, unless `deployed-app-repository`,
@@ -312,49 +373,59 @@ pub fn deploy(app: &str, tag: &str, only: Option<&str>) -> Result<()> {
         old.retain(|c| c.process == only);
     }
     log::info1(&format!("Deploying {app} ({image})"));
-    let mut started: Vec<Started> = Vec::new();
+    // Zero-downtime off for a type (`checks:disable`): its old containers stop before any new
+    // one starts.
     let mut stopped_early: Vec<String> = Vec::new();
-    for (process, count) in &procs {
-        let kind = &process.kind;
-        if settings.zero_downtime_disabled(kind) {
+    for (process, _) in &procs {
+        if settings.zero_downtime_disabled(&process.kind) {
             let ids: Vec<String> = old
                 .iter()
-                .filter(|c| &c.process == kind)
+                .filter(|c| c.process == process.kind)
                 .map(|c| c.id.clone())
                 .collect();
             containers::stop(&ids, containers::stop_timeout(app)?)?;
             stopped_early.extend(ids);
         }
-        for index in 1..=*count {
-            let release = Release {
-                app,
-                tag,
-                image: &image,
-                builder: &builder,
-                env: &env,
-                web_port,
-                settings: &settings,
-            };
-            match start_checked(&release, process, index) {
-                Ok(s) => started.push(s),
-                Err(e) => {
-                    let ids: Vec<String> = started.iter().map(|s| s.id.clone()).collect();
-                    let _ = containers::remove(&ids);
-                    if !stopped_early.is_empty() {
-                        // Zero-downtime was off for these: bring the old ones back.
-                        let mut args = vec!["start".to_string()];
-                        args.extend(stopped_early.iter().cloned());
-                        let _ = docker::output(&args);
-                    }
-                    return Err(e.context(format!(
-                        "deploy of {app} failed; the previous release keeps serving"
-                    )));
-                }
-            }
+    }
+    let jobs: Vec<(&Process, u32)> = procs
+        .iter()
+        .flat_map(|(p, count)| (1..=*count).map(move |i| (p, i)))
+        .collect();
+    let release = Release {
+        app,
+        tag,
+        image: &image,
+        builder: &builder,
+        env: &env,
+        web_port,
+        settings: &settings,
+    };
+    let (started, failures) = start_all(&release, &jobs, settings.parallel);
+    if !failures.is_empty() {
+        let ids: Vec<String> = started.iter().map(|s| s.id.clone()).collect();
+        let _ = containers::remove(&ids);
+        if !stopped_early.is_empty() {
+            // Zero-downtime was off for these: bring the old ones back.
+            let mut args = vec!["start".to_string()];
+            args.extend(stopped_early.iter().cloned());
+            let _ = docker::output(&args);
         }
+        let output: String = failures.iter().map(|f| f.output.as_str()).collect();
+        if let Err(e) = crate::logs::keep_failed(app, &output) {
+            log::warn(&format!("{e:#}"));
+        }
+        let mut failures = failures.into_iter();
+        let first = failures.next().map(|f| f.error);
+        for f in failures {
+            log::warn(&format!("{:#}", f.error));
+        }
+        let e = first.unwrap_or_else(|| anyhow::anyhow!("a container failed"));
+        return Err(e.context(format!(
+            "deploy of {app} failed; the previous release keeps serving"
+        )));
     }
     switch(app, &old, &started, kept)?;
-    Ok(())
+    crate::logs::forget_failed(app)
 }
 
 /// Makes the new containers the app's: names, records, and the old ones retiring; the records

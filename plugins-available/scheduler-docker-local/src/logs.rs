@@ -1,6 +1,8 @@
 //! `scheduler-logs docker-local APP PROCESS_TYPE TAIL PRETTY_PRINT NUM`: the output of the app's
 //! deployed containers from `docker logs --timestamps`, each line `TIMESTAMP app[PROCESS.N]:
-//! text` as Dokku prints it (the text alone when quiet): merged by time, or followed.
+//! text` as Dokku prints it (the text alone when quiet): merged by time, or followed. And
+//! `scheduler-logs-failed docker-local APP`: what the containers of the last failed deploy
+//! printed, kept by the deploy in `$DOKKU_ROOT/APP/FAILED_DEPLOY_LOG`.
 
 use crate::dynos::{self, Dyno};
 use anyhow::{bail, Context, Result};
@@ -283,5 +285,72 @@ mod tests {
         assert!(sort_key("2024-01-02T03:04:05.12Z") > sort_key("2024-01-02T03:04:05.1Z"));
         let bare = parse_line(b"no time\n");
         assert_eq!(bare.text, "no time");
+    }
+}
+
+/// The file keeping what the containers of the app's last failed deploy printed (written when a
+/// deploy fails, removed by the next deploy that succeeds).
+fn failed_log_path(app: &str) -> std::path::PathBuf {
+    dokku_core::appname::app_dir(app).join("FAILED_DEPLOY_LOG")
+}
+
+/// The most lines of one failed container kept.
+const FAILED_LINES: &str = "1000";
+
+/// What a container printed (stdout and stderr, at most the last [`FAILED_LINES`] lines), each
+/// line as `APP[DYNO]: text`; empty when docker has nothing.
+pub fn failed_output(app: &str, dyno: &str, id: &str) -> String {
+    let out = docker::command(["logs", "--tail", FAILED_LINES, id])
+        .stdin(Stdio::null())
+        .output();
+    let Ok(o) = out else {
+        return String::new();
+    };
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    text.lines()
+        .map(|l| format!("{app}[{dyno}]: {l}\n"))
+        .collect()
+}
+
+/// Keeps `text` as the output of the app's last failed deploy (atomically replaced).
+pub fn keep_failed(app: &str, text: &str) -> Result<()> {
+    plugn::atomic::write(&failed_log_path(app), text.as_bytes(), 0o600)
+        .with_context(|| format!("cannot keep the failed deploy's output of {app}"))
+}
+
+/// Forgets the last failed deploy's output (after a deploy that succeeded).
+pub fn forget_failed(app: &str) -> Result<()> {
+    match std::fs::remove_file(failed_log_path(app)) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            Err(e).with_context(|| format!("cannot remove the failed deploy's output of {app}"))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Trigger `scheduler-logs-failed SCHEDULER APP`: prints what the containers of the app's last
+/// failed deploy printed (kept until the next deploy that succeeds); a warning when there is
+/// nothing.
+pub fn trigger_logs_failed(argv: &[String]) -> Result<()> {
+    let Some((app, _)) = dokku_core::contract::for_scheduler(argv, crate::NAME) else {
+        return Ok(());
+    };
+    dokku_core::appname::verify(app)?;
+    match std::fs::read_to_string(failed_log_path(app)) {
+        Ok(text) => {
+            write_out(&text);
+            Ok(())
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            dokku_core::log::warn(&format!("No failed deploy output found for {app}"));
+            Ok(())
+        }
+        Err(e) => {
+            Err(e).with_context(|| format!("cannot read the failed deploy's output of {app}"))
+        }
     }
 }

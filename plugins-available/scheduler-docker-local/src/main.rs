@@ -3,31 +3,51 @@
 //! `scheduler-inspect`, `scheduler-is-deployed`, `scheduler-status`, `scheduler-app-status`,
 //! `scheduler-post-delete` (the app's image goes;
 //! `scheduler-stop … true` removed its containers before), `scheduler-logs` (the containers'
-//! output, for `dokku logs`), `scheduler-enter` (`docker exec`, for `dokku enter`) and
+//! output, for `dokku logs`), `scheduler-logs-failed` (what the containers of the last failed
+//! deploy printed, for `logs:failed`), `scheduler-enter` (`docker exec`, for `dokku enter`) and
 //! `scheduler-processes` (one line per container, for `ps:report`). When the app's scheduler is
 //! another one, `post-deploy` and `post-delete` remove the containers it still has here (a
 //! switch of scheduler takes effect at the new scheduler's first deploy, without downtime).
+//! Commands `scheduler-docker-local:set|report` (`init-process`, `parallel-schedule-count`).
 
 mod containers;
 mod deploy;
 mod dynos;
 mod enter;
 mod logs;
+mod props;
 mod retire;
 
 use anyhow::{bail, Context, Result};
-use dokku_core::plugin::{Plugin, Trigger};
+use dokku_core::plugin::{Command, Plugin, Trigger};
 use dokku_core::{docker, log, Exit};
 
 static PLUGIN: Plugin = Plugin {
     prefix: "scheduler-docker-local",
     summary: "Run apps as containers on the local Docker engine",
-    commands: &[],
+    commands: &[
+        Command {
+            name: "report",
+            usage: "[<app>] [--format stdout|json] [<flag>]",
+            help: "Displays a scheduler-docker-local report for one or more apps",
+            run: props::report_cmd,
+        },
+        Command {
+            name: "set",
+            usage: "[--global|<app>] <key> [<value>]",
+            help: "Set or clear a scheduler-docker-local property (init-process, parallel-schedule-count)",
+            run: props::set,
+        },
+    ],
     bare_commands: &[],
     triggers: &[
         Trigger {
             name: "scheduler-deploy",
             run: trigger_deploy,
+        },
+        Trigger {
+            name: "scheduler-docker-cleanup",
+            run: dokku_core::cleanup::trigger_docker_local,
         },
         Trigger {
             name: "scheduler-stop",
@@ -60,6 +80,10 @@ static PLUGIN: Plugin = Plugin {
         Trigger {
             name: "scheduler-logs",
             run: logs::trigger_logs,
+        },
+        Trigger {
+            name: "scheduler-logs-failed",
+            run: logs::trigger_logs_failed,
         },
         Trigger {
             name: "scheduler-enter",
