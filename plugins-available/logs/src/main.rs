@@ -2,27 +2,65 @@
 //! app's deployed containers, each line `TIMESTAMP app[PROCESS.N]: text` as Dokku prints it
 //! (`-q`: the text alone). Without `-t` the lines of every container are merged by time; with
 //! `-t` they are followed as they come. The app's scheduler does the reading: the command fires
-//! `scheduler-logs SCHEDULER APP PROCESS_TYPE TAIL PRETTY_PRINT NUM`, as Dokku. Answers
-//! `logs-get-property APP max-size`.
+//! `scheduler-logs SCHEDULER APP PROCESS_TYPE TAIL PRETTY_PRINT NUM`, as Dokku.
+//! `logs:failed [--all|APP]` (`scheduler-logs-failed`), `logs:set [--global|APP] max-size|
+//! app-label-alias [VALUE]`, `logs:report`. Answers `logs-get-property APP KEY` and the
+//! `docker-args-process-deploy` / `docker-args-process-run` triggers, which give every container
+//! `--log-opt max-size=…` (unless `unlimited` or the log driver is not one with that option)
+//! and, when `app-label-alias` names another label than `com.dokku.app-name`, that label too
+//! (holding the app's name). The vector commands (`logs:vector-*`) are not built: they need
+//! Dokku's vector image, and Debian packages no stand-in.
+
+mod props;
 
 use anyhow::{bail, Result};
 use dokku_core::plugin::{Command, Plugin, Trigger};
-use dokku_core::{appname, property, trigger};
+use dokku_core::{appname, trigger};
 
 static PLUGIN: Plugin = Plugin {
     prefix: "logs",
     summary: "Manage log integration for an app",
-    commands: &[Command {
-        name: "default",
-        usage: "<app> [-t|--tail] [-n|--num num] [-q|--quiet] [-p|--ps process]",
-        help: "Display recent log output",
-        run: logs,
-    }],
+    commands: &[
+        Command {
+            name: "default",
+            usage: "<app> [-t|--tail] [-n|--num num] [-q|--quiet] [-p|--ps process]",
+            help: "Display recent log output",
+            run: logs,
+        },
+        Command {
+            name: "failed",
+            usage: "--all|<app>",
+            help: "Shows the last failed deploy logs",
+            run: failed,
+        },
+        Command {
+            name: "report",
+            usage: "[<app>] [--format stdout|json] [<flag>]",
+            help: "Displays a logs report for one or more apps",
+            run: props::report_cmd,
+        },
+        Command {
+            name: "set",
+            usage: "[--global|<app>] <key> [<value>]",
+            help: "Set or clear a logs property for an app (max-size, app-label-alias)",
+            run: props::set,
+        },
+    ],
     bare_commands: &[],
-    triggers: &[Trigger {
-        name: "logs-get-property",
-        run: trigger_logs_get_property,
-    }],
+    triggers: &[
+        Trigger {
+            name: "logs-get-property",
+            run: props::trigger_get_property,
+        },
+        Trigger {
+            name: "docker-args-process-deploy",
+            run: props::trigger_docker_args,
+        },
+        Trigger {
+            name: "docker-args-process-run",
+            run: props::trigger_docker_args,
+        },
+    ],
 };
 
 fn main() {
@@ -130,31 +168,25 @@ fn logs(argv: &[String]) -> Result<()> {
     )
 }
 
-/// The property store plugin name of the logs settings.
-const PROPS: &str = "logs";
-
-/// Dokku's default `max-size` of a container's log.
-const DEFAULT_MAX_SIZE: &str = "10m";
-
-/// Trigger `logs-get-property APP KEY`: the app's `max-size` (else the global one, else `10m`),
-/// the only logs property, as Dokku.
-fn trigger_logs_get_property(argv: &[String]) -> Result<()> {
-    let [app, key, ..] = argv else {
-        bail!("logs-get-property needs APP KEY");
+/// `logs:failed --all|APP`: `scheduler-logs-failed SCHEDULER APP` for the app, or for every
+/// app with `--all`.
+fn failed(argv: &[String]) -> Result<()> {
+    let usage = "dokku logs:failed --all|<app>";
+    let a = dokku_core::args::parse(argv, &["--all"], &[])?;
+    a.at_most(1, usage)?;
+    let apps = match (a.has("--all"), a.pos(0)) {
+        (true, None) => appname::all()?,
+        (false, Some(app)) => {
+            appname::verify(app)?;
+            vec![app.clone()]
+        }
+        (true, Some(_)) => bail!("give either --all or an app, not both; usage: {usage}"),
+        (false, None) => bail!("Please specify an app or --all; usage: {usage}"),
     };
-    if key != "max-size" {
-        bail!("Invalid logs property specified: {key:?} (valid: max-size)");
+    for app in apps {
+        let sched = dokku_core::scheduler(&app)?;
+        trigger("scheduler-logs-failed", &[&sched, &app])?;
     }
-    let mut value = None;
-    if app != property::GLOBAL {
-        appname::validate(app)?;
-        value = property::get(PROPS, app, key)?.filter(|v| !v.is_empty());
-    }
-    let value = match value {
-        Some(v) => v,
-        None => property::get_or(PROPS, property::GLOBAL, key, DEFAULT_MAX_SIZE)?,
-    };
-    println!("{value}");
     Ok(())
 }
 
