@@ -90,7 +90,8 @@ fn default_interrupts() {
 /// triggers name another) and exits with its exit code: `docker container create`,
 /// `post-container-create app ID APP run`, then `docker container start --attach` (detached:
 /// started, its id printed). Reads `DOKKU_RM_CONTAINER`, `DOKKU_DETACH_CONTAINER`,
-/// `DOKKU_DISABLE_TTY` and `DOKKU_FORCE_TTY`.
+/// `DOKKU_DISABLE_TTY`, `DOKKU_FORCE_TTY` and `DOKKU_RUN_TTL_SECONDS` (the container is
+/// labelled with its deadline and a reaper removes it then).
 pub fn trigger_run(argv: &[String]) -> Result<()> {
     let Some((app, rest)) = dokku_core::contract::for_scheduler(argv, SCHEDULER) else {
         return Ok(());
@@ -114,6 +115,9 @@ pub fn trigger_run(argv: &[String]) -> Result<()> {
             .is_some_and(|v| !v.is_empty() && v != "0" && v != "false");
     let tty = !detach
         && (env_flag("DOKKU_FORCE_TTY") || (!env_flag("DOKKU_DISABLE_TTY") && stdin_is_tty()));
+    let ttl = crate::ttl::requested()?;
+    // Expired one-offs of the app go first (a reaper that did not run, say after a reboot).
+    let _ = crate::ttl::retire_expired(app);
     let (name, dyno) = container_name(app)?;
 
     let mut args: Vec<String> = vec!["container".into(), "create".into()];
@@ -160,6 +164,9 @@ pub fn trigger_run(argv: &[String]) -> Result<()> {
         "--label".into(),
         format!("{CONTAINER_TYPE_LABEL}=run"),
     ]);
+    if let Some(ttl) = ttl {
+        args.extend(crate::ttl::label_args(ttl));
+    }
     args.push(image);
     if herokuish {
         args.push("/exec".into());
@@ -194,6 +201,12 @@ pub fn trigger_run(argv: &[String]) -> Result<()> {
             Some(dokku_core::Exit(c)) => anyhow!("post-container-create exited {c}"),
             None => e,
         });
+    }
+    if let Some(ttl) = ttl {
+        if let Err(e) = crate::ttl::spawn_reaper(ttl, &id) {
+            let _ = docker::output(["container", "rm", "--force", &id]);
+            return Err(e);
+        }
     }
     if detach {
         if let Err(e) = docker::output(["container", "start", &id]) {
@@ -233,6 +246,7 @@ pub fn trigger_run_list(argv: &[String]) -> Result<()> {
     }
     appname::verify(app)?;
     let format = Format::parse(rest.first().map(String::as_str))?;
+    let _ = crate::ttl::retire_expired(app);
     let mut args: Vec<String> = vec![
         "container".into(),
         "ls".into(),

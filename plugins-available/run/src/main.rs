@@ -2,9 +2,13 @@
 //! `run:list` and `run:stop` ask the app's scheduler (`scheduler-detect`, `docker-local` when
 //! none answers) through Dokku's `scheduler-run`, `scheduler-run-list` and
 //! `scheduler-run-stop` triggers, which this plugin answers for the docker-local scheduler.
+//! `run:logs` (`scheduler-run-logs`) prints their output; `--ttl-seconds N` limits how long one
+//! lives, and `run:retire` (`scheduler-retire`) removes those whose time ran out (see `ttl`).
 
 mod docker_local;
+mod logs;
 mod options;
+mod ttl;
 
 use anyhow::{bail, Result};
 use dokku_core::plugin::{Command, Plugin, Trigger};
@@ -17,13 +21,13 @@ static PLUGIN: Plugin = Plugin {
     commands: &[
         Command {
             name: "default",
-            usage: "[--env KEY=VALUE|-e KEY=VALUE]... [--no-tty|--force-tty] <app> <cmd>",
+            usage: "[--env KEY=VALUE|-e KEY=VALUE]... [--no-tty|--force-tty] [--ttl-seconds N] <app> <cmd>",
             help: "Run a command in a new container using the current app image",
             run: run_cmd,
         },
         Command {
             name: "detached",
-            usage: "[--env KEY=VALUE|-e KEY=VALUE]... [--force-tty] <app> <cmd>",
+            usage: "[--env KEY=VALUE|-e KEY=VALUE]... [--force-tty] [--ttl-seconds N] <app> <cmd>",
             help: "Run a command in a new detached container using the current app image",
             run: detached,
         },
@@ -32,6 +36,18 @@ static PLUGIN: Plugin = Plugin {
             usage: "<app> [--format stdout|json]",
             help: "List all run containers for an app",
             run: list,
+        },
+        Command {
+            name: "logs",
+            usage: "(<app> [<container>]|--container <app>.run.N) [-t|--tail] [-n|--num num] [-q|--quiet]",
+            help: "Display recent log output for run containers",
+            run: logs::command,
+        },
+        Command {
+            name: "retire",
+            usage: "[<app>]",
+            help: "Removes the run containers whose --ttl-seconds ran out",
+            run: retire,
         },
         Command {
             name: "stop",
@@ -54,10 +70,26 @@ static PLUGIN: Plugin = Plugin {
             name: "scheduler-run-stop",
             run: docker_local::trigger_run_stop,
         },
+        Trigger {
+            name: "scheduler-run-logs",
+            run: logs::trigger_run_logs,
+        },
+        Trigger {
+            name: "scheduler-retire",
+            run: ttl::trigger_retire,
+        },
     ],
 };
 
 fn main() {
+    let argv: Vec<String> = std::env::args().skip(1).collect();
+    if argv.first().map(String::as_str) == Some("--reap") {
+        if let Err(e) = ttl::reap(&argv[1..]) {
+            dokku_core::log::error(&format!("{e:#}"));
+            std::process::exit(1);
+        }
+        return;
+    }
     PLUGIN.main()
 }
 
@@ -74,9 +106,9 @@ fn ignore_interrupts() {
 /// `run` and `run:detached`.
 fn start(argv: &[String], detach: bool) -> Result<()> {
     let usage = if detach {
-        "dokku run:detached [--env KEY=VALUE]... [--force-tty] <app> <cmd>"
+        "dokku run:detached [--env KEY=VALUE]... [--force-tty] [--ttl-seconds N] <app> <cmd>"
     } else {
-        "dokku run [--env KEY=VALUE]... [--no-tty|--force-tty] <app> <cmd>"
+        "dokku run [--env KEY=VALUE]... [--no-tty|--force-tty] [--ttl-seconds N] <app> <cmd>"
     };
     let r = options::parse(argv, usage)?;
     appname::verify(&r.app)?;
@@ -90,6 +122,9 @@ fn start(argv: &[String], detach: bool) -> Result<()> {
     }
     if r.force_tty {
         std::env::set_var("DOKKU_FORCE_TTY", "true");
+    }
+    if let Some(ttl) = r.ttl {
+        std::env::set_var(ttl::TTL_ENV, ttl.to_string());
     }
     let mut targs = vec![
         dokku_core::scheduler(&r.app)?,
@@ -146,15 +181,42 @@ fn stop(argv: &[String]) -> Result<()> {
     };
     appname::verify(&app)?;
     if !container.is_empty() {
-        let ok = container
-            .strip_prefix(&format!("{app}.run."))
-            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
-        if !ok {
-            bail!("Invalid run container name {container:?}: expected {app}.run.N");
-        }
+        check_run_container(&app, &container)?;
     }
     dokku_core::trigger_through(
         "scheduler-run-stop",
         &[dokku_core::scheduler(&app)?, app, container],
     )
+}
+
+/// Checks that `container` names a run container of `app` (`APP.run.N`).
+pub fn check_run_container(app: &str, container: &str) -> Result<()> {
+    let ok = container
+        .strip_prefix(&format!("{app}.run."))
+        .is_some_and(|n| !n.is_empty() && n.len() <= 9 && n.bytes().all(|b| b.is_ascii_digit()));
+    if !ok {
+        bail!("Invalid run container name {container:?}: expected {app}.run.N");
+    }
+    Ok(())
+}
+
+/// `run:retire [APP]`: `scheduler-retire SCHEDULER APP` for the app (every app without one):
+/// the run containers whose `--ttl-seconds` ran out are removed.
+fn retire(argv: &[String]) -> Result<()> {
+    let a = args::parse(argv, &[], &[])?;
+    a.at_most(1, "dokku run:retire [<app>]")?;
+    let apps = match a.pos(0) {
+        Some(app) => {
+            appname::verify(app)?;
+            vec![app.clone()]
+        }
+        None => appname::all()?,
+    };
+    for app in apps {
+        dokku_core::trigger_through(
+            "scheduler-retire",
+            &[dokku_core::scheduler(&app)?, app.clone()],
+        )?;
+    }
+    Ok(())
 }

@@ -1,5 +1,6 @@
-//! The command line of `dokku run` and `run:detached`: options, then the app, then the command
-//! (whose own flags are left alone).
+//! The command line of `dokku run` and `run:detached`: options (`--env`, `--no-tty`,
+//! `--force-tty`, `--ttl-seconds`), then the app, then the command (whose own flags are left
+//! alone).
 
 use anyhow::{bail, Result};
 
@@ -16,6 +17,19 @@ pub struct RunArgs {
     pub no_tty: bool,
     /// `--force-tty`: always allocate a terminal.
     pub force_tty: bool,
+    /// `--ttl-seconds N`: the container is removed N seconds after it starts.
+    pub ttl: Option<u64>,
+}
+
+/// The longest `--ttl-seconds` accepted (a year).
+pub const MAX_TTL: u64 = 31_536_000;
+
+/// Checks a `--ttl-seconds` value: a whole number of seconds, 1 to [`MAX_TTL`].
+pub fn parse_ttl(v: &str) -> Result<u64> {
+    match v.parse::<u64>() {
+        Ok(n) if (1..=MAX_TTL).contains(&n) && !v.starts_with('+') => Ok(n),
+        _ => bail!("Invalid --ttl-seconds {v:?}: expected a number of seconds from 1 to {MAX_TTL}"),
+    }
 }
 
 /// Checks a `KEY=VALUE` pair of `--env`.
@@ -42,7 +56,17 @@ pub fn parse(argv: &[String], usage: &str) -> Result<RunArgs> {
             r.env.push(pair.to_string());
             continue;
         }
+        if let Some(v) = a.strip_prefix("--ttl-seconds=") {
+            r.ttl = Some(parse_ttl(v)?);
+            continue;
+        }
         match a.as_str() {
+            "--ttl-seconds" => {
+                let Some(v) = it.next() else {
+                    bail!("flag --ttl-seconds needs a number of seconds");
+                };
+                r.ttl = Some(parse_ttl(v)?);
+            }
             "--env" | "-e" => {
                 let Some(pair) = it.next() else {
                     bail!("flag {a} needs a KEY=VALUE");
@@ -99,6 +123,18 @@ mod tests {
         assert!(parse(&s(&["--env", "A", "app"]), "").is_err());
         assert!(parse(&s(&["--bogus", "app"]), "").is_err());
         assert!(parse(&s(&["--no-tty", "--force-tty", "app"]), "").is_err());
+        assert_eq!(
+            parse(&s(&["--ttl-seconds", "5", "app"]), "").unwrap().ttl,
+            Some(5)
+        );
+        assert_eq!(
+            parse(&s(&["--ttl-seconds=7", "app"]), "").unwrap().ttl,
+            Some(7)
+        );
+        for bad in ["0", "x", "-1", "+3", "31536001"] {
+            assert!(parse(&s(&["--ttl-seconds", bad, "app"]), "").is_err());
+        }
+        assert!(parse(&s(&["--ttl-seconds"]), "").is_err());
         assert_eq!(
             parse(&s(&["--", "app", "x"]), "").unwrap().command,
             s(&["x"])
