@@ -75,6 +75,7 @@ fn plugins_help_lines(paths: &plugn::Paths, all: bool) -> Vec<String> {
 /// sorted and aligned. With `all`, every plugin's full list of commands.
 pub fn dokku_help(paths: &plugn::Paths, usage: &str, all: bool) -> String {
     let mut lines = plugins_help_lines(paths, all);
+    lines.extend(crate::builtin::help_lines());
     lines.sort();
     lines.dedup();
     let mut body = lines.join("\n");

@@ -4,19 +4,25 @@
 
 pub mod appname;
 pub mod args;
+pub mod builtin;
+pub mod cleanup;
 pub mod contract;
+pub mod deploy;
 pub mod deploylock;
 pub mod dispatch;
 pub mod docker;
 pub mod envfile;
 pub mod help;
+pub mod lineedit;
 pub mod log;
 pub mod plugin;
 pub mod privargs;
 pub mod procfile;
 pub mod property;
 pub mod report;
+pub mod shell;
 pub mod sshcommand;
+pub mod trace;
 
 pub use plugn::Paths;
 

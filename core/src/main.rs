@@ -2,7 +2,7 @@
 //! `dokku PLUGIN:SUBCOMMAND args` to the plugin that implements it.
 
 use dokku_core::dispatch::{self, Target};
-use dokku_core::{help, log, paths};
+use dokku_core::{builtin, help, log, paths, trace};
 use std::process::exit;
 
 const USAGE: &str = "Usage: dokku [--quiet|--trace|--force|--rm] [--app APP] [--global] COMMAND <app> [command-specific-options]";
@@ -235,6 +235,23 @@ fn become_dokku_user(cmd: &str) {
     std::env::set_var("USER", &user.name);
 }
 
+/// Runs a command of the core (`cleanup`, `deploy`, `trace:on|off`, `shell`) and exits.
+fn run_builtin(b: &builtin::Builtin, g: &Globals, args: Vec<String>) -> ! {
+    if builtin::wants_help(&args) {
+        print!("{}", b.usage_text());
+        exit(0)
+    }
+    let mut rest: Vec<String> = g.app.iter().cloned().collect();
+    rest.extend(args);
+    match (b.run)(&rest) {
+        Ok(code) => exit(code),
+        Err(e) => match e.downcast_ref::<dokku_core::Exit>() {
+            Some(dokku_core::Exit(c)) => exit(*c),
+            None => fail(&format!("{e:#}")),
+        },
+    }
+}
+
 fn main() {
     let mut args = utf8_args();
     // Arguments a caller kept off the command line (see dokku_core::privargs).
@@ -244,7 +261,11 @@ fn main() {
         Err(e) => fail(&format!("{e:#}")),
     }
     export_environment();
-    let mut over_ssh = false;
+    if std::env::var_os("DOKKU_TRACE").is_none_or(|v| v.is_empty()) && trace::persisted() {
+        std::env::set_var("DOKKU_TRACE", "1");
+    }
+    // A line of a `dokku shell` opened over ssh is authorized as an ssh command.
+    let mut over_ssh = std::env::var_os(dokku_core::shell::OVER_SSH_ENV).is_some();
     if args.is_empty() {
         if let Some(argv) = ssh_command() {
             args = argv;
@@ -289,6 +310,9 @@ fn main() {
             },
         },
         _ => {}
+    }
+    if let Some(b) = builtin::find(&cmd) {
+        run_builtin(b, &g, args)
     }
     if matches!(args.first().map(String::as_str), Some("--help" | "-h")) {
         if let Some(usage) = help::command_usage(paths(), &cmd) {
