@@ -1,12 +1,16 @@
-//! The ps plugin: an app's processes. Keeps the release files (Procfile, app.json) and the
-//! scale, runs the release step (`release-and-deploy`), and drives the scheduler through its
+//! The ps plugin: an app's processes. Keeps the release's Procfile (from `procfile-path`) and
+//! the scale (app.json comes from the app-json plugin through `app-json-get-content`), runs the release step (`release-and-deploy`), and drives the scheduler through its
 //! triggers: `ps:scale|start|stop|restart|rebuild|restore|report|inspect|set`. Fires Dokku's
 //! `pre-start`, `post-stop`, `pre-restore`, `scheduler-pre-restore`, `core-post-deploy` and
 //! `post-deploy`. Answers `app-restart` (a config change restarts a deployed app),
 //! `post-extract`, `post-delete`, `post-app-rename`, and, for schedulers and other plugins
 //! (which ask rather than read ps's files), `ps-can-scale`, `ps-current-scale`,
-//! `ps-get-property`, `ps-set-scale`, `procfile-get-command` and `app-json-get-content`.
+//! `ps-get-property`, `ps-set-scale` and `procfile-get-command`. Properties (`ps:set
+//! [--global|APP]`): `restart-policy`, `restore`, `procfile-path`, `skip-deploy`, `start-cmd`,
+//! `dockerfile-start-cmd`, `stop-timeout-seconds`.
 
+mod parallel;
+mod props;
 mod release;
 
 use anyhow::{bail, Context, Result};
@@ -27,7 +31,7 @@ static PLUGIN: Plugin = Plugin {
         },
         Command {
             name: "rebuild",
-            usage: "[--all|<app>]",
+            usage: "[--parallel <count>] [--all|<app>]",
             help: "Rebuilds an app from its source",
             run: rebuild,
         },
@@ -39,8 +43,8 @@ static PLUGIN: Plugin = Plugin {
         },
         Command {
             name: "restart",
-            usage: "[--all|<app>]",
-            help: "Restart an app (zero downtime)",
+            usage: "[--parallel <count>] [--all|<app>] [<process-type>]",
+            help: "Restart an app, or one process type of it (zero downtime)",
             run: restart,
         },
         Command {
@@ -51,25 +55,25 @@ static PLUGIN: Plugin = Plugin {
         },
         Command {
             name: "scale",
-            usage: "[--skip-deploy] <app> <proc>=<count> [<proc>=<count>...]",
+            usage: "[--skip-deploy] [--format stdout|json] <app> [<proc>=<count>...]",
             help: "Get or set how many instances of a given process to run",
             run: scale,
         },
         Command {
             name: "set",
-            usage: "<app> <key> [<value>]",
-            help: "Set or clear a ps property (restart-policy, restore)",
+            usage: "[--global|<app>] <key> [<value>]",
+            help: "Set or clear a ps property (procfile-path, restart-policy, restore, skip-deploy, start-cmd, dockerfile-start-cmd, stop-timeout-seconds)",
             run: set,
         },
         Command {
             name: "start",
-            usage: "[--all|<app>]",
+            usage: "[--parallel <count>] [--all|<app>]",
             help: "Start an app",
             run: start,
         },
         Command {
             name: "stop",
-            usage: "[--all|<app>]",
+            usage: "[--parallel <count>] [--all|<app>]",
             help: "Stop an app",
             run: stop,
         },
@@ -116,10 +120,6 @@ static PLUGIN: Plugin = Plugin {
             name: "procfile-get-command",
             run: trigger_procfile_get_command,
         },
-        Trigger {
-            name: "app-json-get-content",
-            run: trigger_app_json_get_content,
-        },
     ],
 };
 
@@ -144,17 +144,7 @@ fn is_stopped(app: &str) -> Result<bool> {
 
 /// The apps a command works on: `--all`, or one existing app.
 fn target_apps(argv: &[String], usage: &str) -> Result<Vec<String>> {
-    let a = args::parse(argv, &["--all", "--parallel"], &[])?;
-    a.at_most(1, usage)?;
-    if a.has("--all") {
-        if a.pos(0).is_some() {
-            bail!("give an app or --all, not both; usage: {usage}");
-        }
-        return appname::all();
-    }
-    let app = appname::required(a.pos(0))?;
-    appname::verify(&app)?;
-    Ok(vec![app])
+    Ok(parallel::Targets::parse(argv, usage, 1)?.apps)
 }
 
 fn require_deployed(app: &str) -> Result<()> {
@@ -167,13 +157,13 @@ fn require_deployed(app: &str) -> Result<()> {
 /// `ps:stop [--all|APP]`: `scheduler-stop SCHEDULER APP false` (containers kept), then
 /// `post-stop APP`, for each app.
 fn stop(argv: &[String]) -> Result<()> {
-    for app in target_apps(argv, "dokku ps:stop [--all|<app>]")? {
-        let sched = dokku_core::scheduler(&app)?;
-        trigger("scheduler-stop", &[&sched, &app, "false"])?;
-        property::write(PROPS, &app, "stopped", "true")?;
-        trigger("post-stop", &[&app])?;
-    }
-    Ok(())
+    let t = parallel::Targets::parse(argv, "dokku ps:stop [--parallel <count>] [--all|<app>]", 1)?;
+    t.run(|app| {
+        let sched = dokku_core::scheduler(app)?;
+        trigger("scheduler-stop", &[&sched, app, "false"])?;
+        property::write(PROPS, app, "stopped", "true")?;
+        trigger("post-stop", &[app])
+    })
 }
 
 /// Fires `pre-start APP`; a failure stops the start with Dokku's message.
@@ -199,33 +189,52 @@ fn start_app(app: &str) -> Result<()> {
     }
 }
 
-/// `ps:start [--all|APP]`.
+/// `ps:start [--parallel COUNT] [--all|APP]`.
 fn start(argv: &[String]) -> Result<()> {
-    for app in target_apps(argv, "dokku ps:start [--all|<app>]")? {
-        require_deployed(&app)?;
-        start_app(&app)?;
-    }
-    Ok(())
+    let t = parallel::Targets::parse(argv, "dokku ps:start [--parallel <count>] [--all|<app>]", 1)?;
+    t.run(|app| {
+        require_deployed(app)?;
+        start_app(app)
+    })
 }
 
-/// `ps:restart [--all|APP]`: a zero-downtime redeploy of the current image.
+/// `ps:restart [--parallel COUNT] [--all|APP] [PROC_TYPE]`: a zero-downtime redeploy of the
+/// current image; with PROC_TYPE only that process type's containers are replaced.
 fn restart(argv: &[String]) -> Result<()> {
-    for app in target_apps(argv, "dokku ps:restart [--all|<app>]")? {
-        require_deployed(&app)?;
-        pre_start(&app)?;
-        log::info1(&format!("Restarting {app}"));
-        release::redeploy(&app)?;
+    const USAGE: &str = "dokku ps:restart [--parallel <count>] [--all|<app>] [<process-type>]";
+    let t = parallel::Targets::parse(argv, USAGE, 2)?;
+    let only = t.extra.clone();
+    if let (Some(kind), [app]) = (&only, t.apps.as_slice()) {
+        procfile::validate_type(kind)?;
+        let procs = procfile::deployed(app)?;
+        let known = procs.iter().any(|p| p.kind == *kind) || (procs.is_empty() && kind == "web");
+        if !known {
+            bail!("{app} has no process type {kind}");
+        }
     }
-    Ok(())
+    t.run(|app| {
+        require_deployed(app)?;
+        pre_start(app)?;
+        match &only {
+            Some(kind) => log::info1(&format!("Restarting {kind} of {app}")),
+            None => log::info1(&format!("Restarting {app}")),
+        }
+        release::redeploy_only(app, only.as_deref())
+    })
 }
 
-/// `ps:rebuild [--all|APP]`: builds the app from its source again (`receive-app APP`).
+/// `ps:rebuild [--parallel COUNT] [--all|APP]`: builds the app from its source again
+/// (`receive-app APP`).
 fn rebuild(argv: &[String]) -> Result<()> {
-    for app in target_apps(argv, "dokku ps:rebuild [--all|<app>]")? {
+    let t = parallel::Targets::parse(
+        argv,
+        "dokku ps:rebuild [--parallel <count>] [--all|<app>]",
+        1,
+    )?;
+    t.run(|app| {
         log::info1(&format!("Rebuilding {app}"));
-        trigger("receive-app", &[&app])?;
-    }
-    Ok(())
+        trigger("receive-app", &[app])
+    })
 }
 
 /// `ps:restore [--all|APP]`: every deployed app not stopped by `ps:stop` (and not opted out
@@ -257,12 +266,27 @@ fn restore(argv: &[String]) -> Result<()> {
     Ok(())
 }
 
-/// `ps:scale [--skip-deploy] APP [TYPE=COUNT…]`.
+/// `ps:scale [--skip-deploy] [--format stdout|json] APP [TYPE=COUNT…]`.
 fn scale(argv: &[String]) -> Result<()> {
-    let a = args::parse(argv, &["--skip-deploy"], &[])?;
+    let a = args::parse(argv, &["--skip-deploy"], &["--format"])?;
+    let format = a.value("--format").unwrap_or("stdout");
+    if !matches!(format, "stdout" | "json") {
+        bail!("invalid --format {format:?}: use stdout or json");
+    }
     let app = appname::required(a.pos(0))?;
     appname::verify(&app)?;
     let wanted = &a.positional[1..];
+    if format == "json" && !wanted.is_empty() {
+        bail!("--format applies to showing the scale, not to setting it");
+    }
+    if format == "json" {
+        let list: Vec<serde_json::Value> = current_scale(&app)?
+            .into_iter()
+            .map(|(k, n)| serde_json::json!({"process_type": k, "quantity": n}))
+            .collect();
+        println!("{}", serde_json::Value::Array(list));
+        return Ok(());
+    }
     if wanted.is_empty() {
         log::info2(&format!("Scaling for {app}"));
         println!("proctype: qty");
@@ -333,35 +357,21 @@ fn set_scale(app: &str, skip_deploy: bool, clear_existing: bool, wanted: &[Strin
     Ok(())
 }
 
-/// `ps:set APP restart-policy|restore [VALUE]`.
+/// `ps:set [--global|APP] KEY [VALUE]` (keys in [`props::KEYS`]); the value is checked before
+/// anything is written.
 fn set(argv: &[String]) -> Result<()> {
-    let a = args::parse(argv, &[], &[])?;
-    a.at_most(3, "dokku ps:set <app> <key> [<value>]")?;
-    let app = appname::required(a.pos(0))?;
-    appname::verify(&app)?;
-    let Some(key) = a.pos(1) else {
-        bail!("no property given; usage: dokku ps:set <app> <key> [<value>]");
-    };
-    let value = a.pos(2).filter(|v| !v.is_empty());
-    match (key.as_str(), value) {
-        ("restart-policy", Some(v)) => validate_restart_policy(v)?,
-        ("restore", Some(v)) if v != "true" && v != "false" => {
-            bail!("restore must be true or false, not {v:?}")
-        }
-        ("restart-policy" | "restore", _) => {}
-        (other, _) => bail!("invalid property {other:?}; valid: restart-policy, restore"),
-    }
-    match value {
-        Some(v) => {
-            property::write(PROPS, &app, key, v)?;
-            log::info1(&format!("Setting {key} to {v}"));
-        }
-        None => {
-            property::delete(PROPS, &app, key)?;
-            log::info1(&format!("Unsetting {key}"));
+    let c = property::SetCommand::parse(
+        argv,
+        "dokku ps:set [--global|<app>] <key> [<value>]",
+        props::KEYS,
+    )?;
+    if let Some(v) = c.new_value() {
+        match c.key.as_str() {
+            "restart-policy" => validate_restart_policy(v)?,
+            k => props::validate(k, v)?,
         }
     }
-    Ok(())
+    c.apply(PROPS)
 }
 
 /// Docker's restart policies: `no`, `always`, `unless-stopped`, `on-failure[:N]`.
@@ -389,8 +399,35 @@ const REPORT_FIELDS: &[(&str, &str)] = &[
     ("deployed", "Deployed"),
     ("processes", "Processes"),
     ("ps-can-scale", "Ps can scale"),
+    ("ps-computed-procfile-path", "Ps computed procfile path"),
+    ("ps-global-procfile-path", "Ps global procfile path"),
+    ("ps-procfile-path", "Ps procfile path"),
     ("ps-restart-policy", "Ps restart policy"),
     ("ps-restore", "Ps restore"),
+    ("ps-computed-skip-deploy", "Ps computed skip deploy"),
+    ("ps-global-skip-deploy", "Ps global skip deploy"),
+    ("ps-skip-deploy", "Ps skip deploy"),
+    ("ps-computed-start-cmd", "Ps computed start cmd"),
+    ("ps-global-start-cmd", "Ps global start cmd"),
+    ("ps-start-cmd", "Ps start cmd"),
+    (
+        "ps-computed-dockerfile-start-cmd",
+        "Ps computed dockerfile start cmd",
+    ),
+    (
+        "ps-global-dockerfile-start-cmd",
+        "Ps global dockerfile start cmd",
+    ),
+    ("ps-dockerfile-start-cmd", "Ps dockerfile start cmd"),
+    (
+        "ps-computed-stop-timeout-seconds",
+        "Ps computed stop timeout seconds",
+    ),
+    (
+        "ps-global-stop-timeout-seconds",
+        "Ps global stop timeout seconds",
+    ),
+    ("ps-stop-timeout-seconds", "Ps stop timeout seconds"),
     ("running", "Running"),
     ("status", "Status"),
 ];
@@ -420,7 +457,8 @@ fn report_of(app: &str) -> Result<Report> {
             "ps-restart-policy" => property::get_or(PROPS, app, "restart-policy", "on-failure:10")?,
             "ps-restore" => property::get_or(PROPS, app, "restore", "true")?,
             "running" => running.clone(),
-            _ => lines.join(", "),
+            "status" => lines.join(", "),
+            k => props::report_value(app, k)?,
         };
         rows.push((key.to_string(), label.to_string(), value));
     }
@@ -563,22 +601,11 @@ fn trigger_ps_current_scale(argv: &[String]) -> Result<()> {
     Ok(())
 }
 
-/// Trigger `app-json-get-content APP`: the app.json of the deployed release, as it was in the
-/// source (nothing when it had none).
-fn trigger_app_json_get_content(argv: &[String]) -> Result<()> {
-    let app = app_arg(argv, "app-json-get-content")?;
-    let p = data_dir(app).join("app.json");
-    match std::fs::read_to_string(&p) {
-        Ok(t) => print!("{t}"),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => return Err(e).with_context(|| format!("cannot read {}", p.display())),
-    }
-    Ok(())
-}
-
 /// Trigger `ps-get-property APP KEY`: a ps property as computed for the app: the app's value,
 /// else a global one, else the default (`restart-policy`, default `on-failure:10`; `restore`,
-/// default `true`; `can-scale`, as `ps-can-scale` set it, default `true`).
+/// default `true`; `can-scale`, as `ps-can-scale` set it, default `true`; `procfile-path`,
+/// default `Procfile`; `skip-deploy`, default `false`; `start-cmd`, `dockerfile-start-cmd`
+/// and `stop-timeout-seconds`, empty when unset).
 fn trigger_ps_get_property(argv: &[String]) -> Result<()> {
     let app = app_arg(argv, "ps-get-property")?;
     let Some(key) = argv.get(1) else {
@@ -588,14 +615,18 @@ fn trigger_ps_get_property(argv: &[String]) -> Result<()> {
         "restart-policy" => computed(app, "restart-policy", "on-failure:10")?,
         "restore" => computed(app, "restore", "true")?,
         "can-scale" => can_scale(app)?.to_string(),
-        other => bail!("invalid ps property {other:?}; valid: can-scale, restart-policy, restore"),
+        k if props::KEYS.contains(&k) => props::computed(app, k)?,
+        other => bail!(
+            "invalid ps property {other:?}; valid: can-scale, {}",
+            props::KEYS.join(", ")
+        ),
     };
     println!("{value}");
     Ok(())
 }
 
 /// A ps property of the app, else the global one, else `default`.
-fn computed(app: &str, key: &str, default: &str) -> Result<String> {
+pub fn computed(app: &str, key: &str, default: &str) -> Result<String> {
     for scope in [app, property::GLOBAL] {
         if let Some(v) = property::get(PROPS, scope, key)?.filter(|v| !v.is_empty()) {
             return Ok(v);
@@ -653,7 +684,9 @@ fn substitute_port(command: &str, port: &str) -> String {
 }
 
 /// Trigger `procfile-get-command APP PROC_TYPE PORT`: the command of that process type in the
-/// deployed Procfile with `$PORT` replaced by PORT; nothing when the app has no such type.
+/// deployed Procfile with `$PORT` replaced by PORT; nothing when the app has no such type. For
+/// `web`, `dockerfile-start-cmd` (images built from a Dockerfile) or else `start-cmd`, when
+/// set, takes the place of the Procfile's command or the image's CMD.
 fn trigger_procfile_get_command(argv: &[String]) -> Result<()> {
     let [app, kind, rest @ ..] = argv else {
         bail!("procfile-get-command needs APP PROC_TYPE PORT");
@@ -661,6 +694,12 @@ fn trigger_procfile_get_command(argv: &[String]) -> Result<()> {
     appname::verify(app)?;
     procfile::validate_type(kind)?;
     let port = rest.first().map(String::as_str).unwrap_or("5000");
+    if kind == "web" {
+        if let Some(cmd) = props::start_cmd_override(app)? {
+            println!("{}", substitute_port(&cmd, port));
+            return Ok(());
+        }
+    }
     if let Some(p) = procfile::deployed(app)?.iter().find(|p| p.kind == *kind) {
         println!("{}", substitute_port(&p.command, port));
     }

@@ -1,9 +1,10 @@
-//! The release step between a build and the scheduler: the source's `Procfile` and `app.json`
-//! are kept at `post-extract` (a bad Procfile fails the push before the build), and
-//! `release-and-deploy APP TAG` makes them the app's, applies `formation`, runs
+//! The release step between a build and the scheduler: the source's Procfile (at the app's
+//! `procfile-path`) is kept at `post-extract` (a bad Procfile fails the push before the build),
+//! and `release-and-deploy APP TAG` makes it the app's, applies app.json's `formation` (asked
+//! through `app-json-get-content`, answered by the app-json plugin), runs
 //! `scripts.dokku.predeploy` in a one-off container of the new image (a failure stops the
 //! deploy), asks the scheduler to deploy, runs `postdeploy`, and fires `core-post-deploy` and
-//! `post-deploy`.
+//! `post-deploy`. With `skip-deploy` the release stops after the build: nothing is started.
 
 use anyhow::{bail, Context, Result};
 use dokku_core::procfile::{self, data_dir};
@@ -15,9 +16,10 @@ use std::path::Path;
 pub const DEPLOY_KIND_ENV: &str = "DOKKU_DEPLOY_KIND";
 
 /// The files a build hands to the release, in the order they are kept.
-const RELEASE_FILES: &[&str] = &["Procfile", "app.json"];
+const RELEASE_FILES: &[&str] = &["Procfile"];
 
-/// Trigger `post-extract APP DIR REV`: keeps the source's Procfile and app.json as pending.
+/// Trigger `post-extract APP DIR REV`: keeps the source's Procfile (at `procfile-path`) as
+/// pending.
 pub fn trigger_post_extract(argv: &[String]) -> Result<()> {
     let (Some(app), Some(dir)) = (argv.first(), argv.get(1)) else {
         bail!("post-extract needs APP DIR");
@@ -30,22 +32,19 @@ pub fn trigger_post_extract(argv: &[String]) -> Result<()> {
     }
     std::fs::create_dir_all(&pending)
         .with_context(|| format!("cannot create {}", pending.display()))?;
-    for f in RELEASE_FILES {
-        let src = Path::new(dir).join(f);
-        if !src.is_file() {
-            continue;
+    let rel = crate::props::computed(app, "procfile-path")?;
+    crate::props::relative_path("procfile-path", &rel)?;
+    let src = Path::new(dir).join(&rel);
+    if src.is_file() {
+        // The file must stay inside the source tree (no symlink out of it).
+        let root = std::fs::canonicalize(dir).with_context(|| format!("cannot resolve {dir}"))?;
+        let real = std::fs::canonicalize(&src).with_context(|| format!("cannot resolve {rel}"))?;
+        if !real.starts_with(&root) {
+            bail!("{rel} points outside the app's source");
         }
-        let text = std::fs::read_to_string(&src).with_context(|| format!("cannot read {f}"))?;
-        match *f {
-            "Procfile" => {
-                procfile::parse(&text)?;
-            }
-            _ => {
-                serde_json::from_str::<serde_json::Value>(&text)
-                    .with_context(|| format!("{f} is not valid JSON"))?;
-            }
-        }
-        plugn::atomic::write(&pending.join(f), text.as_bytes(), 0o644)?;
+        let text = std::fs::read_to_string(&real).with_context(|| format!("cannot read {rel}"))?;
+        procfile::parse(&text).with_context(|| format!("{rel} is not a valid Procfile"))?;
+        plugn::atomic::write(&pending.join("Procfile"), text.as_bytes(), 0o644)?;
     }
     Ok(())
 }
@@ -179,9 +178,13 @@ pub fn release_and_deploy(app: &str, tag: &str) -> Result<()> {
         .map_err(|_| anyhow::anyhow!("{app}: the build made no image {image}"))?;
     let promoted = promote(app)?;
     let previous_image = property::get(crate::PROPS, app, "image-id")?;
+    let skip = crate::props::skip_deploy(app)?;
     let done = (|| -> Result<()> {
-        let appjson = procfile::app_json(app)?;
+        let appjson = dokku_core::contract::app_json(app)?.unwrap_or_default();
         apply_formation(app, &appjson)?;
+        if skip {
+            return Ok(());
+        }
         run_script(app, &image, &appjson, "predeploy")?;
         deploy(app, tag)?;
         run_script(app, &image, &appjson, "postdeploy")?;
@@ -197,14 +200,33 @@ pub fn release_and_deploy(app: &str, tag: &str) -> Result<()> {
         }
         return Err(e);
     }
+    if skip {
+        log::info1(&format!(
+            "skip-deploy is set for {app}: built {image}, nothing started"
+        ));
+        return Ok(());
+    }
     property::write(crate::PROPS, app, "image-id", &id)?;
     post_deploy(app, tag)
 }
 
 /// Redeploys the current image (restart, scale, config change): scheduler and `post-deploy`.
 pub fn redeploy(app: &str) -> Result<()> {
+    redeploy_only(app, None)
+}
+
+/// Redeploys the current image; with `only`, just that process type's containers
+/// (`scheduler-deploy SCHEDULER APP TAG PROC_TYPE`).
+pub fn redeploy_only(app: &str, only: Option<&str>) -> Result<()> {
     std::env::remove_var(DEPLOY_KIND_ENV);
     let _lock = deploylock::acquire(app)?;
-    deploy(app, "latest")?;
+    match only {
+        None => deploy(app, "latest")?,
+        Some(kind) => {
+            let sched = dokku_core::scheduler(app)?;
+            trigger("pre-deploy", &[app, "latest"])?;
+            trigger("scheduler-deploy", &[&sched, app, "latest", kind])?;
+        }
+    }
     post_deploy(app, "latest")
 }
