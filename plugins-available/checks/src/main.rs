@@ -4,14 +4,17 @@
 //! `attempts`, `timeout`, `wait`, `initialDelay`, optional `content`; `uptime`), or by default
 //! "the container is still running after `default-wait` seconds" (10); the app.json comes from
 //! `app-json-get-content` (ps keeps it). Answers `checks-get-property APP KEY` for schedulers,
-//! which ask rather than read checks' files. Commands `checks:disable|enable|skip|set|report`.
+//! which ask rather than read checks' files. Commands `checks:disable|enable|skip|set|report`,
+//! and `checks:run APP [PROC_TYPE[.N]]`, which runs the same checks against the running
+//! containers (as the scheduler lists them through `scheduler-processes`) and names each one
+//! that fails.
 
 mod http;
 
 use anyhow::{bail, Context, Result};
 use dokku_core::plugin::{Command, Plugin, Trigger};
 use dokku_core::report::{self, Report};
-use dokku_core::{appname, args, docker, log, procfile, property};
+use dokku_core::{appname, args, docker, log, procfile, property, Exit};
 use std::time::{Duration, Instant};
 
 static PLUGIN: Plugin = Plugin {
@@ -35,6 +38,12 @@ static PLUGIN: Plugin = Plugin {
             usage: "[<app>] [--format stdout|json] [<flag>]",
             help: "Displays a checks report for one or more apps",
             run: report_cmd,
+        },
+        Command {
+            name: "run",
+            usage: "<app> [<process-type>[.<n>]]",
+            help: "Runs the app's checks against its running containers",
+            run: run_cmd,
         },
         Command {
             name: "set",
@@ -342,22 +351,124 @@ fn trigger_check_deploy(argv: &[String]) -> Result<()> {
         return Ok(());
     }
     let port: Option<u16> = port.parse().ok();
-    let checks = dokku_core::contract::app_json(app)?
-        .unwrap_or_default()
-        .get("healthchecks")
-        .and_then(|h| h.get(kind.as_str()))
-        .and_then(|c| c.as_array())
-        .cloned()
-        .unwrap_or_default();
+    let checks = healthchecks(app, kind)?;
     if checks.is_empty() {
         return uptime_check(id, seconds(app, "default-wait", 10)?);
     }
-    for c in &checks {
+    run_checks(id, port, &checks)
+}
+
+/// The app.json `healthchecks` of a process type (from `app-json-get-content`).
+fn healthchecks(app: &str, kind: &str) -> Result<Vec<serde_json::Value>> {
+    Ok(dokku_core::contract::app_json(app)?
+        .unwrap_or_default()
+        .get("healthchecks")
+        .and_then(|h| h.get(kind))
+        .and_then(|c| c.as_array())
+        .cloned()
+        .unwrap_or_default())
+}
+
+/// Runs `checks` against container `id` (web port `port` on 127.0.0.1); it must still run
+/// afterwards.
+fn run_checks(id: &str, port: Option<u16>, checks: &[serde_json::Value]) -> Result<()> {
+    for c in checks {
         run_healthcheck(id, port, c)?;
     }
     let (running, _) = container_state(id)?;
     if !running {
         bail!("the container exited during its checks");
+    }
+    Ok(())
+}
+
+/// A `PROC_TYPE[.N]` filter of `checks:run`.
+fn parse_target(t: &str) -> Result<(String, Option<u32>)> {
+    let (kind, index) = match t.split_once('.') {
+        Some((k, n)) => {
+            let n: u32 = n.parse().ok().filter(|n| *n >= 1).with_context(|| {
+                format!("invalid instance {t:?}: use PROC_TYPE or PROC_TYPE.N (N from 1)")
+            })?;
+            (k, Some(n))
+        }
+        None => (t, None),
+    };
+    procfile::validate_type(kind)?;
+    Ok((kind.to_string(), index))
+}
+
+/// `checks:run APP [PROC_TYPE[.N]]`: the app.json healthchecks of each running container's
+/// process type (without any: the container is running and was never restarted), one line per
+/// container; exits 1 when any failed.
+fn run_cmd(argv: &[String]) -> Result<()> {
+    const USAGE: &str = "dokku checks:run <app> [<process-type>[.<n>]]";
+    let a = args::parse(argv, &[], &[])?;
+    a.at_most(2, USAGE)?;
+    let app = appname::required(a.pos(0))?;
+    appname::verify(&app)?;
+    let filter = a.pos(1).map(|t| parse_target(t)).transpose()?;
+    let sched = dokku_core::scheduler(&app)?;
+    let text =
+        dokku_core::trigger_value("scheduler-processes", &[&sched, &app])?.unwrap_or_default();
+    let mut targets = Vec::new();
+    for line in text.lines() {
+        let f: Vec<&str> = line.split('\t').map(str::trim).collect();
+        let [kind, index, state, id, _node] = f.as_slice() else {
+            continue;
+        };
+        let Ok(index) = index.parse::<u32>() else {
+            continue;
+        };
+        if let Some((k, n)) = &filter {
+            if k != kind || n.is_some_and(|n| n != index) {
+                continue;
+            }
+        }
+        targets.push((kind.to_string(), index, state.to_string(), id.to_string()));
+    }
+    if targets.is_empty() {
+        match a.pos(1) {
+            Some(t) => bail!("{app} has no container {t}"),
+            None => bail!("{app} has no containers to check (not deployed?)"),
+        }
+    }
+    log::info1(&format!("Running checks for {app}"));
+    let mut failed = 0;
+    for (kind, index, state, id) in &targets {
+        let short: String = id.chars().take(12).collect();
+        let name = format!("{kind}.{index} ({short})");
+        let result = (|| -> Result<()> {
+            if state != "running" {
+                bail!("the container is {state}");
+            }
+            let port = if kind == "web" {
+                dokku_core::contract::listeners(&app, kind)?
+                    .get(*index as usize - 1)
+                    .and_then(|l| l.rsplit_once(':'))
+                    .and_then(|(_, p)| p.parse().ok())
+            } else {
+                None
+            };
+            let checks = healthchecks(&app, kind)?;
+            if checks.is_empty() {
+                let (running, restarts) = container_state(id)?;
+                if !running || restarts > 0 {
+                    bail!("the container is not up (restarted {restarts} time(s))");
+                }
+                return Ok(());
+            }
+            run_checks(id, port, &checks)
+        })();
+        match result {
+            Ok(()) => log::info2(&format!("{name}: checks passed")),
+            Err(e) => {
+                failed += 1;
+                log::error(&format!("{name}: checks failed: {e:#}"));
+            }
+        }
+    }
+    if failed > 0 {
+        return Err(Exit(1).into());
     }
     Ok(())
 }
