@@ -170,7 +170,7 @@ fn proxy_disable_enable_settings_and_reports() {
     assert_eq!(get(&sb, &vhost(&app)).0, "200");
     sb.dokku(&["proxy:report", &app, "--format", "json"])
         .ok()
-        .out_has("\"proxy-type\":\"nginx\"");
+        .out_has("\"proxy-computed-type\":\"nginx\"");
     // client-max-body-size: a bigger body gets 413 from nginx.
     sb.dokku(&["nginx:set", &app, "client-max-body-size", "1k"])
         .ok();

@@ -189,12 +189,8 @@ fn inputs(app: &str) -> Result<Inputs> {
         upstreams: upstreams(app)?,
         tls,
         bind: settings::get(app, "bind-address-ipv4")?,
-        http_port: settings::global("http-port")?
-            .parse()
-            .context("nginx http-port")?,
-        https_port: settings::global("https-port")?
-            .parse()
-            .context("nginx https-port")?,
+        http_port: listen_port(app, "proxy-port", "http-port")?,
+        https_port: listen_port(app, "proxy-ssl-port", "https-port")?,
         client_max_body_size: settings::get(app, "client-max-body-size")?,
         proxy_read_timeout: settings::get(app, "proxy-read-timeout")?,
         proxy_connect_timeout: settings::get(app, "proxy-connect-timeout")?,
@@ -202,6 +198,21 @@ fn inputs(app: &str) -> Result<Inputs> {
         access_log: access,
         error_log: logs.join(format!("{app}-error.log")).display().to_string(),
     })
+}
+
+/// The port nginx listens on for the app where its maps say 80 (`proxy-port`) or 443
+/// (`proxy-ssl-port`): the app's `proxy:set` value (Trigger `proxy-get-property APP KEY`), else
+/// nginx's own `http-port` / `https-port`.
+fn listen_port(app: &str, proxy_key: &str, nginx_key: &str) -> Result<u16> {
+    let asked = trigger_value("proxy-get-property", &[app, proxy_key])?.unwrap_or_default();
+    let (value, what) = match asked.trim() {
+        "" => (settings::global(nginx_key)?, format!("nginx {nginx_key}")),
+        v => (v.to_string(), format!("proxy {proxy_key} of {app}")),
+    };
+    value
+        .trim()
+        .parse()
+        .with_context(|| format!("{what} {value:?} is not a port"))
 }
 
 /// The variables a custom `nginx.conf.sigil` may use.
@@ -282,21 +293,22 @@ fn build(app: &str) -> Result<()> {
     Ok(())
 }
 
-/// Trigger `proxy-build-config APP` (or `--all`: every app, one check and one reload).
+/// Trigger `proxy-build-config APP` (or `--all [COUNT]`: every app, rendered COUNT at a time,
+/// then one check and one reload).
 fn trigger_build(argv: &[String]) -> Result<()> {
     let Some(app) = argv.first() else {
         bail!("needs APP");
     };
     if app == "--all" {
-        let mut configs = Vec::new();
-        for app in appname::all()? {
-            let text = if serves(&app)? {
-                render(&app)?
-            } else {
-                String::new()
-            };
-            configs.push((app, text));
-        }
+        let workers: usize = match argv.get(1) {
+            Some(n) => n
+                .parse()
+                .ok()
+                .filter(|n| *n >= 1)
+                .with_context(|| format!("proxy-build-config --all: invalid count {n:?}"))?,
+            None => 1,
+        };
+        let configs = render_all(appname::all()?, workers)?;
         apply::install_many(&configs)?;
         log::info1(&format!(
             "nginx config rebuilt for {} app(s)",
@@ -306,6 +318,33 @@ fn trigger_build(argv: &[String]) -> Result<()> {
     }
     appname::verify(app)?;
     build(app)
+}
+
+/// Every app's config (empty for those nginx does not serve), `workers` apps rendered at a
+/// time; fails with the first app's error (in the apps' order) once all are done.
+fn render_all(apps: Vec<String>, workers: usize) -> Result<Vec<(String, String)>> {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let done = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|s| {
+        for _ in 0..workers.clamp(1, apps.len().max(1)) {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let Some(app) = apps.get(i) else {
+                    break;
+                };
+                let text =
+                    serves(app).and_then(|on| if on { render(app) } else { Ok(String::new()) });
+                done.lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .push((i, text));
+            });
+        }
+    });
+    let mut done = done.into_inner().unwrap_or_else(|p| p.into_inner());
+    done.sort_by_key(|(i, _)| *i);
+    done.into_iter()
+        .map(|(i, text)| Ok((apps[i].clone(), text?)))
+        .collect()
 }
 
 /// Trigger `pre-deploy APP TAG`: the config the new release will get must pass `nginx -t`

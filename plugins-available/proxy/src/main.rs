@@ -1,10 +1,14 @@
-//! The proxy plugin: which proxy serves an app and whether it does. Everything else reaches the
-//! proxy only through triggers: `proxy-type APP` (the app's `proxy:set`, else the global one,
-//! else `nginx`), `proxy-is-enabled APP`, and `proxy-build-config` / `proxy-clear-config APP`,
-//! which the proxy implementations (nginx-vhosts, a community caddy or haproxy) answer for the
-//! apps of their type; `proxy:enable` / `proxy:disable` fire `proxy-enable APP` /
+//! The proxy plugin: which proxy serves an app, on which ports, and whether it does. Everything
+//! else reaches the proxy only through triggers: `proxy-type APP` (the app's `type`, else the
+//! global one, else `nginx`), `proxy-is-enabled APP`, `proxy-get-property APP KEY` (the computed
+//! `type`, `proxy-port` or `proxy-ssl-port`), and `proxy-build-config` / `proxy-clear-config
+//! APP`, which the proxy implementations (nginx-vhosts, a community caddy or haproxy) answer for
+//! the apps of their type; `proxy:enable` / `proxy:disable` fire `proxy-enable APP` /
 //! `proxy-disable APP`, which they answer by building or clearing the app's config. Commands
-//! `proxy:enable|disable|build-config|clear-config|report|set`.
+//! `proxy:enable|disable|build-config|clear-config|report|set`; the `--all` forms of
+//! build-config, enable and disable take `--parallel COUNT`.
+
+mod parallel;
 
 use anyhow::{bail, Result};
 use dokku_core::plugin::{Command, Plugin, Trigger};
@@ -17,7 +21,7 @@ static PLUGIN: Plugin = Plugin {
     commands: &[
         Command {
             name: "build-config",
-            usage: "[--all|<app>]",
+            usage: "[--parallel <count>] [--all|<app>]",
             help: "(Re)builds the proxy config for an app",
             run: build_config,
         },
@@ -29,13 +33,13 @@ static PLUGIN: Plugin = Plugin {
         },
         Command {
             name: "disable",
-            usage: "[--all|<app>]",
+            usage: "[--parallel <count>] [--all|<app>]",
             help: "Disable the proxy for an app",
             run: disable,
         },
         Command {
             name: "enable",
-            usage: "[--all|<app>]",
+            usage: "[--parallel <count>] [--all|<app>]",
             help: "Enable the proxy for an app",
             run: enable,
         },
@@ -47,8 +51,8 @@ static PLUGIN: Plugin = Plugin {
         },
         Command {
             name: "set",
-            usage: "[--global|<app>] <proxy-type>",
-            help: "Set the proxy type for an app (nginx, caddy, …)",
+            usage: "[--global|<app>] <key> [<value>]",
+            help: "Set or clear a proxy property for an app (type, proxy-port, proxy-ssl-port; or the legacy <app> <proxy-type>)",
             run: set,
         },
     ],
@@ -62,6 +66,10 @@ static PLUGIN: Plugin = Plugin {
             name: "proxy-is-enabled",
             run: trigger_is_enabled,
         },
+        Trigger {
+            name: "proxy-get-property",
+            run: trigger_get_property,
+        },
     ],
 };
 
@@ -71,42 +79,56 @@ fn main() {
 
 const PROPS: &str = "proxy";
 const DEFAULT_TYPE: &str = "nginx";
+/// The properties `proxy:set` takes.
+const KEYS: &[&str] = &["type", "proxy-port", "proxy-ssl-port"];
+
+/// The app's own value of `key`, else the global one; `None` when neither is set.
+fn app_or_global(app: &str, key: &str) -> Result<Option<String>> {
+    for scope in [app, property::GLOBAL] {
+        if let Some(v) = property::get(PROPS, scope, key)?.filter(|v| !v.is_empty()) {
+            return Ok(Some(v));
+        }
+    }
+    Ok(None)
+}
 
 /// The proxy type of an app: its own, else the global one, else `nginx`.
 fn proxy_type(app: &str) -> Result<String> {
-    for scope in [app, property::GLOBAL] {
-        if let Some(t) = property::get(PROPS, scope, "type")?.filter(|t| !t.is_empty()) {
-            return Ok(t);
-        }
-    }
-    Ok(DEFAULT_TYPE.to_string())
+    Ok(app_or_global(app, "type")?.unwrap_or_else(|| DEFAULT_TYPE.to_string()))
 }
 
 fn is_enabled(app: &str) -> Result<bool> {
     Ok(property::get(PROPS, app, "disabled")?.as_deref() != Some("true"))
 }
 
-/// The apps of `--all` or the one app given.
-fn apps_of(argv: &[String], usage: &str) -> Result<Vec<String>> {
-    let a = args::parse(argv, &["--all", "--parallel"], &[])?;
-    a.at_most(1, usage)?;
+/// The apps of `--all` or the one app given, and how many to do at a time.
+fn apps_of(argv: &[String], usage: &str, parallel: bool) -> Result<(Vec<String>, usize)> {
+    let value_flags: &[&str] = if parallel { &["--parallel"] } else { &[] };
+    let a = args::parse(argv, &["--all"], value_flags)?;
+    let workers = parallel::count(a.value("--parallel"))?;
     if a.has("--all") {
-        return appname::all();
+        a.at_most(0, usage)?;
+        return Ok((appname::all()?, workers));
     }
+    a.at_most(1, usage)?;
     let app = appname::required(a.pos(0))?;
     appname::verify(&app)?;
-    Ok(vec![app])
+    Ok((vec![app], workers))
 }
 
-/// `proxy:build-config [--all|APP]`; with `--all`, one `proxy-build-config --all` lets a proxy
-/// rebuild every app and reload once.
+/// `proxy:build-config [--parallel COUNT] [--all|APP]`; with `--all`, one
+/// `proxy-build-config --all COUNT` lets a proxy rebuild every app (COUNT at a time) and reload
+/// once.
 fn build_config(argv: &[String]) -> Result<()> {
-    let a = args::parse(argv, &["--all", "--parallel"], &[])?;
+    const USAGE: &str = "dokku proxy:build-config [--parallel <count>] [--all|<app>]";
+    let a = args::parse(argv, &["--all"], &["--parallel"])?;
+    let workers = parallel::count(a.value("--parallel"))?;
     if a.has("--all") {
-        a.at_most(0, "dokku proxy:build-config [--all|<app>]")?;
-        return trigger("proxy-build-config", &["--all"]);
+        a.at_most(0, USAGE)?;
+        return trigger("proxy-build-config", &["--all", &workers.to_string()]);
     }
-    for app in apps_of(argv, "dokku proxy:build-config [--all|<app>]")? {
+    let (apps, _) = apps_of(argv, USAGE, true)?;
+    for app in apps {
         trigger("proxy-build-config", &[&app])?;
     }
     Ok(())
@@ -114,91 +136,151 @@ fn build_config(argv: &[String]) -> Result<()> {
 
 /// `proxy:clear-config [--all|APP]`.
 fn clear_config(argv: &[String]) -> Result<()> {
-    for app in apps_of(argv, "dokku proxy:clear-config [--all|<app>]")? {
+    let (apps, _) = apps_of(argv, "dokku proxy:clear-config [--all|<app>]", false)?;
+    for app in apps {
         trigger("proxy-clear-config", &[&app])?;
     }
     Ok(())
 }
 
-/// `proxy:disable [--all|APP]`: the proxy stops serving the app. As Dokku: an app already
-/// disabled is left alone; otherwise the flag is set, then `proxy-disable APP` lets the proxy
-/// implementation of the app's type clear its config.
+/// `proxy:disable [--parallel COUNT] [--all|APP]`: the proxy stops serving the app. As Dokku:
+/// an app already disabled is left alone; otherwise the flag is set, then `proxy-disable APP`
+/// lets the proxy implementation of the app's type clear its config.
 fn disable(argv: &[String]) -> Result<()> {
-    for app in apps_of(argv, "dokku proxy:disable [--all|<app>]")? {
-        if !is_enabled(&app)? {
+    let (apps, workers) = apps_of(
+        argv,
+        "dokku proxy:disable [--parallel <count>] [--all|<app>]",
+        true,
+    )?;
+    parallel::for_each(&apps, workers, |app| {
+        if !is_enabled(app)? {
             log::info1(&format!("Proxy is already disabled for app ({app})"));
-            continue;
+            return Ok(());
         }
-        property::write(PROPS, &app, "disabled", "true")?;
+        property::write(PROPS, app, "disabled", "true")?;
         log::info1(&format!("Disabling proxy for app ({app})"));
-        trigger("proxy-disable", &[&app])?;
-    }
-    Ok(())
+        trigger("proxy-disable", &[app])
+    })
 }
 
-/// `proxy:enable [--all|APP]`: as Dokku, an app already enabled is left alone; otherwise the
-/// flag is cleared, then `proxy-enable APP` lets the proxy implementation of the app's type
-/// build its config.
+/// `proxy:enable [--parallel COUNT] [--all|APP]`: as Dokku, an app already enabled is left
+/// alone; otherwise the flag is cleared, then `proxy-enable APP` lets the proxy implementation
+/// of the app's type build its config.
 fn enable(argv: &[String]) -> Result<()> {
-    for app in apps_of(argv, "dokku proxy:enable [--all|<app>]")? {
-        if is_enabled(&app)? {
+    let (apps, workers) = apps_of(
+        argv,
+        "dokku proxy:enable [--parallel <count>] [--all|<app>]",
+        true,
+    )?;
+    parallel::for_each(&apps, workers, |app| {
+        if is_enabled(app)? {
             log::info1(&format!("Proxy is already enabled for app ({app})"));
-            continue;
+            return Ok(());
         }
-        property::delete(PROPS, &app, "disabled")?;
+        property::delete(PROPS, app, "disabled")?;
         log::info1(&format!("Enabling proxy for app ({app})"));
-        trigger("proxy-enable", &[&app])?;
-    }
-    Ok(())
+        trigger("proxy-enable", &[app])
+    })
 }
 
-/// `proxy:set [--global|APP] TYPE`.
-fn set(argv: &[String]) -> Result<()> {
-    let a = args::parse(argv, &["--global"], &[])?;
-    let (scope, value) = if a.has("--global") {
-        a.at_most(1, "dokku proxy:set --global <proxy-type>")?;
-        (property::GLOBAL.to_string(), a.pos(0).cloned())
-    } else {
-        a.at_most(2, "dokku proxy:set <app> <proxy-type>")?;
-        let app = appname::required(a.pos(0))?;
-        appname::verify(&app)?;
-        (app, a.pos(1).cloned())
-    };
-    match value.filter(|v| !v.is_empty()) {
-        Some(t) => {
-            let ok = t.len() <= 64
-                && t.bytes().next().is_some_and(|b| b.is_ascii_lowercase())
-                && t.bytes()
+/// Refuses a value `key` cannot take.
+fn check_value(key: &str, v: &str) -> Result<()> {
+    match key {
+        "type" => {
+            let ok = v.len() <= 64
+                && v.bytes().next().is_some_and(|b| b.is_ascii_lowercase())
+                && v.bytes()
                     .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
             if !ok {
-                bail!("invalid proxy type {t:?}: use a name such as nginx or caddy");
+                bail!("invalid proxy type {v:?}: use a name such as nginx or caddy");
             }
-            property::write(PROPS, &scope, "type", &t)?;
-            log::info1(&format!("Setting proxy type to {t}"));
+        }
+        _ => {
+            if !v.parse::<u16>().is_ok_and(|p| p > 0) {
+                bail!("invalid {key} {v:?}: use a port number from 1 to 65535");
+            }
+        }
+    }
+    Ok(())
+}
+
+const SET_USAGE: &str = "dokku proxy:set [--global|<app>] <key> [<value>]";
+
+/// `proxy:set [--global|APP] KEY [VALUE]` (KEY `type`, `proxy-port` or `proxy-ssl-port`; no
+/// VALUE unsets), and Dokku's legacy `proxy:set [--global|APP] [TYPE]`, which sets (or, with
+/// no TYPE, unsets) the type.
+fn set(argv: &[String]) -> Result<()> {
+    let a = args::parse(argv, &["--global"], &[])?;
+    let (scope, rest) = if a.has("--global") {
+        (property::GLOBAL.to_string(), &a.positional[..])
+    } else {
+        let app = appname::required(a.pos(0))?;
+        appname::verify(&app)?;
+        (app, a.positional.get(1..).unwrap_or(&[]))
+    };
+    let (key, value) = match rest {
+        [] => ("type", None),
+        [k] if KEYS.contains(&k.as_str()) => (k.as_str(), None),
+        [t] => ("type", Some(t.as_str())),
+        [k, v] if KEYS.contains(&k.as_str()) => (k.as_str(), Some(v.as_str())),
+        [k, _] => bail!("invalid property {k:?}; valid: {}", KEYS.join(", ")),
+        [_, _, extra, ..] => bail!("unexpected argument {extra:?}; usage: {SET_USAGE}"),
+    };
+    match value.filter(|v| !v.is_empty()) {
+        Some(v) => {
+            check_value(key, v)?;
+            property::write(PROPS, &scope, key, v)?;
+            log::info1(&format!("Setting {key} to {v}"));
         }
         None => {
-            property::delete(PROPS, &scope, "type")?;
-            log::info1("Unsetting proxy type");
+            property::delete(PROPS, &scope, key)?;
+            log::info1(&format!("Unsetting {key}"));
         }
     }
     Ok(())
 }
 
 const REPORT_FIELDS: &[(&str, &str)] = &[
+    ("proxy-computed-disabled", "Proxy computed disabled"),
+    ("proxy-computed-proxy-port", "Proxy computed proxy port"),
+    (
+        "proxy-computed-proxy-ssl-port",
+        "Proxy computed proxy ssl port",
+    ),
+    ("proxy-computed-type", "Proxy computed type"),
+    ("proxy-disabled", "Proxy disabled"),
     ("proxy-enabled", "Proxy enabled"),
-    ("proxy-type", "Proxy type"),
+    ("proxy-global-proxy-port", "Proxy global proxy port"),
+    ("proxy-global-proxy-ssl-port", "Proxy global proxy ssl port"),
     ("proxy-global-type", "Proxy global type"),
+    ("proxy-proxy-port", "Proxy proxy port"),
+    ("proxy-proxy-ssl-port", "Proxy proxy ssl port"),
+    ("proxy-type", "Proxy type"),
 ];
+
+/// A report row's value: `type`, `proxy-port`, `proxy-ssl-port` raw (the app's), `global-`
+/// (the global one) and `computed-` (the one in effect), as Dokku's.
+fn report_value(app: &str, key: &str) -> Result<String> {
+    let field = key.strip_prefix("proxy-").unwrap_or(key);
+    Ok(match field {
+        "enabled" => is_enabled(app)?.to_string(),
+        "disabled" => property::get_or(PROPS, app, "disabled", "")?,
+        "computed-disabled" => (!is_enabled(app)?).to_string(),
+        "computed-type" => proxy_type(app)?,
+        f => match f.strip_prefix("computed-") {
+            Some(k) => app_or_global(app, k)?.unwrap_or_default(),
+            None => match f.strip_prefix("global-") {
+                Some(k) => property::get_or(PROPS, property::GLOBAL, k, "")?,
+                None => property::get_or(PROPS, app, f, "")?,
+            },
+        },
+    })
+}
 
 fn report_of(app: &str) -> Result<Report> {
     let mut rows = Vec::new();
     for (key, label) in REPORT_FIELDS {
-        let value = match *key {
-            "proxy-enabled" => is_enabled(app)?.to_string(),
-            "proxy-type" => proxy_type(app)?,
-            _ => property::get_or(PROPS, property::GLOBAL, "type", "")?,
-        };
-        rows.push((key.to_string(), label.to_string(), value));
+        rows.push((key.to_string(), label.to_string(), report_value(app, key)?));
     }
     Ok(Report {
         heading: format!("{app} proxy information"),
@@ -228,5 +310,29 @@ fn trigger_is_enabled(argv: &[String]) -> Result<()> {
         bail!("proxy-is-enabled needs APP");
     };
     println!("{}", is_enabled(app)?);
+    Ok(())
+}
+
+/// Trigger `proxy-get-property APP KEY`: the value in effect for the app of KEY (`type`,
+/// `proxy-port` or `proxy-ssl-port`: its own, else the global one; the type defaults to
+/// `nginx`, the ports to nothing, which leaves the proxy's own); with APP `--global`, the
+/// global value.
+fn trigger_get_property(argv: &[String]) -> Result<()> {
+    let (Some(app), Some(key)) = (argv.first(), argv.get(1)) else {
+        bail!("proxy-get-property needs APP KEY");
+    };
+    if !KEYS.contains(&key.as_str()) {
+        bail!("invalid proxy property {key:?}; valid: {}", KEYS.join(", "));
+    }
+    if app == property::GLOBAL {
+        println!("{}", property::get_or(PROPS, app, key, "")?);
+        return Ok(());
+    }
+    appname::validate(app)?;
+    let value = match key.as_str() {
+        "type" => proxy_type(app)?,
+        k => app_or_global(app, k)?.unwrap_or_default(),
+    };
+    println!("{value}");
     Ok(())
 }
