@@ -1,20 +1,37 @@
-//! The dockerfile builder: `builder-detect` names `dockerfile` when the source has a
-//! `Dockerfile`; `builder-build dockerfile APP DIR` runs `docker build` with the app's build
+//! The dockerfile builder: `builder-detect` names `dockerfile` when the source has the app's
+//! Dockerfile (`Dockerfile`, or the `dockerfile-path` of `builder-dockerfile:set`);
+//! `builder-build dockerfile APP DIR` runs `docker build` of that file with the app's build
 //! options (`docker-args-build`), Dokku's labels, and the tag `dokku/APP:latest`, its output
-//! streaming as it comes. Fires `pre-build-dockerfile APP` then `pre-build BUILDER APP DIR`
-//! before the build, `docker-args-build` and `docker-args-process-build APP dockerfile` for its
-//! options, `post-build-dockerfile APP` then `post-build BUILDER APP DIR` after it, as Dokku's.
+//! streaming as it comes (with `builder:set APP skip-cleanup true`, the intermediate containers
+//! stay). Fires `pre-build-dockerfile APP` then `pre-build BUILDER APP DIR` before the build,
+//! `docker-args-build` and `docker-args-process-build APP dockerfile` for its options,
+//! `post-build-dockerfile APP` then `post-build BUILDER APP DIR` after it, as Dokku's.
 //! `builder-release dockerfile APP TAG` fires `pre-release-builder` / `post-release-builder`.
+//! Commands `builder-dockerfile:set|report`.
 
 use anyhow::{bail, Result};
-use dokku_core::plugin::{Plugin, Trigger};
-use dokku_core::{appname, docker, log, trigger};
-use std::path::Path;
+use dokku_core::plugin::{Command, Plugin, Trigger};
+use dokku_core::report::{self, Report};
+use dokku_core::{appname, docker, log, property, trigger, trigger_value};
+use std::path::{Component, Path};
 
 static PLUGIN: Plugin = Plugin {
     prefix: "builder-dockerfile",
     summary: "Build apps with their Dockerfile",
-    commands: &[],
+    commands: &[
+        Command {
+            name: "report",
+            usage: "[<app>] [--format stdout|json] [<flag>]",
+            help: "Displays a builder-dockerfile report for one or more apps",
+            run: report_cmd,
+        },
+        Command {
+            name: "set",
+            usage: "[--global|<app>] <key> [<value>]",
+            help: "Set or clear a builder-dockerfile property for an app (dockerfile-path)",
+            run: set,
+        },
+    ],
     bare_commands: &[],
     triggers: &[
         Trigger {
@@ -38,15 +55,117 @@ fn main() {
 
 /// The builder name this plugin answers to.
 const BUILDER: &str = "dockerfile";
+const PROPS: &str = "builder-dockerfile";
+const DEFAULT_PATH: &str = "Dockerfile";
 
-/// Trigger `builder-detect APP DIR`.
-fn trigger_detect(argv: &[String]) -> Result<()> {
-    if let Some(dir) = argv.get(1) {
-        if Path::new(dir).join("Dockerfile").is_file() {
-            println!("{BUILDER}");
-        }
+/// A file path inside the repository: relative, no `..`, no control characters.
+fn check_path(v: &str) -> Result<()> {
+    let ok = !v.is_empty()
+        && v.len() <= 1024
+        && !v.chars().any(|c| c.is_control())
+        && Path::new(v)
+            .components()
+            .all(|c| matches!(c, Component::Normal(_)));
+    if !ok {
+        bail!("invalid dockerfile-path {v:?}: use a file of the repository, e.g. docker/Dockerfile.web");
     }
     Ok(())
+}
+
+/// The Dockerfile the app builds from: its own `dockerfile-path`, else the global one, else
+/// `Dockerfile`.
+fn dockerfile_path(app: &str) -> Result<String> {
+    Ok(set_path(app)?.unwrap_or_else(|| DEFAULT_PATH.to_string()))
+}
+
+const SET_USAGE: &str = "dokku builder-dockerfile:set [--global|<app>] <key> [<value>]";
+
+/// `builder-dockerfile:set [--global|APP] dockerfile-path [PATH]`.
+fn set(argv: &[String]) -> Result<()> {
+    let c = property::SetCommand::parse(argv, SET_USAGE, &["dockerfile-path"])?;
+    if let Some(v) = c.new_value() {
+        check_path(v)?;
+    }
+    c.apply(PROPS)
+}
+
+const REPORT_FIELDS: &[(&str, &str)] = &[
+    (
+        "builder-dockerfile-computed-dockerfile-path",
+        "Builder dockerfile computed dockerfile path",
+    ),
+    (
+        "builder-dockerfile-global-dockerfile-path",
+        "Builder dockerfile global dockerfile path",
+    ),
+    (
+        "builder-dockerfile-dockerfile-path",
+        "Builder dockerfile dockerfile path",
+    ),
+];
+
+fn report_of(app: &str) -> Result<Report> {
+    let mut rows = Vec::new();
+    for (key, label) in REPORT_FIELDS {
+        let value = match *key {
+            "builder-dockerfile-computed-dockerfile-path" => dockerfile_path(app)?,
+            "builder-dockerfile-global-dockerfile-path" => {
+                property::get_or(PROPS, property::GLOBAL, "dockerfile-path", "")?
+            }
+            _ => property::get_or(PROPS, app, "dockerfile-path", "")?,
+        };
+        rows.push((key.to_string(), label.to_string(), value));
+    }
+    Ok(Report {
+        heading: format!("{app} builder-dockerfile information"),
+        rows,
+    })
+}
+
+fn report_cmd(argv: &[String]) -> Result<()> {
+    report::command(
+        argv,
+        REPORT_FIELDS,
+        "dokku builder-dockerfile:report [<app>] [--format stdout|json] [<flag>]",
+        report_of,
+    )
+}
+
+/// The `dockerfile-path` set for the app (its own, else the global one), if any.
+fn set_path(app: &str) -> Result<Option<String>> {
+    for scope in [app, property::GLOBAL] {
+        if let Some(v) = property::get(PROPS, scope, "dockerfile-path")?.filter(|v| !v.is_empty()) {
+            return Ok(Some(v));
+        }
+    }
+    Ok(None)
+}
+
+/// Trigger `builder-detect APP DIR`: `dockerfile` when DIR has a `Dockerfile`, or when a
+/// `dockerfile-path` is set for the app (a path the repository lacks then fails the build, as
+/// Dokku's, rather than falling to another builder).
+fn trigger_detect(argv: &[String]) -> Result<()> {
+    let (Some(app), Some(dir)) = (argv.first(), argv.get(1)) else {
+        return Ok(());
+    };
+    let set = if appname::is_valid(app) {
+        set_path(app)?
+    } else {
+        None
+    };
+    if set.is_some() || Path::new(dir).join(DEFAULT_PATH).is_file() {
+        println!("{BUILDER}");
+    }
+    Ok(())
+}
+
+/// Whether the build keeps what it leaves behind (`builder:set APP skip-cleanup`, through
+/// Trigger `builder-get-property APP computed-skip-cleanup`).
+fn skip_cleanup(app: &str) -> Result<bool> {
+    Ok(
+        trigger_value("builder-get-property", &[app, "computed-skip-cleanup"])?.as_deref()
+            == Some("true"),
+    )
 }
 
 /// Trigger `builder-build BUILDER APP DIR`.
@@ -58,12 +177,19 @@ fn trigger_build(argv: &[String]) -> Result<()> {
         return Ok(());
     }
     appname::verify(app)?;
-    if !Path::new(dir).join("Dockerfile").is_file() {
-        bail!("{app}: the dockerfile builder needs a Dockerfile at the top of the repository");
+    let path = dockerfile_path(app)?;
+    check_path(&path)?;
+    let file = Path::new(dir).join(&path);
+    if !file.is_file() {
+        bail!("{app}: the dockerfile builder needs {path} in the repository (builder-dockerfile:set {app} dockerfile-path)");
     }
     trigger("pre-build-dockerfile", &[app])?;
     trigger("pre-build", &[BUILDER, app, dir])?;
     let mut args: Vec<String> = vec!["build".into(), "--pull=false".into()];
+    if skip_cleanup(app)? {
+        args.push("--rm=false".into());
+    }
+    args.extend(["--file".into(), file.display().to_string()]);
     args.extend(docker::labels(app));
     args.extend([
         "--label".into(),
@@ -73,7 +199,7 @@ fn trigger_build(argv: &[String]) -> Result<()> {
     ]);
     args.extend(docker::build_args(app, BUILDER)?);
     args.push(dir.clone());
-    log::info1(&format!("Building {app} with its Dockerfile"));
+    log::info1(&format!("Building {app} with {path}"));
     docker::stream(&args)?;
     trigger("post-build-dockerfile", &[app])?;
     trigger("post-build", &[BUILDER, app, dir])

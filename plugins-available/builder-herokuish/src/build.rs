@@ -41,11 +41,14 @@ pub fn stack_image(app: &str) -> Result<String> {
         .unwrap_or_else(|| store::DEFAULT_STACK.to_string()))
 }
 
-/// A build container, removed (with its anonymous volumes) when dropped.
-struct Container(String);
+/// A build container, removed (with its anonymous volumes) when dropped, unless kept.
+struct Container(String, bool);
 
 impl Drop for Container {
     fn drop(&mut self) {
+        if self.1 {
+            return;
+        }
         let _ = docker::command(["rm", "--force", "--volumes", &self.0])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -120,7 +123,7 @@ fn create_container(app: &str, stack: &str, volume: &str) -> Result<Container> {
     }
     let id = docker::output(&args)
         .with_context(|| format!("cannot create the build container of {app}"))?;
-    Ok(Container(id))
+    Ok(Container(id, false))
 }
 
 /// Runs the container attached, so that the lifecycle's output reaches the caller line by
@@ -175,6 +178,16 @@ fn remove_replaced(previous: Option<String>, image: &str) {
     }
 }
 
+/// Whether the build keeps what it leaves behind: its build container and the image it
+/// replaced (`builder:set APP skip-cleanup`, through Trigger `builder-get-property APP
+/// computed-skip-cleanup`).
+fn skip_cleanup(app: &str) -> Result<bool> {
+    Ok(
+        trigger_value("builder-get-property", &[app, "computed-skip-cleanup"])?.as_deref()
+            == Some("true"),
+    )
+}
+
 /// Builds `app` from `dir` with buildpacks into `dokku/APP:latest`.
 pub fn build(app: &str, dir: &Path) -> Result<()> {
     let dir_s = dir.to_str().context("the build folder is not UTF-8")?;
@@ -193,9 +206,12 @@ pub fn build(app: &str, dir: &Path) -> Result<()> {
     trigger("pre-build-buildpack", &[app, dir_s])?;
     trigger("pre-build", &[BUILDER, app, dir_s])?;
 
+    let keep = skip_cleanup(app)?;
     let volume = cache::ensure(app)?;
-    let container = create_container(app, &stack, &volume)?;
-    let cid = container.0.as_str();
+    let mut container = create_container(app, &stack, &volume)?;
+    container.1 = keep;
+    let cid_owned = container.0.clone();
+    let cid = cid_owned.as_str();
     copy_in(dir, cid, "/app").context("cannot copy the source into the build container")?;
     copy_in(tmp.path(), cid, "/tmp")
         .context("cannot copy the buildpacks into the build container")?;
@@ -206,7 +222,14 @@ pub fn build(app: &str, dir: &Path) -> Result<()> {
     let previous = image_id(&image);
     commit(cid, app, &image)?;
     drop(container);
-    remove_replaced(previous, &image);
+    if keep {
+        log::info1(&format!(
+            "Keeping the build container {cid_kept} and the image it replaced (skip-cleanup)",
+            cid_kept = &cid_owned[..cid_owned.len().min(12)]
+        ));
+    } else {
+        remove_replaced(previous, &image);
+    }
     trigger("post-build-buildpack", &[app, dir_s])?;
     trigger("post-build", &[BUILDER, app, dir_s])?;
     log::info1(&format!("Built {image} (stack {stack})"));

@@ -4,7 +4,9 @@
 //! Triggers `builder-detect APP DIR` (names `herokuish` when buildpacks are configured and the
 //! source has no Dockerfile), `builder-build herokuish APP DIR`, `builder-release herokuish APP
 //! TAG`, `builder-image-is-herokuish APP IMAGE`, `post-delete APP` and `post-app-rename OLD NEW`
-//! (which drop the app's build cache).
+//! (which drop the app's build cache), `builder-herokuish-allowed APP`. Commands
+//! `builder-herokuish:set|report` (`allowed`: whether herokuish may build the app; by default
+//! only on amd64 hosts, as Dokku's).
 
 mod build;
 mod cache;
@@ -12,14 +14,28 @@ mod config;
 mod sources;
 
 use anyhow::{bail, Result};
-use dokku_core::plugin::{Plugin, Trigger};
-use dokku_core::{appname, docker, log};
+use dokku_core::plugin::{Command, Plugin, Trigger};
+use dokku_core::report::{self, Report};
+use dokku_core::{appname, docker, log, property};
 use std::path::Path;
 
 static PLUGIN: Plugin = Plugin {
     prefix: "builder-herokuish",
     summary: "Build apps with buildpacks",
-    commands: &[],
+    commands: &[
+        Command {
+            name: "report",
+            usage: "[<app>] [--format stdout|json] [<flag>]",
+            help: "Displays a builder-herokuish report for one or more apps",
+            run: report_cmd,
+        },
+        Command {
+            name: "set",
+            usage: "[--global|<app>] <key> [<value>]",
+            help: "Set or clear a builder-herokuish property for an app (allowed)",
+            run: set,
+        },
+    ],
     bare_commands: &[],
     triggers: &[
         Trigger {
@@ -39,6 +55,10 @@ static PLUGIN: Plugin = Plugin {
             run: trigger_image_is_herokuish,
         },
         Trigger {
+            name: "builder-herokuish-allowed",
+            run: trigger_allowed,
+        },
+        Trigger {
             name: "post-delete",
             run: trigger_post_delete,
         },
@@ -55,6 +75,81 @@ fn main() {
 
 /// The builder name this plugin answers to.
 pub const BUILDER: &str = "herokuish";
+const PROPS: &str = "builder-herokuish";
+
+/// Whether herokuish may build the app: its own `allowed`, else the global one, else `true`
+/// on an amd64 host and `false` on any other (most buildpacks are amd64-only).
+pub fn allowed(app: &str) -> Result<bool> {
+    for scope in [app, property::GLOBAL] {
+        if let Some(v) = property::get(PROPS, scope, "allowed")?.filter(|v| !v.is_empty()) {
+            return Ok(v == "true");
+        }
+    }
+    Ok(std::env::consts::ARCH == "x86_64")
+}
+
+const SET_USAGE: &str = "dokku builder-herokuish:set [--global|<app>] <key> [<value>]";
+
+/// `builder-herokuish:set [--global|APP] allowed [true|false]`.
+fn set(argv: &[String]) -> Result<()> {
+    let c = property::SetCommand::parse(argv, SET_USAGE, &["allowed"])?;
+    if let Some(v) = c.new_value() {
+        if v != "true" && v != "false" {
+            bail!("invalid allowed {v:?}: use true or false");
+        }
+    }
+    c.apply(PROPS)
+}
+
+const REPORT_FIELDS: &[(&str, &str)] = &[
+    (
+        "builder-herokuish-computed-allowed",
+        "Builder herokuish computed allowed",
+    ),
+    (
+        "builder-herokuish-global-allowed",
+        "Builder herokuish global allowed",
+    ),
+    ("builder-herokuish-allowed", "Builder herokuish allowed"),
+];
+
+fn report_of(app: &str) -> Result<Report> {
+    let mut rows = Vec::new();
+    for (key, label) in REPORT_FIELDS {
+        let value = match *key {
+            "builder-herokuish-computed-allowed" => allowed(app)?.to_string(),
+            "builder-herokuish-global-allowed" => {
+                property::get_or(PROPS, property::GLOBAL, "allowed", "")?
+            }
+            _ => property::get_or(PROPS, app, "allowed", "")?,
+        };
+        rows.push((key.to_string(), label.to_string(), value));
+    }
+    Ok(Report {
+        heading: format!("{app} builder-herokuish information"),
+        rows,
+    })
+}
+
+fn report_cmd(argv: &[String]) -> Result<()> {
+    report::command(
+        argv,
+        REPORT_FIELDS,
+        "dokku builder-herokuish:report [<app>] [--format stdout|json] [<flag>]",
+        report_of,
+    )
+}
+
+/// Trigger `builder-herokuish-allowed APP`: `true` when herokuish may build the app, else
+/// `false`.
+fn trigger_allowed(argv: &[String]) -> Result<()> {
+    let Some(app) = argv.first() else {
+        bail!("builder-herokuish-allowed needs APP");
+    };
+    appname::validate(app)?;
+    println!("{}", allowed(app)?);
+    Ok(())
+}
 
 /// Trigger `builder-detect APP DIR`: `herokuish` when DIR has no Dockerfile and buildpacks
 /// are configured (`BUILDPACK_URL`, `buildpacks:add`, or a `.buildpacks` file); else nothing.
@@ -82,6 +177,9 @@ fn trigger_build(argv: &[String]) -> Result<()> {
         return Ok(());
     }
     appname::verify(app)?;
+    if !allowed(app)? {
+        bail!("herokuish may not build {app} (builder-herokuish allowed is false): allow it with builder-herokuish:set {app} allowed true, or build with a Dockerfile");
+    }
     build::build(app, Path::new(dir))
 }
 

@@ -2,7 +2,9 @@
 //! (it answers `builder-detect` first, since `builder` sorts before every `builder-*` plugin);
 //! `builder:set APP build-dir SUBDIR` builds a subfolder of the repository (its
 //! `core-post-extract`, as Dokku's, moves that folder's contents to the top of the build folder
-//! before any `post-extract`). `builder:report`; `builder-get-property APP KEY`.
+//! before any `post-extract`); `builder:set APP skip-cleanup true` keeps what a build leaves
+//! behind (its build container, the image it replaced, the intermediate containers of a
+//! Dockerfile build), as Dokku's. `builder:report`; `builder-get-property APP KEY`.
 
 use anyhow::{bail, Context, Result};
 use dokku_core::plugin::{Command, Plugin, Trigger};
@@ -23,7 +25,7 @@ static PLUGIN: Plugin = Plugin {
         Command {
             name: "set",
             usage: "[--global|<app>] <key> [<value>]",
-            help: "Set or clear a builder property for an app (selected, build-dir)",
+            help: "Set or clear a builder property for an app (selected, build-dir, skip-cleanup)",
             run: set,
         },
     ],
@@ -86,12 +88,18 @@ fn check_build_dir(v: &str) -> Result<()> {
 
 const USAGE: &str = "dokku builder:set [--global|<app>] <key> [<value>]";
 
-/// `builder:set [--global|APP] selected|build-dir [VALUE]`.
+/// The properties `builder:set` takes.
+const KEYS: &[&str] = &["selected", "build-dir", "skip-cleanup"];
+
+/// `builder:set [--global|APP] selected|build-dir|skip-cleanup [VALUE]`.
 fn set(argv: &[String]) -> Result<()> {
-    let c = property::SetCommand::parse(argv, USAGE, &["selected", "build-dir"])?;
+    let c = property::SetCommand::parse(argv, USAGE, KEYS)?;
     match (c.key.as_str(), c.new_value()) {
         ("selected", Some(v)) => check_builder_name(v)?,
         ("build-dir", Some(v)) => check_build_dir(v)?,
+        ("skip-cleanup", Some(v)) if v != "true" && v != "false" => {
+            bail!("invalid skip-cleanup {v:?}: use true or false")
+        }
         _ => {}
     }
     c.apply(PROPS)
@@ -104,7 +112,23 @@ const REPORT_FIELDS: &[(&str, &str)] = &[
     ("builder-selected", "Builder selected"),
     ("builder-computed-selected", "Builder computed selected"),
     ("builder-global-selected", "Builder global selected"),
+    ("builder-skip-cleanup", "Builder skip cleanup"),
+    (
+        "builder-computed-skip-cleanup",
+        "Builder computed skip cleanup",
+    ),
+    ("builder-global-skip-cleanup", "Builder global skip cleanup"),
 ];
+
+/// Whether a build keeps what it leaves behind: the app's `skip-cleanup`, else the global
+/// one, else `DOKKU_SKIP_CLEANUP` from the environment (as Dokku honours it when the property
+/// is unset), else `false`.
+fn skip_cleanup(app: &str) -> Result<bool> {
+    Ok(match app_or_global(app, "skip-cleanup")? {
+        Some(v) => v == "true",
+        None => std::env::var("DOKKU_SKIP_CLEANUP").is_ok_and(|v| v == "true" || v == "1"),
+    })
+}
 
 fn report_of(app: &str) -> Result<Report> {
     let mut rows = Vec::new();
@@ -117,6 +141,11 @@ fn report_of(app: &str) -> Result<Report> {
             }
             "builder-selected" => property::get_or(PROPS, app, "selected", "")?,
             "builder-computed-selected" => app_or_global(app, "selected")?.unwrap_or_default(),
+            "builder-skip-cleanup" => property::get_or(PROPS, app, "skip-cleanup", "")?,
+            "builder-computed-skip-cleanup" => skip_cleanup(app)?.to_string(),
+            "builder-global-skip-cleanup" => {
+                property::get_or(PROPS, property::GLOBAL, "skip-cleanup", "")?
+            }
             _ => property::get_or(PROPS, property::GLOBAL, "selected", "")?,
         };
         rows.push((key.to_string(), label.to_string(), value));
@@ -147,8 +176,9 @@ fn trigger_detect(argv: &[String]) -> Result<()> {
     Ok(())
 }
 
-/// Trigger `builder-get-property APP KEY`: the app's own `selected` or `build-dir` (APP may be
-/// `--global`); empty when unset.
+/// Trigger `builder-get-property APP KEY`: the app's own `selected`, `build-dir` or
+/// `skip-cleanup` (APP may be `--global`), empty when unset; KEY `computed-skip-cleanup` gives
+/// the value in effect for the app (`true` or `false`).
 fn trigger_get_property(argv: &[String]) -> Result<()> {
     let (Some(app), Some(key)) = (argv.first(), argv.get(1)) else {
         bail!("builder-get-property needs APP KEY");
@@ -156,8 +186,15 @@ fn trigger_get_property(argv: &[String]) -> Result<()> {
     if app != property::GLOBAL {
         dokku_core::appname::validate(app)?;
     }
-    if key != "selected" && key != "build-dir" {
-        bail!("invalid builder property {key:?}; valid: selected, build-dir");
+    if key == "computed-skip-cleanup" {
+        println!("{}", skip_cleanup(app)?);
+        return Ok(());
+    }
+    if !KEYS.contains(&key.as_str()) {
+        bail!(
+            "invalid builder property {key:?}; valid: {}, computed-skip-cleanup",
+            KEYS.join(", ")
+        );
     }
     println!("{}", property::get_or(PROPS, app, key, "")?);
     Ok(())
