@@ -34,14 +34,30 @@ fn refuse_if_locked(app: &str) -> Result<()> {
 pub const HELD_ENV: &str = "DOKKU_DEPLOY_LOCK_HELD";
 
 /// A held running-deploy lock (or, in a child of its holder, a stand-in that holds nothing).
+/// The first lock a process tree takes for a deploy also starts its build record and build
+/// log ([`crate::buildrec`]); the plugin runtime ends the record when the command ends.
 pub struct DeployLock {
     _lock: Option<plugn::atomic::Lock>,
 }
 
 /// Takes the running-deploy lock of `app`, waiting (with a message on stderr) while another
 /// deploy of it runs; refuses when `apps:lock` is in force. Held until the value is dropped;
-/// processes started meanwhile inherit it.
+/// processes started meanwhile inherit it. Starts the build record of the deploy (see
+/// [`crate::buildrec`]) unless one runs already in this process tree.
 pub fn acquire(app: &str) -> Result<DeployLock> {
+    let lock = take(app)?;
+    crate::buildrec::start(app);
+    Ok(lock)
+}
+
+/// Takes the lock as [`acquire`] does, without a build record: for the git protocol side of a
+/// push, whose stdout is the protocol and whose hook (started with the lock) records the build.
+pub fn acquire_untracked(app: &str) -> Result<DeployLock> {
+    crate::buildrec::clear_source();
+    take(app)
+}
+
+fn take(app: &str) -> Result<DeployLock> {
     refuse_if_locked(app)?;
     if std::env::var(HELD_ENV).is_ok_and(|held| held == app) {
         return Ok(DeployLock { _lock: None });

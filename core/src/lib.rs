@@ -6,6 +6,7 @@ pub mod appname;
 pub mod args;
 pub mod builtin;
 pub mod cleanup;
+pub mod buildrec;
 pub mod contract;
 pub mod deploy;
 pub mod deploylock;

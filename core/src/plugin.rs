@@ -213,6 +213,7 @@ impl Plugin {
         let mut argv = argv.into_iter();
         let argv0 = argv.next().unwrap_or_default();
         let args: Vec<String> = argv.collect();
+        crate::buildrec::set_source(&self.source_name(&argv0, &args));
         let code = match self.dispatch(&argv0, &args) {
             Ok(c) => c,
             Err(e) => match e.downcast_ref::<Exit>() {
@@ -224,6 +225,27 @@ impl Plugin {
             },
         };
         let _ = std::io::Write::flush(&mut std::io::stdout());
+        crate::buildrec::finish(code);
         std::process::exit(code)
+    }
+}
+
+impl Plugin {
+    /// The name a deploy started by this process is recorded under: the command
+    /// (`ps:rebuild`, `git-hook`) for `commands` and subcommands, else the trigger name.
+    fn source_name(&self, argv0: &str, args: &[String]) -> String {
+        let path = Path::new(argv0);
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        let parent = path
+            .parent()
+            .and_then(|p| p.file_name())
+            .and_then(|n| n.to_str())
+            .unwrap_or("");
+        match (parent, name) {
+            (_, "commands") => args.first().cloned().unwrap_or_default(),
+            ("subcommands", "default") => self.prefix.to_string(),
+            ("subcommands", n) => format!("{}:{n}", self.prefix),
+            (_, n) => n.to_string(),
+        }
     }
 }

@@ -87,7 +87,7 @@ pub fn backend(_argv: &[String]) -> Result<()> {
                 crate::push::trigger_beside_protocol("app-maybe-create", &[&app])?;
                 repo::ensure(&app)?;
                 Ok(if is_rpc {
-                    Some(deploylock::acquire(&app)?)
+                    Some(deploylock::acquire_untracked(&app)?)
                 } else {
                     None
                 })

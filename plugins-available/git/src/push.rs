@@ -66,7 +66,7 @@ pub fn receive_pack(argv: &[String]) -> Result<()> {
     repo::ensure(&app)?;
     // The whole push runs under the deploy lock, so that a second push to the app waits and
     // then sees the refs the first one left.
-    let _lock = deploylock::acquire(&app)?;
+    let _lock = deploylock::acquire_untracked(&app)?;
     match serve("receive-pack", &app)? {
         0 => Ok(()),
         code => Err(Exit(code).into()),
