@@ -393,10 +393,10 @@ fn output(argv: &[String]) -> Result<()> {
         if seen_done.get() {
             return true;
         }
-        let done = !store::read(&app2, &id)
+        let done = store::read(&app2, &id)
             .ok()
             .flatten()
-            .is_some_and(|b| b.display_status() == "running");
+            .is_none_or(|b| b.display_status() != "running");
         seen_done.set(done);
         false
     };
