@@ -447,3 +447,37 @@ fn shell_reads_commands_from_a_pipe() {
         "{out:#?}"
     );
 }
+
+#[test]
+fn a_shell_over_ssh_asks_user_auth_for_every_line() {
+    let sb = Sandbox::with_ssh();
+    sb.write_plugin(
+        "no-destroy",
+        &[
+            (
+                "plugin.toml",
+                "[plugin]\ndescription = \"refuses apps:destroy\"\nversion = \"0.1.0\"\n",
+            ),
+            (
+                "user-auth",
+                "#!/bin/sh\n[ \"$3\" = apps:destroy ] || exit 0\necho ' !     no destroying here' >&2\nexit 1\n",
+            ),
+        ],
+    );
+    let mut c = sb.command("sh");
+    c.arg("-c").arg(format!(
+        "exec {} -p {} {}@127.0.0.1 -- shell",
+        sb.ssh_command_with(&sb.root.join("id_ed25519")),
+        sb.ssh_port(),
+        sb.ssh_user()
+    ));
+    let out = sb.run(
+        c,
+        b"apps:create ssh-shell\napps:destroy ssh-shell --force\napps:list\nshell\nexit\n",
+    );
+    assert_eq!(out.code, 0, "{out:#?}");
+    assert!(out.stderr.contains("no destroying here"), "{out:#?}");
+    assert!(out.stderr.contains("already in a dokku shell"), "{out:#?}");
+    assert!(out.stdout.lines().any(|l| l == "ssh-shell"), "{out:#?}");
+    assert!(sb.dokku_root().join("ssh-shell").is_dir());
+}
