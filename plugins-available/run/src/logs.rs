@@ -56,7 +56,7 @@ pub fn command(argv: &[String]) -> Result<()> {
     if !container.is_empty() {
         crate::check_run_container(&app, &container)?;
     }
-    if num != "all" && !(num.parse::<u32>().is_ok() && !num.starts_with('+')) {
+    if num != "all" && (num.starts_with('+') || num.parse::<u32>().is_err()) {
         bail!("Invalid number of lines {num:?}: expected a number or all");
     }
     dokku_core::trigger_through(

@@ -272,22 +272,6 @@ pub fn trigger_logs(argv: &[String]) -> Result<()> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn lines_and_keys() {
-        let l = parse_line(b"2024-01-02T03:04:05.5Z hello world\r\n");
-        assert_eq!(l.time, "2024-01-02T03:04:05.5Z");
-        assert_eq!(l.text, "hello world");
-        assert_eq!(l.key, "2024-01-02T03:04:05.500000000Z");
-        assert!(sort_key("2024-01-02T03:04:05.12Z") > sort_key("2024-01-02T03:04:05.1Z"));
-        let bare = parse_line(b"no time\n");
-        assert_eq!(bare.text, "no time");
-    }
-}
-
 /// The file keeping what the containers of the app's last failed deploy printed (written when a
 /// deploy fails, removed by the next deploy that succeeds).
 fn failed_log_path(app: &str) -> std::path::PathBuf {
@@ -352,5 +336,21 @@ pub fn trigger_logs_failed(argv: &[String]) -> Result<()> {
         Err(e) => {
             Err(e).with_context(|| format!("cannot read the failed deploy's output of {app}"))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_and_keys() {
+        let l = parse_line(b"2024-01-02T03:04:05.5Z hello world\r\n");
+        assert_eq!(l.time, "2024-01-02T03:04:05.5Z");
+        assert_eq!(l.text, "hello world");
+        assert_eq!(l.key, "2024-01-02T03:04:05.500000000Z");
+        assert!(sort_key("2024-01-02T03:04:05.12Z") > sort_key("2024-01-02T03:04:05.1Z"));
+        let bare = parse_line(b"no time\n");
+        assert_eq!(bare.text, "no time");
     }
 }
