@@ -4,9 +4,9 @@
 
 pub mod appname;
 pub mod args;
+pub mod buildrec;
 pub mod builtin;
 pub mod cleanup;
-pub mod buildrec;
 pub mod contract;
 pub mod deploy;
 pub mod deploylock;

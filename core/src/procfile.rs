@@ -1,5 +1,5 @@
 //! An app's processes: its `Procfile` (`TYPE: COMMAND` lines, kept from the last build in
-//! `$DOKKU_LIB_ROOT/data/ps/APP/Procfile`), its `app.json` beside it, and its scale
+//! `$DOKKU_LIB_ROOT/data/ps/APP/Procfile`) and its scale
 //! (`$DOKKU_ROOT/APP/DOKKU_SCALE`, `TYPE=COUNT` lines, as Dokku keeps it).
 
 use anyhow::{bail, Context, Result};
@@ -74,18 +74,6 @@ pub fn deployed(app: &str) -> Result<Vec<Process>> {
     match std::fs::read_to_string(&p) {
         Ok(t) => parse(&t),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
-        Err(e) => Err(e).with_context(|| format!("cannot read {}", p.display())),
-    }
-}
-
-/// The deployed app.json of an app (`null` when it has none).
-pub fn app_json(app: &str) -> Result<serde_json::Value> {
-    let p = data_dir(app).join("app.json");
-    match std::fs::read_to_string(&p) {
-        Ok(t) => {
-            serde_json::from_str(&t).with_context(|| format!("{} is not valid JSON", p.display()))
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(serde_json::Value::Null),
         Err(e) => Err(e).with_context(|| format!("cannot read {}", p.display())),
     }
 }
