@@ -2,6 +2,7 @@
 //! format, report output, log output in Dokku's style, argument parsing and the multi-call
 //! plugin runtime. Triggers are fired in-process through `plugn`.
 
+pub mod appdata;
 pub mod appname;
 pub mod args;
 pub mod buildrec;
@@ -124,4 +125,33 @@ pub fn app_config(app: &str) -> Result<std::collections::BTreeMap<String, String
     serde_json::from_str(text.trim()).map_err(|e| {
         anyhow::anyhow!("config-export answered something other than a JSON object: {e}")
     })
+}
+
+/// Starts this executable again with `args`, detached: its own session (so it outlives the
+/// command and an interrupt of it), nothing on its standard streams. For work that must happen
+/// later (retiring containers, a one-off's time to live).
+pub fn spawn_detached<I, S>(args: I) -> Result<()>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    use anyhow::Context;
+    use std::os::unix::process::CommandExt;
+    use std::process::{Command, Stdio};
+    let me = std::env::current_exe().context("cannot find this plugin's own binary")?;
+    let mut c = Command::new(&me);
+    c.args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    // SAFETY: setsid is async-signal-safe.
+    unsafe {
+        c.pre_exec(|| {
+            libc::setsid();
+            Ok(())
+        });
+    }
+    c.spawn()
+        .with_context(|| format!("cannot start {} in the background", me.display()))?;
+    Ok(())
 }

@@ -160,3 +160,21 @@ pub fn dokku_report(args: &[String]) -> Result<()> {
     }
     Ok(())
 }
+
+/// One row of a layered property's report: for a `…-computed-…` flag the value in effect
+/// (`computed`), for a `…-global-…` flag the global value, else the app's own (empty when unset).
+pub fn layered(
+    plugin: &str,
+    app: &str,
+    flag: &str,
+    key: &str,
+    computed: impl FnOnce() -> Result<String>,
+) -> Result<String> {
+    if flag.contains("-computed-") {
+        computed()
+    } else if flag.contains("-global-") {
+        crate::property::get_or(plugin, crate::property::GLOBAL, key, "")
+    } else {
+        crate::property::get_or(plugin, app, key, "")
+    }
+}

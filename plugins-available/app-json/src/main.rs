@@ -254,30 +254,10 @@ fn trigger_post_deploy(argv: &[String]) -> Result<()> {
 
 /// Trigger `post-delete APP`: the kept app.json goes with the app.
 fn trigger_post_delete(argv: &[String]) -> Result<()> {
-    if let Some(app) = argv.first() {
-        appname::validate(app)?;
-        let d = data_dir(app);
-        if d.exists() {
-            std::fs::remove_dir_all(&d)
-                .with_context(|| format!("cannot remove {}", d.display()))?;
-        }
-    }
-    Ok(())
+    dokku_core::appdata::forget(argv, data_dir)
 }
 
 /// Trigger `post-app-rename OLD NEW`: the kept app.json moves with the app.
 fn trigger_post_app_rename(argv: &[String]) -> Result<()> {
-    let (Some(old), Some(new)) = (argv.first(), argv.get(1)) else {
-        return Ok(());
-    };
-    appname::validate(old)?;
-    appname::validate(new)?;
-    let (from, to) = (data_dir(old), data_dir(new));
-    if from.exists() {
-        if let Some(p) = to.parent() {
-            std::fs::create_dir_all(p).with_context(|| format!("cannot create {}", p.display()))?;
-        }
-        std::fs::rename(&from, &to).with_context(|| format!("cannot move {}", from.display()))?;
-    }
-    Ok(())
+    dokku_core::appdata::follow_rename(argv, data_dir)
 }

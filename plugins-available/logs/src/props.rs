@@ -166,13 +166,7 @@ fn report_of(app: &str) -> Result<Report> {
         } else {
             "app-label-alias"
         };
-        let value = if flag.contains("-computed-") {
-            computed(app, key)?
-        } else if flag.contains("-global-") {
-            property::get_or(PROPS, property::GLOBAL, key, "")?
-        } else {
-            property::get_or(PROPS, app, key, "")?
-        };
+        let value = report::layered(PROPS, app, flag, key, || computed(app, key))?;
         rows.push((flag.to_string(), label.to_string(), value));
     }
     Ok(Report {

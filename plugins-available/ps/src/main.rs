@@ -530,29 +530,12 @@ fn trigger_app_restart(argv: &[String]) -> Result<()> {
 
 /// Trigger `post-delete APP IMAGE_TAG`: the kept release files go with the app.
 fn trigger_post_delete(argv: &[String]) -> Result<()> {
-    if let Some(app) = argv.first() {
-        appname::validate(app)?;
-        let d = data_dir(app);
-        if d.exists() {
-            std::fs::remove_dir_all(&d)
-                .with_context(|| format!("cannot remove {}", d.display()))?;
-        }
-    }
-    Ok(())
+    dokku_core::appdata::forget(argv, data_dir)
 }
 
 /// Trigger `post-app-rename OLD NEW`: the kept release files move with the app.
 fn trigger_post_app_rename(argv: &[String]) -> Result<()> {
-    let (Some(old), Some(new)) = (argv.first(), argv.get(1)) else {
-        return Ok(());
-    };
-    appname::validate(old)?;
-    appname::validate(new)?;
-    let (from, to) = (data_dir(old), data_dir(new));
-    if from.exists() {
-        std::fs::rename(&from, &to).with_context(|| format!("cannot move {}", from.display()))?;
-    }
-    Ok(())
+    dokku_core::appdata::follow_rename(argv, data_dir)
 }
 
 /// Trigger `ps-can-scale APP CAN_SCALE`: whether `ps:scale` may change the app's scale by hand

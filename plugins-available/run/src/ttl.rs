@@ -8,8 +8,6 @@
 use anyhow::{bail, Context, Result};
 use dokku_core::docker::{self, APP_LABEL, CONTAINER_TYPE_LABEL};
 use dokku_core::log;
-use std::os::unix::process::CommandExt;
-use std::process::{Command, Stdio};
 
 /// The label holding a run container's deadline (Unix seconds).
 pub const DEADLINE_LABEL: &str = "com.dokku.run-deadline";
@@ -43,25 +41,8 @@ pub fn label_args(ttl: u64) -> Vec<String> {
 
 /// Starts the detached reaper of container `id`, `ttl` seconds from now.
 pub fn spawn_reaper(ttl: u64, id: &str) -> Result<()> {
-    let me = std::env::current_exe().context("cannot find the run plugin's binary")?;
-    let mut c = Command::new(me);
-    c.arg("--reap")
-        .arg(ttl.to_string())
-        .arg(id)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    // SAFETY: setsid is async-signal-safe; the reaper leaves the command's session so that it
-    // outlives it (and an interrupt of an attached run).
-    unsafe {
-        c.pre_exec(|| {
-            libc::setsid();
-            Ok(())
-        });
-    }
-    c.spawn()
-        .context("cannot start the reaper of the run container")?;
-    Ok(())
+    dokku_core::spawn_detached(["--reap", &ttl.to_string(), id])
+        .context("cannot start the reaper of the run container")
 }
 
 /// `--reap SECONDS CONTAINER`: waits, then removes the container if its deadline passed.

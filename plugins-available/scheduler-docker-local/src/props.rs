@@ -103,16 +103,12 @@ fn report_of(app: &str) -> Result<Report> {
         } else {
             "parallel-schedule-count"
         };
-        let value = if flag.contains("-computed-") {
-            match key {
+        let value = report::layered(PROPS, app, flag, key, || {
+            Ok(match key {
                 "init-process" => init_process(app)?.to_string(),
                 _ => parallel_schedule_count(app)?.to_string(),
-            }
-        } else if flag.contains("-global-") {
-            property::get_or(PROPS, property::GLOBAL, key, "")?
-        } else {
-            property::get_or(PROPS, app, key, "")?
-        };
+            })
+        })?;
         rows.push((flag.to_string(), label.to_string(), value));
     }
     Ok(Report {

@@ -4,31 +4,12 @@
 //! removed it fires `retire-container-failed APP`.
 
 use anyhow::{Context, Result};
-use std::os::unix::process::CommandExt;
-use std::process::{Command, Stdio};
 
 /// Starts the detached retirement of `app`'s containers `ids` in `seconds`.
 pub fn later(seconds: u32, app: &str, ids: &[String]) -> Result<()> {
-    let me = std::env::current_exe().context("cannot find the scheduler binary")?;
-    let mut c = Command::new(me);
-    c.arg("--retire")
-        .arg(seconds.to_string())
-        .arg(app)
-        .args(ids)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    // SAFETY: setsid is async-signal-safe; it detaches the child from the push's session so it
-    // outlives the deploy.
-    unsafe {
-        c.pre_exec(|| {
-            libc::setsid();
-            Ok(())
-        });
-    }
-    c.spawn()
-        .context("cannot start the retirement of the old containers")?;
-    Ok(())
+    let mut args = vec!["--retire".to_string(), seconds.to_string(), app.to_string()];
+    args.extend(ids.iter().cloned());
+    dokku_core::spawn_detached(&args).context("cannot start the retirement of the old containers")
 }
 
 /// `--retire SECONDS APP ID…`: waits, then stops and removes the containers; fires
