@@ -6,7 +6,7 @@ use crate::appname;
 use anyhow::{Context, Result};
 use std::path::PathBuf;
 
-/// Trigger `post-delete APP …`: removes `dir(APP)` when it exists.
+/// Trigger `post-delete APP`: removes `dir(APP)` when it exists (later arguments unused).
 pub fn forget(argv: &[String], dir: impl Fn(&str) -> PathBuf) -> Result<()> {
     if let Some(app) = argv.first() {
         appname::validate(app)?;

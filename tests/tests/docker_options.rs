@@ -305,6 +305,10 @@ fn docker_args_triggers_echo_stdin_then_append_the_phase_options() {
 fn resource_limits_reservations_reports_and_docker_args() {
     let (sb, app) = sandbox_with_app("res");
     let a = app.as_str();
+    // The logs plugin adds its own `--log-opt max-size=10m` to the same triggers (tested in
+    // logs_run.rs); without it the words below are resource's alone.
+    sb.dokku(&["logs:set", "--global", "max-size", "unlimited"])
+        .ok();
     let out = sb
         .dokku(&["resource:limit", "--memory", "512m", "--cpu", "0.5", a])
         .ok();
@@ -718,6 +722,9 @@ fn a_container_started_with_the_deploy_args_gets_the_mount_and_limits() {
     let (sb, app) = sandbox_with_app("e2e");
     sb.use_docker();
     let a = app.as_str();
+    // Only storage's and resource's words (the logs plugin's max-size is tested in logs_run.rs).
+    sb.dokku(&["logs:set", "--global", "max-size", "unlimited"])
+        .ok();
     let host = sb.dir.path().join("data");
     fs::create_dir_all(&host).unwrap();
     fs::write(host.join("f"), "from the host\n").unwrap();
