@@ -23,6 +23,7 @@ pub mod procfile;
 pub mod property;
 pub mod report;
 pub mod shell;
+pub mod source;
 pub mod sshcommand;
 pub mod trace;
 

@@ -111,13 +111,7 @@ const REPORT_FIELDS: &[(&str, &str)] = &[
 fn report_of(app: &str) -> Result<Report> {
     let mut rows = Vec::new();
     for (key, label) in REPORT_FIELDS {
-        let value = match *key {
-            "app-json-computed-appjson-path" => computed_path(app)?,
-            "app-json-global-appjson-path" => {
-                property::get_or(PROPS, property::GLOBAL, "appjson-path", "")?
-            }
-            _ => property::get_or(PROPS, app, "appjson-path", "")?,
-        };
+        let value = report::layered(PROPS, app, key, "appjson-path", || computed_path(app))?;
         rows.push((key.to_string(), label.to_string(), value));
     }
     Ok(Report {
@@ -202,20 +196,10 @@ fn trigger_post_extract(argv: &[String]) -> Result<()> {
     appname::validate(app)?;
     let rel = computed_path(app)?;
     validate::relative_path(&rel)?;
-    let src = Path::new(dir).join(&rel);
-    let text = if src.is_file() {
-        // The file must stay inside the source tree (no symlink out of it).
-        let root = std::fs::canonicalize(dir).with_context(|| format!("cannot resolve {dir}"))?;
-        let real = std::fs::canonicalize(&src).with_context(|| format!("cannot resolve {rel}"))?;
-        if !real.starts_with(&root) {
-            bail!("{rel} points outside the app's source");
-        }
-        let t = std::fs::read_to_string(&real).with_context(|| format!("cannot read {rel}"))?;
-        validate::content(&t).with_context(|| format!("{rel} is not a valid app.json"))?;
-        Some(t)
-    } else {
-        None
-    };
+    let text = dokku_core::source::read_inside(Path::new(dir), &rel)?;
+    if let Some(t) = &text {
+        validate::content(t).with_context(|| format!("{rel} is not a valid app.json"))?;
+    }
     let pending = data_dir(app).join("pending");
     if pending.exists() {
         std::fs::remove_dir_all(&pending)

@@ -107,13 +107,7 @@ const REPORT_FIELDS: &[(&str, &str)] = &[
 fn report_of(app: &str) -> Result<Report> {
     let mut rows = Vec::new();
     for (key, label) in REPORT_FIELDS {
-        let value = match *key {
-            "builder-dockerfile-computed-dockerfile-path" => dockerfile_path(app)?,
-            "builder-dockerfile-global-dockerfile-path" => {
-                property::get_or(PROPS, property::GLOBAL, "dockerfile-path", "")?
-            }
-            _ => property::get_or(PROPS, app, "dockerfile-path", "")?,
-        };
+        let value = report::layered(PROPS, app, key, "dockerfile-path", || dockerfile_path(app))?;
         rows.push((key.to_string(), label.to_string(), value));
     }
     Ok(Report {

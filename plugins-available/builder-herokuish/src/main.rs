@@ -116,13 +116,7 @@ const REPORT_FIELDS: &[(&str, &str)] = &[
 fn report_of(app: &str) -> Result<Report> {
     let mut rows = Vec::new();
     for (key, label) in REPORT_FIELDS {
-        let value = match *key {
-            "builder-herokuish-computed-allowed" => allowed(app)?.to_string(),
-            "builder-herokuish-global-allowed" => {
-                property::get_or(PROPS, property::GLOBAL, "allowed", "")?
-            }
-            _ => property::get_or(PROPS, app, "allowed", "")?,
-        };
+        let value = report::layered(PROPS, app, key, "allowed", || Ok(allowed(app)?.to_string()))?;
         rows.push((key.to_string(), label.to_string(), value));
     }
     Ok(Report {

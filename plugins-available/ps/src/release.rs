@@ -34,15 +34,7 @@ pub fn trigger_post_extract(argv: &[String]) -> Result<()> {
         .with_context(|| format!("cannot create {}", pending.display()))?;
     let rel = crate::props::computed(app, "procfile-path")?;
     crate::props::relative_path("procfile-path", &rel)?;
-    let src = Path::new(dir).join(&rel);
-    if src.is_file() {
-        // The file must stay inside the source tree (no symlink out of it).
-        let root = std::fs::canonicalize(dir).with_context(|| format!("cannot resolve {dir}"))?;
-        let real = std::fs::canonicalize(&src).with_context(|| format!("cannot resolve {rel}"))?;
-        if !real.starts_with(&root) {
-            bail!("{rel} points outside the app's source");
-        }
-        let text = std::fs::read_to_string(&real).with_context(|| format!("cannot read {rel}"))?;
+    if let Some(text) = dokku_core::source::read_inside(Path::new(dir), &rel)? {
         procfile::parse(&text).with_context(|| format!("{rel} is not a valid Procfile"))?;
         plugn::atomic::write(&pending.join("Procfile"), text.as_bytes(), 0o644)?;
     }
