@@ -174,6 +174,7 @@ fn a_failed_build_records_failed_with_its_output_and_retention_prunes() {
     sb.dokku(&["apps:create", &app]).ok();
     sb.deploy_source(&app, &[("Dockerfile", &dockerfile("ok", ""))])
         .ok();
+    let exited_before = exited_containers();
     sb.deploy_source(
         &app,
         &[(
@@ -190,6 +191,22 @@ fn a_failed_build_records_failed_with_its_output_and_retention_prunes() {
     // The error line the deploy ended with is in the log too.
     assert!(out.stdout.contains(" !     "), "{out:#?}");
     assert_eq!(http_body(sb.web_port(&app, "web.1")).as_deref(), Some("ok"));
+    // The failed step's container did not stay behind (Docker's builder keeps it without
+    // `--force-rm`).
+    for id in exited_containers() {
+        if exited_before.contains(&id) {
+            continue;
+        }
+        let cmd = Command::new("docker")
+            .args(["inspect", "--format", "{{json .Config.Cmd}}", &id])
+            .output()
+            .unwrap();
+        let cmd = String::from_utf8_lossy(&cmd.stdout);
+        assert!(
+            !cmd.contains("about-to-fail-here"),
+            "the failed build left its step's container {id}: {cmd}"
+        );
+    }
 
     // Retention: lowering it prunes at once; further deploys keep that many.
     sb.dokku(&["builds:set", &app, "retention", "1"]).ok();
@@ -323,4 +340,16 @@ fn cancel_stops_a_slow_build_releases_the_lock_and_the_old_release_serves() {
         Some("old")
     );
     assert_eq!(field(&list(&sb, &app)[1], "status"), "canceled");
+}
+
+/// The ids of the engine's exited containers.
+fn exited_containers() -> Vec<String> {
+    let out = Command::new("docker")
+        .args(["ps", "-aq", "--no-trunc", "--filter", "status=exited"])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .map(str::to_string)
+        .collect()
 }

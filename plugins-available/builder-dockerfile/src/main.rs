@@ -180,9 +180,13 @@ fn trigger_build(argv: &[String]) -> Result<()> {
     trigger("pre-build-dockerfile", &[app])?;
     trigger("pre-build", &[BUILDER, app, dir])?;
     let mut args: Vec<String> = vec!["build".into(), "--pull=false".into()];
-    if skip_cleanup(app)? {
-        args.push("--rm=false".into());
-    }
+    // A failed step's container goes too (`--force-rm`), so failed builds leave nothing behind;
+    // `skip-cleanup` keeps every intermediate container.
+    args.push(if skip_cleanup(app)? {
+        "--rm=false".into()
+    } else {
+        "--force-rm".into()
+    });
     args.extend(["--file".into(), file.display().to_string()]);
     args.extend(docker::labels(app));
     args.extend([
