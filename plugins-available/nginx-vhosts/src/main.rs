@@ -11,13 +11,13 @@ mod apply;
 mod generate;
 mod settings;
 mod template;
+mod vars;
 
 use anyhow::{bail, Context, Result};
 use dokku_core::plugin::{Command, Plugin, Trigger};
 use dokku_core::report::{self, Report};
 use dokku_core::{appname, args, log, paths, property, trigger, trigger_value};
 use generate::{Inputs, PortMap};
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 static PLUGIN: Plugin = Plugin {
@@ -215,33 +215,6 @@ fn listen_port(app: &str, proxy_key: &str, nginx_key: &str) -> Result<u16> {
         .with_context(|| format!("{what} {value:?} is not a port"))
 }
 
-/// The variables a custom `nginx.conf.sigil` may use.
-fn template_vars(i: &Inputs) -> BTreeMap<&'static str, String> {
-    let mut v = BTreeMap::new();
-    v.insert("APP", i.app.clone());
-    v.insert("DOKKU_ROOT", paths().dokku_root.display().to_string());
-    v.insert("NGINX_PORT", i.http_port.to_string());
-    v.insert("NGINX_SSL_PORT", i.https_port.to_string());
-    v.insert("NGINX_BIND_ADDRESS_IP4", i.bind.clone());
-    v.insert("NOSSL_SERVER_NAME", i.domains.join(" "));
-    v.insert("SSL_SERVER_NAME", i.domains.join(" "));
-    v.insert("DOKKU_APP_WEB_LISTENERS", i.upstreams.join(" "));
-    v.insert(
-        "UPSTREAM_SERVERS",
-        i.upstreams
-            .iter()
-            .map(|u| format!("server {u} {};", generate::UPSTREAM_SERVER_PARAMS))
-            .collect::<Vec<_>>()
-            .join(" "),
-    );
-    v.insert("NGINX_ACCESS_LOG_PATH", i.access_log.clone());
-    v.insert("NGINX_ERROR_LOG_PATH", i.error_log.clone());
-    v.insert("CLIENT_MAX_BODY_SIZE", i.client_max_body_size.clone());
-    v.insert("PROXY_READ_TIMEOUT", i.proxy_read_timeout.clone());
-    v.insert("PROXY_CONNECT_TIMEOUT", i.proxy_connect_timeout.clone());
-    v
-}
-
 /// The app's config as it would be written now.
 fn render(app: &str) -> Result<String> {
     render_with(inputs(app)?, false)
@@ -261,7 +234,7 @@ fn render_with(i: Inputs, pending: bool) -> Result<String> {
                 src.display()
             )
         })?;
-        return template::render(&t, &template_vars(&i));
+        return template::render(&t, &vars::template_vars(&i));
     }
     let pending_dir = data_dir(&app).join("pending");
     let custom = if pending && pending_dir.is_dir() {
@@ -270,7 +243,7 @@ fn render_with(i: Inputs, pending: bool) -> Result<String> {
         data_dir(&app).join("nginx.conf.sigil")
     };
     match std::fs::read_to_string(&custom) {
-        Ok(t) => template::render(&t, &template_vars(&i)),
+        Ok(t) => template::render(&t, &vars::template_vars(&i)),
         Err(_) => Ok(generate::config(&i)),
     }
 }
