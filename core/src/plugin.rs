@@ -131,6 +131,7 @@ impl Plugin {
 
     /// Dispatches on the name the binary was started by; returns the exit code.
     pub fn dispatch(&self, argv0: &str, args: &[String]) -> Result<i32> {
+        crate::report::set_type(self.prefix);
         let path = Path::new(argv0);
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
         let parent = path

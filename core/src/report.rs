@@ -3,6 +3,41 @@
 
 use anyhow::{bail, Context, Result};
 use std::io::Write;
+use std::sync::OnceLock;
+
+/// The report type (the plugin's command prefix, e.g. `ps`) whose reports this process prints.
+static REPORT_TYPE: OnceLock<String> = OnceLock::new();
+
+/// Names the report type of this process: a Rust core plugin's runtime sets it to its prefix.
+pub fn set_type(prefix: &str) {
+    let _ = REPORT_TYPE.set(prefix.to_string());
+}
+
+/// The JSON object of a report, keyed as Dokku 0.38 keys it: a row named `TYPE-rest` appears as
+/// `rest` and, for older scripts, as `TYPE-rest` too; other rows keep their name. The singular
+/// of a plural type counts as the type when no row has the plural (`apps:report`'s rows are
+/// `app-…`).
+fn json_object(rows: &[(String, String, String)], report_type: Option<&str>) -> serde_json::Value {
+    let mut map = serde_json::Map::new();
+    let has = |p: &str| rows.iter().any(|(k, _, _)| k.starts_with(p));
+    let prefix = report_type.map(|t| format!("{t}-")).map(|p| {
+        match p.strip_suffix("s-").map(|t| format!("{t}-")) {
+            Some(one) if !has(&p) && has(&one) => one,
+            _ => p,
+        }
+    });
+    for (k, _, v) in rows {
+        map.insert(k.clone(), serde_json::Value::String(v.clone()));
+    }
+    for (k, _, v) in rows {
+        let stripped = prefix.as_deref().and_then(|p| k.strip_prefix(p));
+        if let Some(short) = stripped.filter(|s| !s.is_empty()) {
+            map.entry(short.to_string())
+                .or_insert_with(|| serde_json::Value::String(v.clone()));
+        }
+    }
+    serde_json::Value::Object(map)
+}
 
 /// One report: a heading and its rows.
 pub struct Report {
@@ -52,12 +87,8 @@ pub fn print(report: &Report, format: Format, info_flag: Option<&str>) -> Result
     }
     match format {
         Format::Json => {
-            let map: serde_json::Map<String, serde_json::Value> = report
-                .rows
-                .iter()
-                .map(|(k, _, v)| (k.clone(), serde_json::Value::String(v.clone())))
-                .collect();
-            writeln!(o, "{}", serde_json::Value::Object(map))?;
+            let object = json_object(&report.rows, REPORT_TYPE.get().map(String::as_str));
+            writeln!(o, "{object}")?;
         }
         Format::Stdout => {
             if !crate::log::quiet() {
@@ -176,5 +207,48 @@ pub fn layered(
         crate::property::get_or(plugin, crate::property::GLOBAL, key, "")
     } else {
         crate::property::get_or(plugin, app, key, "")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::json_object;
+
+    fn rows(keys: &[(&str, &str)]) -> Vec<(String, String, String)> {
+        keys.iter()
+            .map(|(k, v)| (k.to_string(), String::new(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn json_keys_come_unprefixed_and_prefixed() {
+        let r = rows(&[
+            ("ps-restart-policy", "always"),
+            ("deployed", "true"),
+            ("ps-", "x"),
+        ]);
+        let v = json_object(&r, Some("ps"));
+        assert_eq!(v["restart-policy"], "always");
+        assert_eq!(v["ps-restart-policy"], "always");
+        assert_eq!(v["deployed"], "true");
+        assert_eq!(v.as_object().map(|m| m.len()), Some(4));
+    }
+
+    #[test]
+    fn a_short_key_never_hides_a_real_row() {
+        let r = rows(&[("builds-id", "short"), ("id", "real")]);
+        let v = json_object(&r, Some("builds"));
+        assert_eq!(v["id"], "real");
+        assert_eq!(v["builds-id"], "short");
+        let apps = json_object(&rows(&[("app-dir", "/d")]), Some("apps"));
+        assert_eq!(apps["dir"], "/d");
+        let builds = json_object(
+            &rows(&[("build-id", "b"), ("builds-keep", "5")]),
+            Some("builds"),
+        );
+        assert_eq!(builds["keep"], "5");
+        assert_eq!(builds.get("id"), None);
+        let plain = json_object(&r, None);
+        assert_eq!(plain.as_object().map(|m| m.len()), Some(2));
     }
 }

@@ -254,6 +254,9 @@ fn report_text_json_and_single_flag() {
     .unwrap();
     assert_eq!(json["app-dir"], dir.as_str());
     assert_eq!(json["app-locked"], "false");
+    // Dokku 0.38's unprefixed keys beside the prefixed ones.
+    assert_eq!(json["dir"], dir.as_str());
+    assert_eq!(json["locked"], "false");
     assert!(
         json["app-created-at"]
             .as_str()
