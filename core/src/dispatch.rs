@@ -99,8 +99,16 @@ pub fn exec(plugin_dir: &Path, exe: &Path, args: &[String]) -> anyhow::Error {
             plugn::events::redacted(args).join(" ")
         );
     }
-    let (config, private) = match plugn::manifest::load(plugin_dir) {
-        Ok(m) => (plugn::manifest::config_env(&m), m.plugin.private_args),
+    let name = plugin_dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let loaded = plugn::manifest::load(plugin_dir).and_then(|m| {
+        let config = plugn::plugin_config::env(&crate::paths().plugin_path, &name, &m)?;
+        Ok((config, m.plugin.private_args))
+    });
+    let (config, private) = match loaded {
+        Ok(loaded) => loaded,
         Err(e) => {
             crate::log::warn(&format!("{e:#}"));
             (Vec::new(), false)

@@ -10,6 +10,7 @@ pub mod events;
 pub mod manage;
 pub mod manifest;
 pub mod paths;
+pub mod plugin_config;
 pub mod trigger;
 
 pub use paths::Paths;

@@ -2,7 +2,7 @@
 
 use anyhow::{bail, Result};
 use clap::{Parser, Subcommand};
-use plugn::{manage, manifest, trigger, Paths};
+use plugn::{manage, manifest, plugin_config, trigger, Paths};
 use std::process::exit;
 
 #[derive(Parser)]
@@ -47,7 +47,7 @@ enum Cmd {
     },
     /// Print the version
     Version,
-    /// Read or set a plugin's [plugin.config]
+    /// Read or set a plugin's config ($PLUGIN_PATH/config.toml, keys from [plugin.config])
     Config {
         #[command(subcommand)]
         op: ConfigOp,
@@ -117,17 +117,18 @@ fn run(cli: Cli) -> Result<i32> {
         Cmd::Config { op } => match op {
             ConfigOp::Get { plugin, key } => {
                 let m = manifest::load(&plugin_dir(&paths, &plugin)?)?;
-                match m.plugin.config.get(&key) {
-                    Some(v) => println!("{}", manifest::config_value_text(v)),
+                match plugin_config::get(&paths.plugin_path, &plugin, &m, &key)? {
+                    Some(v) => println!("{v}"),
                     None => return Ok(1),
                 }
             }
             ConfigOp::Set { plugin, key, value } => {
-                manifest::set_config(&plugin_dir(&paths, &plugin)?, &key, &value)?
+                plugin_dir(&paths, &plugin)?;
+                plugin_config::set(&paths.plugin_path, &plugin, &key, &value)?
             }
             ConfigOp::Export { plugin } => {
                 let m = manifest::load(&plugin_dir(&paths, &plugin)?)?;
-                for (k, v) in manifest::config_env(&m) {
+                for (k, v) in plugin_config::env(&paths.plugin_path, &plugin, &m)? {
                     println!("export {k}='{}'", v.replace('\'', "'\\''"));
                 }
             }

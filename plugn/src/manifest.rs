@@ -30,7 +30,8 @@ pub struct PluginSection {
     /// plugin runtime understands (config values, URLs with credentials).
     #[serde(default, rename = "private-args")]
     pub private_args: bool,
-    /// `[plugin.config]`: exported to the plugin's executables as `CONFIG_*`.
+    /// `[plugin.config]`: its keys are exported to the plugin's executables as `CONFIG_*`
+    /// (values: see `plugin_config`).
     #[serde(default)]
     pub config: BTreeMap<String, toml::Value>,
 }
@@ -78,37 +79,6 @@ pub fn load(dir: &Path) -> Result<Manifest> {
     parse(&text, &path)
 }
 
-/// The name a `[plugin.config]` key is exported under: `CONFIG_` + upper case, other
-/// characters than letters, digits and `_` turned into `_`.
-pub fn config_var_name(key: &str) -> String {
-    let mut s = String::from("CONFIG_");
-    for c in key.chars() {
-        if c.is_ascii_alphanumeric() || c == '_' {
-            s.push(c.to_ascii_uppercase());
-        } else {
-            s.push('_');
-        }
-    }
-    s
-}
-
-/// A config value as the text an environment variable carries.
-pub fn config_value_text(v: &toml::Value) -> String {
-    match v {
-        toml::Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
-}
-
-/// The `CONFIG_*` variables of a manifest.
-pub fn config_env(m: &Manifest) -> Vec<(String, String)> {
-    m.plugin
-        .config
-        .iter()
-        .map(|(k, v)| (config_var_name(k), config_value_text(v)))
-        .collect()
-}
-
 /// Whether `name` is at most `max` bytes of letters, digits, `_`, `.`, `-`, starting with a
 /// letter or digit: the rule for plugin and trigger names, which become path parts.
 pub fn is_safe_name(name: &str, max: usize) -> bool {
@@ -131,50 +101,6 @@ pub fn validate_plugin_name(name: &str) -> Result<()> {
     Ok(())
 }
 
-/// Sets one `[plugin.config]` key in `DIR/plugin.toml`, keeping the rest of the file's values.
-pub fn set_config(dir: &Path, key: &str, value: &str) -> Result<()> {
-    if key.is_empty()
-        || !key
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-    {
-        bail!(
-            "invalid config key {:?}: use letters, digits, '_' and '-'",
-            key
-        );
-    }
-    let path = dir.join("plugin.toml");
-    let _lock = crate::atomic::lock(&path)?;
-    let text = match fs::read_to_string(&path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
-    };
-    // Validate the current file first so a broken one is reported, not silently replaced.
-    if !text.trim().is_empty() {
-        parse(&text, &path)?;
-    }
-    let mut doc: toml::Table = if text.trim().is_empty() {
-        toml::Table::new()
-    } else {
-        text.parse()
-            .with_context(|| format!("cannot parse {}", path.display()))?
-    };
-    let plugin = doc
-        .entry("plugin")
-        .or_insert_with(|| toml::Value::Table(toml::Table::new()))
-        .as_table_mut()
-        .ok_or_else(|| anyhow!("{}: [plugin] is not a table", path.display()))?;
-    let config = plugin
-        .entry("config")
-        .or_insert_with(|| toml::Value::Table(toml::Table::new()))
-        .as_table_mut()
-        .ok_or_else(|| anyhow!("{}: [plugin.config] is not a table", path.display()))?;
-    config.insert(key.to_string(), toml::Value::String(value.to_string()));
-    let out = toml::to_string(&doc).context("cannot serialise plugin.toml")?;
-    crate::atomic::write(&path, out.as_bytes(), 0o644)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -193,10 +119,5 @@ mod tests {
             .to_string();
         assert!(err.starts_with("plugin.toml: line 2: "), "{err}");
         assert!(!err.contains('\n'), "{err}");
-    }
-
-    #[test]
-    fn config_names() {
-        assert_eq!(config_var_name("image-tag"), "CONFIG_IMAGE_TAG");
     }
 }

@@ -115,8 +115,10 @@ fn run_one(
     stdin: &StdinSource,
     capture: bool,
 ) -> Result<Option<(ExitStatus, Vec<u8>)>> {
-    let manifest = match manifest::load(plugin_dir) {
-        Ok(m) => m,
+    let config = match manifest::load(plugin_dir)
+        .and_then(|m| crate::plugin_config::env(&paths.plugin_path, plugin, &m))
+    {
+        Ok(c) => c,
         Err(e) => {
             eprintln!(" !     plugin {plugin} skipped: {e:#}");
             return Ok(None);
@@ -132,7 +134,7 @@ fn run_one(
     let mut cmd = Command::new(exe);
     cmd.args(args)
         .envs(paths.exports())
-        .envs(manifest::config_env(&manifest))
+        .envs(config)
         .stdin(stdin.stdio()?)
         .stdout(if capture {
             Stdio::piped()
@@ -242,11 +244,19 @@ pub fn fire_one(paths: &Paths, plugin_dir: &Path, name: &str, args: &[String]) -
         return Ok(0);
     }
     crate::events::record(paths, name, args);
-    let manifest = manifest::load(plugin_dir)?;
+    let name_of_plugin = plugin_dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let config = crate::plugin_config::env(
+        &paths.plugin_path,
+        &name_of_plugin,
+        &manifest::load(plugin_dir)?,
+    )?;
     let status = Command::new(&exe)
         .args(args)
         .envs(paths.exports())
-        .envs(manifest::config_env(&manifest))
+        .envs(config)
         .stdin(Stdio::null())
         .status()
         .with_context(|| format!("cannot run {}", exe.display()))?;

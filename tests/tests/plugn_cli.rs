@@ -66,6 +66,26 @@ fn install_enable_config_disable_uninstall() {
     sb.plugn(&["config", "export", "greeter"])
         .ok()
         .out_has("export CONFIG_GREETING='it'\\''s me'");
+    // As plugn keeps them: the value in $PLUGIN_PATH/config.toml under the plugin's table, the
+    // manifest untouched; an environment variable GREETER_GREETING overrides it.
+    let config_toml = std::fs::read_to_string(sb.plugin_path().join("config.toml")).unwrap();
+    assert!(config_toml.contains("[greeter]"), "{config_toml}");
+    assert!(config_toml.contains("it's me"), "{config_toml}");
+    let manifest =
+        std::fs::read_to_string(sb.plugin_path().join("available/greeter/plugin.toml")).unwrap();
+    assert!(manifest.contains("greeting = \"hi\""), "{manifest}");
+    sb.bash("GREETER_GREETING=from-env dokku greeter")
+        .ok()
+        .out_has("greeting=from-env");
+    sb.bash("GREETER_GREETING= dokku greeter")
+        .ok()
+        .out_has("greeting=it's me");
+    std::fs::write(
+        sb.plugin_path().join("config.toml"),
+        "[greeter]\ngreeting = \"from the file\"\n",
+    )
+    .unwrap();
+    sb.dokku(&["greeter"]).ok().out_has("greeting=from the file");
     assert_eq!(sb.plugn(&["config", "get", "greeter", "missing"]).code, 1);
     sb.plugn(&["config", "set", "greeter", "bad key", "x"])
         .fails()
