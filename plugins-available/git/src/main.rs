@@ -2,19 +2,25 @@
 //! which creates the app when needed, keeps its bare repository at `$DOKKU_ROOT/APP`, and whose
 //! `pre-receive` hook (`git-hook APP`) hands the deploy branch's revision to `receive-app`.
 //! Over http, nginx runs `git-http-backend` for users of `git:http-user-add`. Commands
-//! `git:set|report|sync|from-archive|from-image|initialize|unlock|http-user-add|remove|list`.
+//! `git:set|report|sync|from-archive|from-image|load-image|initialize|status|unlock`,
+//! `git:http-user-add|remove|list`, `git:auth|auth-status` (netrc, auth.rs) and
+//! `git:allow-host|generate-deploy-key|public-key` (ssh, keys.rs).
 //! `git:from-archive` and `git:from-image` fire `git-from-archive` / `git-from-image`, whose
 //! answers (here, replaceable by a plugin) fire `git-from-directory`, which commits and deploys.
 //! Answers `git-revision`, `git-deploy-branch`, `git-get-property` and `git-has-code`.
 
 mod archive;
+mod auth;
 mod fastcgi;
 mod http;
+mod keys;
+mod load;
 mod pipeline;
 mod push;
 mod repo;
 mod settings;
 mod sources;
+mod status;
 mod triggers;
 
 use anyhow::{bail, Context, Result};
@@ -26,6 +32,24 @@ static PLUGIN: Plugin = Plugin {
     summary: "Manage app deploys via git",
     commands: &[
         Command {
+            name: "allow-host",
+            usage: "<host>[:<port>]",
+            help: "Adds a host's ssh keys to the dokku user's known_hosts",
+            run: keys::allow_host,
+        },
+        Command {
+            name: "auth",
+            usage: "<host> [<username> [<password>]]",
+            help: "Configures netrc authentication for a given git server (password on stdin when left out; no user: removes it)",
+            run: auth::auth,
+        },
+        Command {
+            name: "auth-status",
+            usage: "<host> [<username> [<password>]]",
+            help: "Exits 0 when the netrc entry of a host matches the one given (none without a user), 1 otherwise",
+            run: auth::auth_status,
+        },
+        Command {
             name: "from-archive",
             usage: "[--archive-type tar|tar.gz|zip] <app> <archive-url>|- [<user-name> [<user-email>]]",
             help: "Updates an app's git repository with an archive (from a URL, or - for stdin) and deploys it",
@@ -33,9 +57,15 @@ static PLUGIN: Plugin = Plugin {
         },
         Command {
             name: "from-image",
-            usage: "[--build-dir DIRECTORY] <app> <docker-image> [<user-name> [<user-email>]]",
+            usage: "[--build-dir DIRECTORY] [--force] <app> <docker-image> [<user-name> [<user-email>]]",
             help: "Updates an app's git repository with a Dockerfile FROM the image and deploys it",
             run: sources::from_image,
+        },
+        Command {
+            name: "generate-deploy-key",
+            usage: "",
+            help: "Generates an ed25519 deploy ssh key for the dokku user when there is none",
+            run: keys::generate_deploy_key,
         },
         Command {
             name: "http-user-add",
@@ -62,6 +92,18 @@ static PLUGIN: Plugin = Plugin {
             run: initialize,
         },
         Command {
+            name: "load-image",
+            usage: "[--build-dir DIRECTORY] <app> [<docker-image>] [<user-name> [<user-email>]]",
+            help: "Loads an image tarball (docker save) from stdin and deploys it as git:from-image does",
+            run: load::load_image,
+        },
+        Command {
+            name: "public-key",
+            usage: "",
+            help: "Outputs the dokku public deploy key",
+            run: keys::public_key,
+        },
+        Command {
             name: "report",
             usage: "[<app>] [--format stdout|json] [<flag>]",
             help: "Displays a git report for one or more apps",
@@ -75,9 +117,15 @@ static PLUGIN: Plugin = Plugin {
         },
         Command {
             name: "sync",
-            usage: "[--build|--build-if-changes] <app> <repository> [<git-ref>]",
+            usage: "[--build|--build-if-changes] [--skip-deploy-branch] <app> <repository> [<git-ref>]",
             help: "Clone or fetch an app from a remote git repository, and optionally deploy it",
             run: sources::sync,
+        },
+        Command {
+            name: "status",
+            usage: "<app>",
+            help: "Show the status of an app's repository (deploy branch and its commit)",
+            run: status::status,
         },
         Command {
             name: "unlock",

@@ -43,9 +43,10 @@ pub fn rev_env_var(app: &str) -> Result<Option<String>> {
     }
 }
 
-/// Whether the build folder keeps the repository's `.git`.
+/// Whether the build folder keeps the repository's `.git`: the app's `keep-git-dir`, else the
+/// global one, else false.
 pub fn keep_git_dir(app: &str) -> Result<bool> {
-    Ok(property::get(PROPS, app, "keep-git-dir")?.as_deref() == Some("true"))
+    Ok(scoped(app, "keep-git-dir")?.as_deref() == Some("true"))
 }
 
 /// The caps on what an archive of `app` may expand to: its own, else the global ones, else
@@ -104,7 +105,9 @@ pub fn set(argv: &[String]) -> Result<()> {
     )?;
     const GLOBAL_KEYS: &[&str] = &[
         "deploy-branch",
+        "keep-git-dir",
         "rev-env-var",
+        "source-image",
         "archive-max-size",
         "archive-max-files",
     ];
@@ -137,9 +140,11 @@ const REPORT_FIELDS: &[(&str, &str)] = &[
     ("git-deploy-branch", "Git deploy branch"),
     ("git-global-deploy-branch", "Git global deploy branch"),
     ("git-keep-git-dir", "Git keep git dir"),
+    ("git-global-keep-git-dir", "Git global keep git dir"),
     ("git-rev-env-var", "Git rev env var"),
     ("git-sha", "Git sha"),
     ("git-source-image", "Git source image"),
+    ("git-global-source-image", "Git global source image"),
     ("git-last-updated-at", "Git last updated at"),
     ("git-archive-max-size", "Git archive max size"),
     ("git-archive-max-files", "Git archive max files"),
@@ -167,6 +172,12 @@ fn report_of(app: &str) -> Result<Report> {
                 None => String::new(),
             },
             "git-source-image" => property::get_or(PROPS, app, "source-image", "")?,
+            "git-global-keep-git-dir" => {
+                property::get_or(PROPS, property::GLOBAL, "keep-git-dir", "")?
+            }
+            "git-global-source-image" => {
+                property::get_or(PROPS, property::GLOBAL, "source-image", "")?
+            }
             "git-archive-max-size" => plugn::archive::format_size(archive_limits(app)?.max_size),
             "git-archive-max-files" => archive_limits(app)?.max_files.to_string(),
             "git-global-archive-max-size" => {

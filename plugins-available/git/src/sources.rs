@@ -83,11 +83,27 @@ fn without_credentials(url: &str) -> String {
     url.to_string()
 }
 
-/// `git:sync [--build|--build-if-changes] APP REPO [REF]`.
+/// Sets up a git command that reaches a remote as the dokku user does: its netrc
+/// (`$DOKKU_ROOT/.netrc`, see `git:auth`) for http(s), its deploy key and known_hosts for ssh.
+fn as_dokku_user(c: &mut std::process::Command) {
+    c.env("HOME", &dokku_core::paths().dokku_root)
+        .env("GIT_SSH_COMMAND", crate::keys::ssh_command())
+        .env_remove("GIT_SSH")
+        .env_remove("GIT_ASKPASS")
+        .env_remove("SSH_ASKPASS");
+}
+
+/// `git:sync [--build|--build-if-changes] [--skip-deploy-branch] APP REPO [REF]`: with
+/// `--skip-deploy-branch`, a branch given as REF (or the remote's default branch) does not
+/// become the app's deploy branch; the fetched revision goes onto the deploy branch as it is.
 pub fn sync(argv: &[String]) -> Result<()> {
     const USAGE: &str =
-        "dokku git:sync [--build|--build-if-changes] <app> <repository> [<git-ref>]";
-    let a = args::parse(argv, &["--build", "--build-if-changes"], &[])?;
+        "dokku git:sync [--build|--build-if-changes] [--skip-deploy-branch] <app> <repository> [<git-ref>]";
+    let a = args::parse(
+        argv,
+        &["--build", "--build-if-changes", "--skip-deploy-branch"],
+        &[],
+    )?;
     a.at_most(3, USAGE)?;
     let app = appname::required(a.pos(0))?;
     let Some(url) = a.pos(1) else {
@@ -103,6 +119,7 @@ pub fn sync(argv: &[String]) -> Result<()> {
     }
     // Ask the remote first, so that a repository or ref that is not there changes nothing.
     let mut probe = repo::git();
+    as_dokku_user(&mut probe);
     probe.args(["ls-remote", "--quiet", "--", url]);
     let listed = repo::run(
         probe,
@@ -130,6 +147,7 @@ pub fn sync(argv: &[String]) -> Result<()> {
     // Fetched into a ref of this run alone (no FETCH_HEAD left behind), removed afterwards.
     let scratch = format!("refs/dokku-sync/{}", std::process::id());
     let mut fetch = repo::git_in(&app);
+    as_dokku_user(&mut fetch);
     fetch.args([
         "fetch",
         "--quiet",
@@ -156,11 +174,15 @@ pub fn sync(argv: &[String]) -> Result<()> {
             without_credentials(url)
         );
     };
-    let remote_head = match git_ref {
-        Some(_) => None,
-        None => remote_head_branch(url),
+    let branch = if a.has("--skip-deploy-branch") {
+        settings::computed_deploy_branch(&app)?
+    } else {
+        let remote_head = match git_ref {
+            Some(_) => None,
+            None => remote_head_branch(url),
+        };
+        branch_for(&app, git_ref.or(remote_head.as_ref()).map(String::as_str))?
     };
-    let branch = branch_for(&app, git_ref.or(remote_head.as_ref()).map(String::as_str))?;
     let refname = format!("refs/heads/{branch}");
     let old = repo::rev_of(&app, &refname)?;
     let changed = old.as_deref() != Some(rev.as_str());
@@ -192,6 +214,7 @@ fn move_branch(app: &str, branch: &str, rev: &str) -> Result<()> {
 /// The branch a remote repository's HEAD names, when it says (`git ls-remote --symref`).
 fn remote_head_branch(url: &str) -> Option<String> {
     let mut c = repo::git();
+    as_dokku_user(&mut c);
     c.args(["ls-remote", "--symref", "--", url, "HEAD"]);
     let out = repo::run(c, "git:sync").ok()?;
     out.lines()
@@ -202,7 +225,7 @@ fn remote_head_branch(url: &str) -> Option<String> {
 
 /// A user name and email for a commit: `Dokku <automated@dokku.sh>` where not given (or
 /// empty, as Dokku's triggers treat them).
-fn author(name: Option<&String>, email: Option<&String>) -> Result<(String, String)> {
+pub fn author(name: Option<&String>, email: Option<&String>) -> Result<(String, String)> {
     let pick = |v: Option<&String>, default: &str| {
         v.filter(|v| !v.is_empty())
             .cloned()
@@ -484,12 +507,13 @@ pub fn validate_image(image: &str) -> Result<()> {
     Ok(())
 }
 
-/// `git:from-image [--build-dir DIR] APP IMAGE [USER_NAME [USER_EMAIL]]`: fires
+/// `git:from-image [--build-dir DIR] [--force] APP IMAGE [USER_NAME [USER_EMAIL]]`: fires
 /// `git-from-image APP IMAGE BUILD_DIR USER_NAME USER_EMAIL` (BUILD_DIR empty without
-/// `--build-dir`).
+/// `--build-dir`). The image the app was last deployed from (its `source-image`) is not
+/// deployed again unless `--force` (or `--build-dir`) is given: there is nothing to build.
 pub fn from_image(argv: &[String]) -> Result<()> {
-    const USAGE: &str = "dokku git:from-image [--build-dir DIRECTORY] <app> <docker-image> [<user-name> [<user-email>]]";
-    let a = args::parse(argv, &[], &["--build-dir"])?;
+    const USAGE: &str = "dokku git:from-image [--build-dir DIRECTORY] [--force] <app> <docker-image> [<user-name> [<user-email>]]";
+    let a = args::parse(argv, &["--force"], &["--build-dir"])?;
     a.at_most(4, USAGE)?;
     let app = appname::required(a.pos(0))?;
     appname::validate(&app)?;
@@ -498,19 +522,40 @@ pub fn from_image(argv: &[String]) -> Result<()> {
     };
     validate_image(image)?;
     let build_dir = a.value("--build-dir").unwrap_or("");
+    let who = author(a.pos(2), a.pos(3))?;
+    if build_dir.is_empty()
+        && !a.has("--force")
+        && property::get(settings::PROPS, &app, "source-image")?.as_deref() == Some(image)
+        && repo::exists(&app)
+    {
+        log::info1(&format!(
+            "{app} is already deployed from {image}: no changes detected, skipping build (use --force to deploy again)"
+        ));
+        return Ok(());
+    }
+    fire_from_image(&app, image, build_dir, &who)
+}
+
+/// Fires `git-from-image APP IMAGE BUILD_DIR USER_NAME USER_EMAIL` for `git:from-image` and
+/// `git:load-image` (BUILD_DIR checked first when given).
+pub fn fire_from_image(
+    app: &str,
+    image: &str,
+    build_dir: &str,
+    who: &(String, String),
+) -> Result<()> {
     if !build_dir.is_empty() {
         check_build_dir(build_dir)?;
     }
-    let who = author(a.pos(2), a.pos(3))?;
     fire_trigger(
         "git-from-image",
-        &[&app, image, build_dir, &who.0, &who.1],
+        &[app, image, build_dir, &who.0, &who.1],
         false,
     )
 }
 
 /// A `--build-dir` of `git:from-image`: an existing folder, named by an absolute path.
-fn check_build_dir(dir: &str) -> Result<()> {
+pub fn check_build_dir(dir: &str) -> Result<()> {
     let p = Path::new(dir);
     if !p.is_absolute() || !p.is_dir() || dir.chars().any(|c| c.is_control()) {
         bail!("invalid build dir {dir:?}: use the absolute path of an existing folder");
