@@ -178,6 +178,7 @@ fn a_deployed_app_is_served_through_caddy_and_redeploys() {
     sb.dokku(&["caddy:report", &app, "--format", "json"])
         .ok()
         .out_has("\"caddy-running\":\"true\"")
+        .out_has("\"running\":\"true\"")
         .out_has("\"caddy-domains\":")
         .out_has(&host);
     sb.dokku(&["caddy:show-config", &app])
