@@ -1,15 +1,16 @@
 //! The apps plugin: an app is its folder `$DOKKU_ROOT/APP`. Commands `apps:create|destroy|list|
-//! exists|rename|clone|report|lock|unlock|locked`; triggers `app-exists`, `app-maybe-create` and
-//! `deploy-source-set`.
+//! exists|rename|clone|report|lock|unlock|locked|set`; triggers `app-exists`, `app-maybe-create`,
+//! `deploy-source-set` and `install`.
 
 mod lifecycle;
 mod lock;
+mod settings;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use dokku_core::appname::{self, app_dir};
 use dokku_core::plugin::{Command, Plugin, Trigger};
 use dokku_core::report::{self, Format, Report};
-use dokku_core::{args, log, paths, property, Exit};
+use dokku_core::{args, log, property, Exit};
 use std::io::Write;
 
 static PLUGIN: Plugin = Plugin {
@@ -77,6 +78,12 @@ static PLUGIN: Plugin = Plugin {
             run: report_cmd,
         },
         Command {
+            name: "set",
+            usage: "[--global|<app>] <key> (<value>)",
+            help: "Set or clear an apps property for an app",
+            run: settings::set,
+        },
+        Command {
             name: "unlock",
             usage: "<app>",
             help: "Unlocks an app for deployment",
@@ -96,6 +103,10 @@ static PLUGIN: Plugin = Plugin {
         Trigger {
             name: "deploy-source-set",
             run: trigger_deploy_source_set,
+        },
+        Trigger {
+            name: "install",
+            run: settings::trigger_install,
         },
     ],
 };
@@ -141,6 +152,10 @@ const REPORT_FIELDS: &[(&str, &str)] = &[
     ("app-deploy-source", "App deploy source"),
     ("app-deploy-source-metadata", "App deploy source metadata"),
     ("app-dir", "App dir"),
+    (
+        "app-global-disable-autocreation",
+        "App global disable autocreation",
+    ),
     ("app-locked", "App locked"),
 ];
 
@@ -154,6 +169,9 @@ fn report_of(app: &str) -> Result<Report> {
                 property::get_or(PROPS, app, "deploy-source-metadata", "")?
             }
             "app-dir" => app_dir(app).display().to_string(),
+            "app-global-disable-autocreation" => {
+                property::get_or(PROPS, property::GLOBAL, settings::DISABLE_AUTOCREATION, "")?
+            }
             _ => lock::is_locked(app).to_string(),
         };
         rows.push((key.to_string(), label.to_string(), value));
@@ -189,25 +207,10 @@ fn trigger_app_maybe_create(argv: &[String]) -> Result<()> {
     if appname::exists(app) {
         return Ok(());
     }
-    if autocreation_disabled()? {
-        bail!("App {app} does not exist, and creating apps on push is turned off (global config DOKKU_DISABLE_APP_AUTOCREATION=true)");
+    if settings::autocreation_disabled()? {
+        bail!("App {app} does not exist, and creating apps on push is turned off (apps:set --global disable-autocreation true): create it with dokku apps:create {app}");
     }
     lifecycle::create_app(app)
-}
-
-/// Whether the global config sets `DOKKU_DISABLE_APP_AUTOCREATION=true`, as Dokku's.
-fn autocreation_disabled() -> Result<bool> {
-    let path = paths().dokku_root.join("ENV");
-    let text = match std::fs::read_to_string(&path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
-        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
-    };
-    let vars = dokku_core::envfile::parse(&text)
-        .with_context(|| format!("cannot parse {}", path.display()))?;
-    Ok(vars
-        .get("DOKKU_DISABLE_APP_AUTOCREATION")
-        .is_some_and(|v| v == "true"))
 }
 
 /// Trigger `deploy-source-set APP TYPE METADATA`: records where the app's code came from (shown
