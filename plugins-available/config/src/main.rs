@@ -1,10 +1,12 @@
 //! The config plugin: an app's (or the global) environment variables, kept in Dokku's `ENV`
-//! files. Commands `config`, `config:show|get|set|unset|keys|clear|export|bundle`; triggers
-//! `config-get`, `config-get-global` and `config-export`, which other plugins ask.
+//! files. Commands `config`, `config:show|get|set|unset|keys|clear|export|bundle|import`;
+//! triggers `config-get`, `config-get-global` and `config-export`, which other plugins ask, and
+//! `config-migrate-env`, which plugins fire before reading retired config vars.
 
 mod base64;
 mod bundle;
 mod format;
+mod import;
 mod store;
 
 use anyhow::{bail, Context, Result};
@@ -50,6 +52,12 @@ static PLUGIN: Plugin = Plugin {
             run: get,
         },
         Command {
+            name: "import",
+            usage: "[--no-restart] [--replace] [--format envfile|shell|json] (<app>|--global) [<file>|-]",
+            help: "Import config vars from a file or stdin",
+            run: import_cmd,
+        },
+        Command {
             name: "keys",
             usage: "(<app>|--global) [--merged]",
             help: "Show keys set in environment",
@@ -87,6 +95,10 @@ static PLUGIN: Plugin = Plugin {
         Trigger {
             name: "config-get-global",
             run: trigger_get_global,
+        },
+        Trigger {
+            name: "config-migrate-env",
+            run: trigger_migrate_env,
         },
     ],
 };
@@ -320,6 +332,93 @@ fn clear(argv: &[String]) -> Result<()> {
         log::info1(&format!("Unsetting {k}"));
     }
     after_change(&c.scope, "clear", &[], &vars, !c.args.has("--no-restart"));
+    Ok(())
+}
+
+/// `config:import [--no-restart] [--replace] [--format F] (<app>|--global) [FILE|-]`: the vars
+/// of FILE (on the server) or stdin set in one change under the config lock; with `--replace`,
+/// the vars not in the input are removed. Nothing is written when any line is invalid.
+fn import_cmd(argv: &[String]) -> Result<()> {
+    let c = call(
+        argv,
+        "import",
+        &["--no-restart", "--replace"],
+        &["--format"],
+    )?;
+    if c.rest.len() > 1 {
+        bail!(
+            "unexpected argument {:?}; usage: {}",
+            c.rest[1],
+            usage("import")
+        );
+    }
+    let format = import::InputFormat::parse(c.args.value("--format").unwrap_or("envfile"))?;
+    let text = import::read_input(c.rest.first().map(String::as_str))?;
+    let entries = import::parse(&text, format)?;
+    let replace = c.args.has("--replace");
+    let mut set_keys: Vec<String> = Vec::new();
+    let mut removed: Vec<String> = Vec::new();
+    let (vars, changed) = store::update(&c.scope, |vars| {
+        if replace {
+            removed = vars
+                .keys()
+                .filter(|k| !entries.contains_key(*k))
+                .cloned()
+                .collect();
+            for k in &removed {
+                vars.remove(k);
+            }
+        }
+        for (k, v) in &entries {
+            if vars.get(k) != Some(v) {
+                set_keys.push(k.clone());
+                vars.insert(k.clone(), v.clone());
+            }
+        }
+        !set_keys.is_empty() || !removed.is_empty()
+    })?;
+    if !changed {
+        log::info1(&format!(
+            "No config vars changed for {} ({} imported)",
+            c.scope.label(),
+            entries.len()
+        ));
+        return Ok(());
+    }
+    let restart = !c.args.has("--no-restart");
+    for k in &removed {
+        log::info1(&format!("Unsetting {k}"));
+    }
+    if set_keys.is_empty() {
+        after_change(&c.scope, "unset", &removed, &vars, restart);
+        return Ok(());
+    }
+    log::info1("Setting config vars");
+    for k in &set_keys {
+        log::verbose(k);
+    }
+    if !removed.is_empty() {
+        let mut args = vec![c.scope.trigger_name(), "unset"];
+        args.extend(removed.iter().map(String::as_str));
+        fire_or_warn("post-config-update", &args);
+    }
+    after_change(&c.scope, "set", &set_keys, &vars, restart);
+    Ok(())
+}
+
+/// Trigger `config-migrate-env`: brings every ENV file (the global one and each app's) to the
+/// current format, so that a plugin reading retired config vars next finds them where and as
+/// the config plugin keeps them. Files written by older releases (double-quoted or bare
+/// values, loose modes) are rewritten atomically under their lock; current ones are left
+/// untouched, so firing it again costs a read per file.
+fn trigger_migrate_env(_argv: &[String]) -> Result<()> {
+    let mut scopes = vec![Scope::Global];
+    for app in dokku_core::appname::all()? {
+        scopes.push(Scope::App(app));
+    }
+    for scope in scopes {
+        store::normalize(&scope)?;
+    }
     Ok(())
 }
 

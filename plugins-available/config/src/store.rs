@@ -92,3 +92,29 @@ where
     }
     Ok((vars, changed))
 }
+
+/// Rewrites the ENV file of `scope` in the current format (mode 0600) when it is not already
+/// exactly that; a missing file is left missing.
+pub fn normalize(scope: &Scope) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let path = scope.env_path();
+    if !path.exists() {
+        return Ok(());
+    }
+    let _lock = plugn::atomic::lock(&path)?;
+    let text = match std::fs::read(&path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+    };
+    let vars = read(&path)?;
+    let want = envfile::serialize(&vars);
+    let mode = std::fs::metadata(&path)
+        .map(|m| m.permissions().mode() & 0o777)
+        .unwrap_or(0);
+    if text != want.as_bytes() || mode != 0o600 {
+        plugn::atomic::write(&path, want.as_bytes(), 0o600)
+            .with_context(|| format!("cannot save {}", path.display()))?;
+    }
+    Ok(())
+}
