@@ -143,6 +143,22 @@ pub fn clear(argv: &[String]) -> Result<()> {
     changed(&app, "clear", &[])
 }
 
+/// `domains:reset APP`: the app's domains are reset to the ones the global domains give a new
+/// app (`APP.GLOBAL` for each), as Dokku: then `post-domains-update APP reset` and
+/// `proxy-build-config APP`.
+pub fn reset(argv: &[String]) -> Result<()> {
+    let a = args::parse(argv, &["--global"], &[])?;
+    if a.has("--global") {
+        bail!("domains:reset works on an app; the global domains are changed with domains:set-global or domains:clear-global");
+    }
+    let (app, _) = app_and_rest(&a.positional, "dokku domains:reset <app>", false)?;
+    let defaults = store::default_vhosts(&app)?;
+    store::edit(&store::app_file(&app), |_| Ok((Some(defaults), ())))?;
+    log::info1(&format!("Reset domains for {app}"));
+    trigger("post-domains-update", &[&app, "reset"])?;
+    trigger("proxy-build-config", &[&app])
+}
+
 /// Turns an app's domains on: Trigger `pre-enable-vhost APP` first (a failure stops it), then
 /// the default domains when it has none, and (when `rebuild`) `proxy-build-config APP`.
 pub fn enable_app(app: &str, rebuild: bool) -> Result<()> {

@@ -1,7 +1,7 @@
 //! The domains plugin: the names the proxy serves an app under, as Dokku's. An app's domains
 //! are in `$DOKKU_ROOT/APP/VHOST`, the global ones in `$DOKKU_ROOT/VHOST` (a new app gets
 //! `APP.GLOBAL` for each); `domains:disable` keeps them but stops serving them. Commands
-//! `domains:add|remove|set|clear|enable|disable|add-global|remove-global|set-global|
+//! `domains:add|remove|set|clear|reset|enable|disable|add-global|remove-global|set-global|
 //! clear-global|report`, and Dokku's `dokku url|urls APP`; triggers `domains-list APP` and
 //! `domains-vhost-enabled APP` (read by the proxy), `domains-add`, `domains-enable`,
 //! `domains-disable`, `domains-setup`, `domains-urls`, `post-create`, `post-app-rename`,
@@ -81,6 +81,12 @@ static PLUGIN: Plugin = Plugin {
             usage: "[<app>|--global] [--format stdout|json] [<flag>]",
             help: "Displays a domains report for one or more apps",
             run: report::command,
+        },
+        Command {
+            name: "reset",
+            usage: "<app>",
+            help: "Reset app domains to global-configured domains",
+            run: app::reset,
         },
         Command {
             name: "set",
