@@ -1,6 +1,6 @@
 //! The buildpacks plugin: an app's buildpack list and stack image, which the herokuish builder
-//! uses. Commands `buildpacks:add|set|remove|clear|list|report|set-property`, as Dokku's
-//! (indexes are 1-based); trigger `buildpack-stack-name APP` (the app's stack, else the global
+//! uses. Commands `buildpacks:add|set|remove|clear|list|report|set-property|detect`, as Dokku's
+//! (indexes are 1-based; `buildpacks:set --replace` sets the whole list); trigger `buildpack-stack-name APP` (the app's stack, else the global
 //! one, else nothing).
 
 use anyhow::{bail, Context, Result};
@@ -8,6 +8,8 @@ use dokku_core::plugin::{Command, Plugin, Trigger};
 use dokku_core::report::{self, Report};
 use dokku_core::{appname, args, log, property};
 use dokku_plugin_buildpacks::{store, url};
+
+mod detect;
 
 static PLUGIN: Plugin = Plugin {
     prefix: "buildpacks",
@@ -24,6 +26,12 @@ static PLUGIN: Plugin = Plugin {
             usage: "<app>",
             help: "Clear all buildpacks set on the app",
             run: clear,
+        },
+        Command {
+            name: "detect",
+            usage: "<app> [<branch>]",
+            help: "Detect the buildpacks a build of the app would use",
+            run: detect::command,
         },
         Command {
             name: "list",
@@ -45,8 +53,8 @@ static PLUGIN: Plugin = Plugin {
         },
         Command {
             name: "set",
-            usage: "[--index 1] <app> <buildpack>",
-            help: "Set new app buildpack at a given position defaulting to the first buildpack if no index is specified",
+            usage: "[--index 1] <app> <buildpack> | --replace <app> <buildpack> [<buildpack> ...]",
+            help: "Set new app buildpack at a given position defaulting to the first buildpack if no index is specified (--replace: the whole ordered list)",
             run: set,
         },
         Command {
@@ -112,10 +120,19 @@ fn add(argv: &[String]) -> Result<()> {
     Ok(())
 }
 
-/// `buildpacks:set [--index N] APP BUILDPACK`: replaces the buildpack at N (default 1).
+/// `buildpacks:set [--index N] APP BUILDPACK`: replaces the buildpack at N (default 1);
+/// `buildpacks:set --replace APP BUILDPACK…`: the list becomes exactly these, in order.
 fn set(argv: &[String]) -> Result<()> {
     const USAGE: &str = "dokku buildpacks:set [--index 1] <app> <buildpack>";
-    let a = args::parse(argv, &[], &["--index"])?;
+    const REPLACE_USAGE: &str =
+        "dokku buildpacks:set --replace <app> <buildpack> [<buildpack> ...]";
+    let a = args::parse(argv, &["--replace"], &["--index"])?;
+    if a.has("--replace") {
+        if a.value("--index").is_some() {
+            bail!("--replace sets the whole list and takes no --index; usage: {REPLACE_USAGE}");
+        }
+        return set_replace(&a, REPLACE_USAGE);
+    }
     let index = index_of(&a)?.unwrap_or(0);
     let (app, bp) = app_and_url(&a, USAGE)?;
     store::update(&app, |items| {
@@ -135,6 +152,34 @@ fn set(argv: &[String]) -> Result<()> {
         Ok(())
     })?;
     log::info1(&format!("Set {bp} as a buildpack of {app}"));
+    Ok(())
+}
+
+/// `buildpacks:set --replace APP BUILDPACK…`: every buildpack is checked (valid, not given
+/// twice) before the list is written, in one change under its lock.
+fn set_replace(a: &args::Args, usage: &str) -> Result<()> {
+    let app = appname::required(a.pos(0))?;
+    appname::verify(&app)?;
+    let raw = a.positional.get(1..).unwrap_or(&[]);
+    if raw.is_empty() {
+        bail!("Must specify at least one buildpack; usage: {usage}");
+    }
+    let mut list: Vec<String> = Vec::new();
+    for r in raw {
+        let bp = url::normalize(r)?;
+        if list.contains(&bp) {
+            bail!("The buildpack {bp} is given more than once");
+        }
+        list.push(bp);
+    }
+    store::update(&app, |items| {
+        *items = list.clone();
+        Ok(())
+    })?;
+    log::info1(&format!("Replaced the buildpacks of {app}"));
+    for bp in &list {
+        log::verbose(bp);
+    }
     Ok(())
 }
 
