@@ -122,7 +122,7 @@ fn a_broken_custom_template_is_refused_and_the_previous_config_keeps_serving() {
     assert_eq!(sb.dokku(&["nginx:show-config", &app]).ok().stdout, before);
     assert!(get(&sb, &vhost(&app)).1.ends_with("good\n"));
     // An expression outside the supported subset is refused by name.
-    let out = deploy(&sb, &app, &[("nginx.conf.sigil", "{{ range $x := .Y }}\n")]).fails();
+    let out = deploy(&sb, &app, &[("nginx.conf.sigil", "{{ sh \"id\" }}\n")]).fails();
     assert!(out.stderr.contains("unsupported expression"), "{out:#?}");
     assert!(get(&sb, &vhost(&app)).1.ends_with("good\n"));
     // A template of a build that failed is not taken over by a later restart.
