@@ -226,7 +226,7 @@ fn nginx_set_keeps_no_value_that_fails_validation_or_nginx_t() {
         refused(sb.dokku(&["nginx:set", "web", key, value]), "invalid value");
         assert_ne!(report(key), value, "{key} {value} was kept");
     }
-    assert_eq!(report("proxy-read-timeout"), "60s");
+    assert_eq!(report("computed-proxy-read-timeout"), "60s");
     // Values within range are taken.
     sb.dokku(&["nginx:set", "web", "proxy-read-timeout", "1h30m"])
         .ok();

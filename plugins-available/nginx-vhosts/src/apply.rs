@@ -16,7 +16,7 @@ pub fn conf_path(app: &str) -> PathBuf {
 
 /// An `nginx` command for this installation's nginx (its config and prefix when set; through
 /// `sudo -n` for the system nginx when not root).
-fn nginx(args: &[&str]) -> Result<Command> {
+pub fn nginx(args: &[&str]) -> Result<Command> {
     let conf = settings::global("nginx-conf")?;
     let prefix = settings::global("nginx-prefix")?;
     let bin = ["/usr/sbin/nginx", "/usr/local/sbin/nginx"]
@@ -61,7 +61,7 @@ pub fn test() -> Result<std::result::Result<(), String>> {
 }
 
 /// The pid of this installation's nginx master, from its pid file.
-fn master_pid() -> Option<u32> {
+pub fn master_pid() -> Option<u32> {
     let prefix = settings::global("nginx-prefix")
         .ok()
         .filter(|p| !p.is_empty());
@@ -92,20 +92,35 @@ fn workers(master: u32) -> Vec<u32> {
         .collect()
 }
 
+/// The running nginx master's pid (none when its pid file is missing or its process gone).
+pub fn running_master() -> Option<u32> {
+    master_pid().filter(|pid| Path::new(&format!("/proc/{pid}")).exists())
+}
+
 /// Reloads nginx and waits (up to 5 s) until the workers of the old config are gone, so that
 /// what follows a change sees it (a warning, not a failure, when no nginx is running).
 fn reload() -> Result<()> {
-    let master = master_pid();
+    if let Err(msg) = reload_now()? {
+        dokku_core::log::warn(&format!("nginx did not reload: {msg}"));
+    }
+    Ok(())
+}
+
+/// Reloads nginx (through `nginx-service-command` when set, else `nginx -s reload`) and waits
+/// (up to 5 s) until the workers of the old config are gone; nginx's message when it fails.
+pub fn reload_now() -> Result<std::result::Result<(), String>> {
+    let master = running_master();
     let before = master.map(workers).unwrap_or_default();
-    let out = nginx(&["-s", "reload"])?
-        .output()
-        .context("cannot run nginx -s reload")?;
+    let out = match crate::service::command("reload")? {
+        Some(mut c) => c.output(),
+        None => nginx(&["-s", "reload"])?.output(),
+    }
+    .context("cannot run the nginx reload")?;
     if !out.status.success() {
-        dokku_core::log::warn(&format!(
-            "nginx did not reload: {}",
-            String::from_utf8_lossy(&out.stderr).trim()
-        ));
-        return Ok(());
+        return Ok(Err(crate::service::last_line(
+            &out.stderr,
+            "the reload failed",
+        )));
     }
     if let Some(m) = master {
         let end = std::time::Instant::now() + std::time::Duration::from_secs(5);
@@ -117,14 +132,15 @@ fn reload() -> Result<()> {
             std::thread::sleep(std::time::Duration::from_millis(20));
         }
     }
-    Ok(())
+    Ok(Ok(()))
 }
 
 /// Set for the `nginx-pre-reload` hooks, which run while the reload lock is held: a hook that
 /// asks for another config change gets an error instead of waiting for itself.
 const LOCK_HELD: &str = "DOKKU_NGINX_RELOAD_LOCK_HELD";
 
-fn lock() -> Result<plugn::atomic::Lock> {
+/// The lock around every change to this nginx (its configs, a reload, a start or stop).
+pub fn lock() -> Result<plugn::atomic::Lock> {
     if std::env::var_os(LOCK_HELD).is_some() {
         bail!("cannot change nginx configs from an nginx-pre-reload hook: the reload it runs before holds the lock");
     }

@@ -2,6 +2,7 @@
 //! maps, its web containers' loopback ports, whether it has a certificate, and the nginx
 //! settings. A pure function of its inputs.
 
+use std::collections::BTreeMap;
 use std::fmt::Write;
 
 /// The parameters of each upstream server: after one failed attempt nginx leaves that server
@@ -77,6 +78,11 @@ pub struct Inputs {
     pub access_log: String,
     /// The error log.
     pub error_log: String,
+    /// The IPv6 address nginx listens on too (`bind-address-ipv6`; empty: no IPv6 listener).
+    pub bind6: String,
+    /// Every `nginx:set` key of the app in effect (see `settings::APP_KEYS`); a key missing
+    /// here takes its default.
+    pub settings: BTreeMap<String, String>,
 }
 
 impl Inputs {
@@ -89,17 +95,26 @@ impl Inputs {
         }
     }
 
-    fn listen(&self, port: u16, ssl: bool) -> String {
-        let addr = if self.bind.is_empty() {
-            port.to_string()
+    /// An `nginx:set` key in effect.
+    pub fn setting(&self, key: &str) -> &str {
+        self.settings
+            .get(key)
+            .map(String::as_str)
+            .unwrap_or_else(|| crate::settings::default_of(key))
+    }
+
+    /// The `listen` values for a port: the IPv4 address, and the IPv6 one when there is one.
+    fn listens(&self, port: u16, ssl: bool) -> Vec<String> {
+        let ssl = if ssl { " ssl" } else { "" };
+        let mut v = vec![if self.bind.is_empty() {
+            format!("{port}{ssl}")
         } else {
-            format!("{}:{port}", self.bind)
-        };
-        if ssl {
-            format!("{addr} ssl")
-        } else {
-            addr
+            format!("{}:{port}{ssl}", self.bind)
+        }];
+        if let Some(ip6) = crate::settings::ipv6_of(&self.bind6) {
+            v.push(format!("[{ip6}]:{port}{ssl}"));
         }
+        v
     }
 
     fn upstream_name(&self) -> String {
@@ -117,26 +132,44 @@ impl Inputs {
 }
 
 fn proxy_location(out: &mut String, i: &Inputs) {
+    let keepalive = !i.setting("proxy-keepalive").is_empty();
     let _ = writeln!(out, "  location / {{");
     let _ = writeln!(out, "    proxy_pass http://{};", i.upstream_name());
-    for line in [
-        "proxy_http_version 1.1;",
-        "proxy_set_header Upgrade $http_upgrade;",
-        "proxy_set_header Connection $http_connection;",
-        "proxy_set_header Host $http_host;",
-        "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
-        "proxy_set_header X-Forwarded-Proto $scheme;",
-        "proxy_set_header X-Forwarded-Port $server_port;",
-        "proxy_set_header X-Request-Start $msec;",
-    ] {
-        let _ = writeln!(out, "    {line}");
+    let _ = writeln!(out, "    proxy_http_version 1.1;");
+    let _ = writeln!(out, "    proxy_set_header Upgrade $http_upgrade;");
+    if keepalive {
+        // Connections to the app are kept open: no `Connection: close` is passed on.
+        let _ = writeln!(out, "    proxy_set_header Connection \"\";");
+    } else {
+        let _ = writeln!(out, "    proxy_set_header Connection $http_connection;");
     }
-    let _ = writeln!(out, "    proxy_read_timeout {};", i.proxy_read_timeout);
-    let _ = writeln!(
-        out,
-        "    proxy_connect_timeout {};",
-        i.proxy_connect_timeout
-    );
+    let _ = writeln!(out, "    proxy_set_header Host $http_host;");
+    for (header, key) in [
+        ("X-Forwarded-For", "x-forwarded-for-value"),
+        ("X-Forwarded-Port", "x-forwarded-port-value"),
+        ("X-Forwarded-Proto", "x-forwarded-proto-value"),
+        ("X-Forwarded-Ssl", "x-forwarded-ssl"),
+    ] {
+        let v = i.setting(key);
+        if !v.is_empty() {
+            let _ = writeln!(out, "    proxy_set_header {header} {v};");
+        }
+    }
+    let _ = writeln!(out, "    proxy_set_header X-Request-Start $msec;");
+    for (directive, value) in [
+        ("proxy_buffer_size", i.setting("proxy-buffer-size")),
+        ("proxy_buffering", i.setting("proxy-buffering")),
+        ("proxy_buffers", i.setting("proxy-buffers")),
+        (
+            "proxy_busy_buffers_size",
+            i.setting("proxy-busy-buffers-size"),
+        ),
+        ("proxy_read_timeout", &i.proxy_read_timeout),
+        ("proxy_connect_timeout", &i.proxy_connect_timeout),
+        ("proxy_send_timeout", i.setting("proxy-send-timeout")),
+    ] {
+        let _ = writeln!(out, "    {directive} {value};");
+    }
     for line in NEXT_UPSTREAM {
         let _ = writeln!(out, "    {line}");
     }
@@ -145,13 +178,53 @@ fn proxy_location(out: &mut String, i: &Inputs) {
 
 fn server_head(out: &mut String, i: &Inputs, port: u16, ssl: bool) {
     let _ = writeln!(out, "server {{");
-    let _ = writeln!(out, "  listen {};", i.listen(port, ssl));
+    for l in i.listens(port, ssl) {
+        let _ = writeln!(out, "  listen {l};");
+    }
     if !i.domains.is_empty() {
         let _ = writeln!(out, "  server_name {};", i.domains.join(" "));
     }
-    let _ = writeln!(out, "  access_log {};", i.access_log);
-    let _ = writeln!(out, "  error_log {};", i.error_log);
+    match (i.access_log.as_str(), i.setting("access-log-format")) {
+        ("off", _) => {
+            let _ = writeln!(out, "  access_log off;");
+        }
+        (path, "") => {
+            let _ = writeln!(out, "  access_log {path};");
+        }
+        (path, format) => {
+            let _ = writeln!(out, "  access_log {path} {format};");
+        }
+    }
+    // nginx has no `error_log off`: the errors go nowhere instead.
+    let error_log = match i.error_log.as_str() {
+        "off" => "/dev/null",
+        p => p,
+    };
+    let _ = writeln!(out, "  error_log {error_log};");
     let _ = writeln!(out, "  client_max_body_size {};", i.client_max_body_size);
+    for (directive, key) in [
+        ("client_body_timeout", "client-body-timeout"),
+        ("client_header_timeout", "client-header-timeout"),
+        ("keepalive_timeout", "keepalive-timeout"),
+        ("lingering_timeout", "lingering-timeout"),
+        ("send_timeout", "send-timeout"),
+        ("underscores_in_headers", "underscore-in-headers"),
+    ] {
+        let _ = writeln!(out, "  {directive} {};", i.setting(key));
+    }
+}
+
+/// The `Strict-Transport-Security` value: `max-age=N`, `includeSubDomains` and `preload` as
+/// the hsts settings say.
+pub fn hsts_value(i: &Inputs) -> String {
+    let mut v = format!("max-age={}", i.setting("hsts-max-age"));
+    if i.setting("hsts-include-subdomains") == "true" {
+        v.push_str("; includeSubDomains");
+    }
+    if i.setting("hsts-preload") == "true" {
+        v.push_str("; preload");
+    }
+    v
 }
 
 /// The app's nginx config (empty when it has no web container to send requests to).
@@ -166,6 +239,10 @@ pub fn config(i: &Inputs) -> String {
     let _ = writeln!(out, "upstream {} {{", i.upstream_name());
     for u in &i.upstreams {
         let _ = writeln!(out, "  server {u} {UPSTREAM_SERVER_PARAMS};");
+    }
+    let keepalive = i.setting("proxy-keepalive");
+    if !keepalive.is_empty() {
+        let _ = writeln!(out, "  keepalive {keepalive};");
     }
     let _ = writeln!(out, "}}");
     let redirect = i.https_redirect_port();
@@ -199,7 +276,8 @@ pub fn config(i: &Inputs) -> String {
                 if i.hsts {
                     let _ = writeln!(
                         out,
-                        "  add_header Strict-Transport-Security \"max-age=15724800; includeSubdomains\" always;"
+                        "  add_header Strict-Transport-Security \"{}\" always;",
+                        hsts_value(i)
                     );
                 }
                 proxy_location(&mut out, i);
@@ -231,6 +309,8 @@ mod tests {
             hsts: true,
             access_log: "/l/a.log".into(),
             error_log: "/l/e.log".into(),
+            bind6: String::new(),
+            settings: BTreeMap::new(),
         }
     }
 
@@ -254,7 +334,24 @@ mod tests {
         assert!(c.contains("return 301 https://$host:8443$request_uri;"));
         assert!(c.contains("listen 127.0.0.1:8443 ssl;"));
         assert!(c.contains("ssl_certificate /t/server.crt;"));
-        assert!(c.contains("Strict-Transport-Security"));
+        assert!(
+            c.contains("Strict-Transport-Security \"max-age=15724800; includeSubDomains\" always;")
+        );
+        i.bind6 = "::1".into();
+        i.settings.insert("proxy-keepalive".into(), "16".into());
+        i.settings.insert("hsts-preload".into(), "true".into());
+        i.settings.insert("access-log-format".into(), "json".into());
+        let c = config(&i);
+        assert!(c.contains("listen [::1]:8443 ssl;"), "{c}");
+        assert!(c.contains("  keepalive 16;\n}"), "{c}");
+        assert!(c.contains("proxy_set_header Connection \"\";"), "{c}");
+        assert!(c.contains("includeSubDomains; preload\""), "{c}");
+        assert!(c.contains("access_log /l/a.log json;"), "{c}");
+        assert!(
+            c.contains("proxy_set_header X-Forwarded-For $remote_addr;"),
+            "{c}"
+        );
+        assert!(!c.contains("X-Forwarded-Ssl"), "{c}");
         i.upstreams.clear();
         assert_eq!(config(&i), "");
         assert!(PortMap::parse("http:0:5000").is_none());

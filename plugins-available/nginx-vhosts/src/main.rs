@@ -5,10 +5,12 @@
 //! honoured, and a plugin may choose the template (`nginx-app-template-source APP app-config`).
 //! Acts for apps whose `proxy-type` is `nginx` (`proxy-build-config`, `proxy-enable`,
 //! `proxy-disable`, …); fires `nginx-pre-reload APP PORT IP` before each reload for an app.
-//! Commands `nginx:show-config|validate-config|set|report`.
+//! Commands `nginx:show-config|validate-config|set|report|access-logs|error-logs|start|stop|
+//! reload`.
 
 mod apply;
 mod generate;
+mod service;
 mod settings;
 mod template;
 mod vars;
@@ -25,8 +27,38 @@ static PLUGIN: Plugin = Plugin {
     summary: "Interact with the nginx proxy",
     commands: &[
         Command {
+            name: "access-logs",
+            usage: "<app> [-t]",
+            help: "Show the nginx access logs for an application (-t follows)",
+            run: service::access_logs,
+        },
+        Command {
+            name: "error-logs",
+            usage: "<app> [-t]",
+            help: "Show the nginx error logs for an application (-t follows)",
+            run: service::error_logs,
+        },
+        Command {
+            name: "reload",
+            usage: "",
+            help: "Checks the nginx config (nginx -t), then reloads nginx",
+            run: service::reload,
+        },
+        Command {
+            name: "start",
+            usage: "",
+            help: "Starts the nginx server",
+            run: service::start,
+        },
+        Command {
+            name: "stop",
+            usage: "",
+            help: "Stops the nginx server",
+            run: service::stop,
+        },
+        Command {
             name: "report",
-            usage: "[<app>] [--format stdout|json] [<flag>]",
+            usage: "[<app>|--global] [--format stdout|json] [<flag>]",
             help: "Displays an nginx report for one or more apps",
             run: report_cmd,
         },
@@ -178,26 +210,47 @@ fn inputs(app: &str) -> Result<Inputs> {
         .then(|| (crt.display().to_string(), key.display().to_string()));
     let logs = paths().logs_dir.join("nginx");
     std::fs::create_dir_all(&logs).with_context(|| format!("cannot create {}", logs.display()))?;
-    let access = match settings::get(app, "access-log-path")? {
-        p if p.is_empty() => logs.join(format!("{app}-access.log")).display().to_string(),
-        p => p,
-    };
+    let mut values = std::collections::BTreeMap::new();
+    for (key, _) in settings::APP_KEYS {
+        values.insert(key.to_string(), settings::get(app, key)?);
+    }
+    let bind = values["bind-address-ipv4"].clone();
     Ok(Inputs {
         app: app.to_string(),
         domains: lines_of("domains-list", app)?,
         maps,
         upstreams: upstreams(app)?,
         tls,
-        bind: settings::get(app, "bind-address-ipv4")?,
+        bind6: ipv6_listen(app, &bind)?,
+        bind,
         http_port: listen_port(app, "proxy-port", "http-port")?,
         https_port: listen_port(app, "proxy-ssl-port", "https-port")?,
-        client_max_body_size: settings::get(app, "client-max-body-size")?,
-        proxy_read_timeout: settings::get(app, "proxy-read-timeout")?,
-        proxy_connect_timeout: settings::get(app, "proxy-connect-timeout")?,
-        hsts: settings::get(app, "hsts")? == "true",
-        access_log: access,
-        error_log: logs.join(format!("{app}-error.log")).display().to_string(),
+        client_max_body_size: values["client-max-body-size"].clone(),
+        proxy_read_timeout: values["proxy-read-timeout"].clone(),
+        proxy_connect_timeout: values["proxy-connect-timeout"].clone(),
+        hsts: values["hsts"] == "true",
+        access_log: values["access-log-path"].clone(),
+        error_log: values["error-log-path"].clone(),
+        settings: values,
     })
+}
+
+/// The IPv6 address nginx listens on for the app: `bind-address-ipv6` when set (for the app or
+/// globally); unset, Dokku's `::` only when nginx listens on every IPv4 address too and the host
+/// has IPv6 (binding to one IPv4 address, as a loopback-only install does, keeps IPv6 closed).
+fn ipv6_listen(app: &str, bind4: &str) -> Result<String> {
+    for scope in [app, property::GLOBAL] {
+        if let Some(v) = settings::own(scope, "bind-address-ipv6")? {
+            return Ok(v);
+        }
+    }
+    let host_has_ipv6 =
+        std::fs::read_to_string("/proc/net/if_inet6").is_ok_and(|t| !t.trim().is_empty());
+    let all_ipv4 = bind4.is_empty() || bind4 == "0.0.0.0";
+    if !(all_ipv4 && host_has_ipv6) {
+        return Ok(String::new());
+    }
+    Ok(settings::default_of("bind-address-ipv6").to_string())
 }
 
 /// The port nginx listens on for the app where its maps say 80 (`proxy-port`) or 443
@@ -234,7 +287,10 @@ fn render_with(i: Inputs, pending: bool) -> Result<String> {
                 src.display()
             )
         })?;
-        return template::render(&t, &vars::template_vars(&i));
+        return template::render(&t, &vars::template_vars(&i)?);
+    }
+    if settings::get(&app, "disable-custom-config")? == "true" {
+        return Ok(generate::config(&i));
     }
     let pending_dir = data_dir(&app).join("pending");
     let custom = if pending && pending_dir.is_dir() {
@@ -243,7 +299,7 @@ fn render_with(i: Inputs, pending: bool) -> Result<String> {
         data_dir(&app).join("nginx.conf.sigil")
     };
     match std::fs::read_to_string(&custom) {
-        Ok(t) => template::render(&t, &vars::template_vars(&i)),
+        Ok(t) => template::render(&t, &vars::template_vars(&i)?),
         Err(_) => Ok(generate::config(&i)),
     }
 }
@@ -408,8 +464,9 @@ fn trigger_post_delete(argv: &[String]) -> Result<()> {
     Ok(())
 }
 
-/// Trigger `post-extract APP DIR REV`: keeps the repository's `nginx.conf.sigil` (or its
-/// absence) as pending: the release takes it over at `post-deploy`.
+/// Trigger `post-extract APP DIR REV`: keeps the repository's `nginx.conf.sigil` (at the
+/// `nginx-conf-sigil-path` setting; a link out of the tree is refused), or its absence, as
+/// pending: the release takes it over at `post-deploy`.
 fn trigger_post_extract(argv: &[String]) -> Result<()> {
     let (Some(app), Some(dir)) = (argv.first(), argv.get(1)) else {
         return Ok(());
@@ -420,10 +477,11 @@ fn trigger_post_extract(argv: &[String]) -> Result<()> {
         std::fs::remove_dir_all(&pending).context("cannot clear the pending nginx template")?;
     }
     std::fs::create_dir_all(&pending).context("cannot create the nginx data folder")?;
-    let src = std::path::Path::new(dir).join("nginx.conf.sigil");
-    if src.is_file() {
-        let text = std::fs::read(&src).context("cannot read nginx.conf.sigil")?;
-        plugn::atomic::write(&pending.join("nginx.conf.sigil"), &text, 0o644)?;
+    let rel = settings::get(app, "nginx-conf-sigil-path")?;
+    let text = dokku_core::source::read_inside(std::path::Path::new(dir), &rel)
+        .with_context(|| format!("cannot read {rel} (nginx-conf-sigil-path of {app})"))?;
+    if let Some(text) = text {
+        plugn::atomic::write(&pending.join("nginx.conf.sigil"), text.as_bytes(), 0o644)?;
     }
     Ok(())
 }
@@ -507,7 +565,7 @@ fn set(argv: &[String]) -> Result<()> {
         );
     }
     if let Some(v) = c.new_value() {
-        validate_setting(&c.key, v)?;
+        settings::validate(&c.key, v)?;
     }
     let previous = property::get(settings::PROPS, &c.scope, &c.key)?;
     c.apply(settings::PROPS)?;
@@ -535,160 +593,108 @@ fn set(argv: &[String]) -> Result<()> {
     Ok(())
 }
 
-/// The longest `proxy-read-timeout` accepted: 7 days.
-const MAX_TIME_MS: u128 = 7 * 24 * 3600 * 1000;
-
-/// The longest `proxy-connect-timeout` accepted: 75 s (nginx's own ceiling for it).
-const MAX_CONNECT_MS: u128 = 75_000;
-
-/// The largest `client-max-body-size` accepted: 1 TiB.
-const MAX_SIZE: u128 = 1 << 40;
-
-/// An nginx time (`30s`, `1m30s`, `1h 30m`, `500ms`; a bare number is seconds) in milliseconds.
-fn nginx_time_ms(v: &str) -> Option<u128> {
-    let mut total: u128 = 0;
-    let mut rest = v.trim();
-    if rest.is_empty() {
-        return None;
+/// The report's fields: for each per-app key its app, computed and global values, then the
+/// global-only ports, the config file and the last visit (Dokku's flag names and labels).
+fn report_fields() -> Vec<(String, String)> {
+    let mut v = Vec::new();
+    for (key, _) in settings::APP_KEYS {
+        let words = key.replace('-', " ");
+        v.push((format!("nginx-{key}"), format!("Nginx {words}")));
+        v.push((
+            format!("nginx-computed-{key}"),
+            format!("Nginx computed {words}"),
+        ));
+        v.push((
+            format!("nginx-global-{key}"),
+            format!("Nginx global {words}"),
+        ));
     }
-    while !rest.is_empty() {
-        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-        if digits == 0 || digits > 12 {
-            return None;
-        }
-        let n: u128 = rest[..digits].parse().ok()?;
-        rest = &rest[digits..];
-        let unit_len = rest.bytes().take_while(u8::is_ascii_alphabetic).count();
-        let unit = &rest[..unit_len];
-        rest = rest[unit_len..].trim_start();
-        let ms: u128 = match unit {
-            "ms" => 1,
-            "" | "s" => 1000,
-            "m" => 60_000,
-            "h" => 3_600_000,
-            "d" => 86_400_000,
-            "w" => 7 * 86_400_000,
-            "M" => 30 * 86_400_000,
-            "y" => 365 * 86_400_000,
-            _ => return None,
-        };
-        if unit.is_empty() && !rest.is_empty() {
-            return None;
-        }
-        total = total.checked_add(n.checked_mul(ms)?)?;
+    for (flag, label) in [
+        ("nginx-http-port", "Nginx http port"),
+        ("nginx-https-port", "Nginx https port"),
+        ("nginx-conf-path", "Nginx conf path"),
+        ("nginx-last-visited-at", "Nginx last visited at"),
+    ] {
+        v.push((flag.to_string(), label.to_string()));
     }
-    Some(total)
+    v
 }
 
-/// An nginx size (`512`, `10k`, `1m`, `2g`) in bytes.
-fn nginx_size(v: &str) -> Option<u128> {
-    let (num, mult) = match v.as_bytes().last()? {
-        b'k' | b'K' => (&v[..v.len() - 1], 1 << 10),
-        b'm' | b'M' => (&v[..v.len() - 1], 1 << 20),
-        b'g' | b'G' => (&v[..v.len() - 1], 1 << 30),
-        _ => (v, 1),
-    };
-    if num.is_empty() || num.len() > 15 || !num.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    num.parse::<u128>().ok()?.checked_mul(mult)
-}
-
-/// Checks an `nginx:set` value before it is stored: sizes and times in nginx's units within
-/// sane ranges, booleans, ports, an IPv4 address, absolute paths (an existing readable file for
-/// `nginx-conf`, an existing folder for `nginx-prefix`).
-fn validate_setting(key: &str, v: &str) -> Result<()> {
-    let plain_path = v.starts_with('/')
-        && !v.contains("/../")
-        && !v.ends_with("/..")
-        && v.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "/._-".contains(c));
-    let why = match key {
-        "hsts" => (v != "true" && v != "false").then_some("expected true or false"),
-        "client-max-body-size" => nginx_size(v)
-            .is_none_or(|n| n > MAX_SIZE)
-            .then_some("expected a size such as 512, 10k, 50m or 1g (at most 1024g; 0 for no limit)"),
-        "proxy-read-timeout" => nginx_time_ms(v)
-            .is_none_or(|t| t == 0 || t > MAX_TIME_MS)
-            .then_some("expected a time such as 60s, 5m or 1h30m (units ms s m h d w; more than 0, at most 7d)"),
-        "proxy-connect-timeout" => nginx_time_ms(v)
-            .is_none_or(|t| t == 0 || t > MAX_CONNECT_MS)
-            .then_some("expected a time such as 1s, 500ms or 5s (more than 0, at most 75s)"),
-        "http-port" | "https-port" => (!v.parse::<u16>().is_ok_and(|p| p > 0))
-            .then_some("expected a port from 1 to 65535"),
-        "bind-address-ipv4" => v
-            .parse::<std::net::Ipv4Addr>()
-            .is_err()
-            .then_some("expected an IPv4 address"),
-        "access-log-path" => (v != "off" && !plain_path)
-            .then_some("expected off or an absolute path of letters, digits, '/', '.', '_' and '-'"),
-        "nginx-conf" => {
-            if !plain_path {
-                Some("expected an absolute path of letters, digits, '/', '.', '_' and '-'")
-            } else if !std::path::Path::new(v).is_file() {
-                Some("no such file")
-            } else if std::fs::File::open(v).is_err() {
-                Some("the file cannot be read")
-            } else {
-                None
-            }
+/// One report value; `app` is [`property::GLOBAL`] for the global report.
+fn report_value(app: &str, flag: &str) -> Result<String> {
+    let rest = flag.trim_start_matches("nginx-");
+    match rest {
+        "http-port" | "https-port" => return settings::global(rest),
+        "conf-path" => return Ok(apply::conf_path(app).display().to_string()),
+        "last-visited-at" => {
+            // When the access log was last written (seconds since the epoch), as Dokku shows it.
+            let log = settings::get(app, "access-log-path")?;
+            let at = std::fs::metadata(&log)
+                .ok()
+                .filter(|m| m.is_file())
+                .and_then(|m| m.modified().ok())
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map(|d| d.as_secs().to_string());
+            return Ok(at.unwrap_or_default());
         }
-        "nginx-prefix" => {
-            if !plain_path {
-                Some("expected an absolute path of letters, digits, '/', '.', '_' and '-'")
-            } else if !std::path::Path::new(v).is_dir() {
-                Some("no such folder")
-            } else {
-                None
-            }
-        }
-        _ => Some("unknown property"),
-    };
-    if let Some(why) = why {
-        bail!("invalid value {v:?} for nginx {key}: {why}");
+        _ => {}
     }
-    Ok(())
+    let key = rest
+        .trim_start_matches("computed-")
+        .trim_start_matches("global-");
+    report::layered(settings::PROPS, app, flag, key, || settings::get(app, key))
 }
-
-const REPORT_FIELDS: &[(&str, &str)] = &[
-    ("nginx-access-log-path", "Nginx access log path"),
-    ("nginx-bind-address-ipv4", "Nginx bind address ipv4"),
-    ("nginx-client-max-body-size", "Nginx client max body size"),
-    ("nginx-hsts", "Nginx hsts"),
-    ("nginx-proxy-read-timeout", "Nginx proxy read timeout"),
-    ("nginx-proxy-connect-timeout", "Nginx proxy connect timeout"),
-    ("nginx-http-port", "Nginx http port"),
-    ("nginx-https-port", "Nginx https port"),
-    ("nginx-conf-path", "Nginx conf path"),
-];
 
 fn report_of(app: &str) -> Result<Report> {
-    let mut rows = Vec::new();
-    for (key, label) in REPORT_FIELDS {
-        let value = match *key {
-            "nginx-conf-path" => apply::conf_path(app).display().to_string(),
-            k => {
-                let k = k.trim_start_matches("nginx-");
-                if settings::GLOBAL_KEYS.iter().any(|(g, _)| *g == k) {
-                    settings::global(k)?
-                } else {
-                    settings::get(app, k)?
-                }
-            }
-        };
-        rows.push((key.to_string(), label.to_string(), value));
-    }
+    let rows = report_fields()
+        .into_iter()
+        .map(|(flag, label)| Ok((flag.clone(), label, report_value(app, &flag)?)))
+        .collect::<Result<Vec<_>>>()?;
     Ok(Report {
         heading: format!("{app} nginx information"),
         rows,
     })
 }
 
+/// `nginx:report [APP|--global] [--format stdout|json] [FLAG]`; `--global` shows the global
+/// values only.
 fn report_cmd(argv: &[String]) -> Result<()> {
-    report::command(
-        argv,
-        REPORT_FIELDS,
-        "dokku nginx:report [<app>] [--format stdout|json] [<flag>]",
-        report_of,
-    )
+    const USAGE: &str = "dokku nginx:report [<app>|--global] [--format stdout|json] [<flag>]";
+    let fields = report_fields();
+    if argv.iter().any(|a| a == property::GLOBAL) {
+        let rest: Vec<String> = argv
+            .iter()
+            .filter(|a| *a != property::GLOBAL)
+            .cloned()
+            .collect();
+        let global: Vec<(String, String)> = fields
+            .into_iter()
+            .filter(|(f, _)| f.starts_with("nginx-global-"))
+            .collect();
+        let flags: Vec<String> = global.iter().map(|(f, _)| format!("--{f}")).collect();
+        let flag_refs: Vec<&str> = flags.iter().map(String::as_str).collect();
+        let a = args::parse(&rest, &flag_refs, &["--format"])?;
+        if let Some(extra) = a.pos(0) {
+            bail!("unexpected argument {extra:?} with --global; usage: {USAGE}");
+        }
+        let format = report::Format::parse(a.value("--format"))?;
+        let info: Vec<&String> = a.flags.keys().filter(|k| *k != "--format").collect();
+        if info.len() > 1 {
+            bail!("only one report flag may be given at a time");
+        }
+        let rows = global
+            .into_iter()
+            .map(|(flag, label)| Ok((flag.clone(), label, report_value(property::GLOBAL, &flag)?)))
+            .collect::<Result<Vec<_>>>()?;
+        let r = Report {
+            heading: "Global nginx information".to_string(),
+            rows,
+        };
+        return report::print(&r, format, info.first().map(|s| s.as_str()));
+    }
+    let refs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(f, l)| (f.as_str(), l.as_str()))
+        .collect();
+    report::command(argv, &refs, USAGE, report_of)
 }
