@@ -15,7 +15,7 @@ pub struct Mount {
 }
 
 /// The mount options Docker's `-v` accepts.
-const OPTIONS: &[&str] = &[
+pub const OPTIONS: &[&str] = &[
     "ro",
     "rw",
     "z",
@@ -33,7 +33,7 @@ const OPTIONS: &[&str] = &[
 ];
 
 /// A path with `//` and `/.` folded and no trailing slash; `..` components are refused.
-fn normalize_path(what: &str, p: &str) -> Result<String> {
+pub fn normalize_path(what: &str, p: &str) -> Result<String> {
     let mut parts = Vec::new();
     for c in p.split('/') {
         match c {
@@ -45,7 +45,9 @@ fn normalize_path(what: &str, p: &str) -> Result<String> {
     Ok(format!("/{}", parts.join("/")))
 }
 
-fn check_chars(what: &str, p: &str) -> Result<()> {
+/// Refuses a path with a character outside `[A-Za-z0-9/._-@+=%~]` (no whitespace, commas,
+/// quotes or colons, which would change the meaning of a `-v` spec).
+pub fn check_chars(what: &str, p: &str) -> Result<()> {
     if let Some(c) = p
         .chars()
         .find(|c| !(c.is_ascii_alphanumeric() || "/._-@+=%~".contains(*c)))
