@@ -377,5 +377,16 @@ upstream {{ $.APP }}-{{ $upstream_port }} {
             "{out}"
         );
         assert!(!out.contains("\n\n\n"), "{out}");
+        // The inline forms of the default template, with no space before `}}`.
+        let mut c = cx();
+        for (k, v) in [
+            ("HTTP2_SUPPORTED", "true"),
+            ("SPDY_SUPPORTED", "false"),
+            ("GRPC_SUPPORTED", "true"),
+        ] {
+            c.vars.insert(k.into(), v.into());
+        }
+        let t = r#"listen {{ if $.NGINX_BIND_ADDRESS_IP4 }}{{ $.NGINX_BIND_ADDRESS_IP4 }}:{{end}}443 ssl {{ if eq $.HTTP2_SUPPORTED "true" }}http2{{ else if eq $.SPDY_SUPPORTED "true" }}spdy{{ end }};{{ if and (eq $.SPDY_SUPPORTED "true") (ne $.HTTP2_SUPPORTED "true") }}spdy{{ end }}{{ if eq "grpc" "grpc"}}{{ if eq $.GRPC_SUPPORTED "true"}}{{ if eq $.HTTP2_SUPPORTED "true"}} grpc{{ end }}{{ end }}{{ end }}"#;
+        assert_eq!(render(t, &c).unwrap(), "listen 443 ssl http2; grpc");
     }
 }
