@@ -197,7 +197,7 @@ fn mount(argv: &[String]) -> Result<()> {
     let Some(target) = a.pos(1) else {
         bail!("Please specify a mount (host-dir:container-dir); usage: {usage}");
     };
-    if target.contains(':') {
+    if target.contains(':') || target.contains('/') {
         if let Some(f) = ENTRY_MOUNT_FLAGS
             .iter()
             .chain(["--volume-readonly", "--phase"].iter())
@@ -383,6 +383,7 @@ fn unmount(argv: &[String]) -> Result<()> {
         bail!("Please specify a mount (host-dir:container-dir); usage: {usage}");
     };
     let named = match target.split_once(':') {
+        None if target.contains('/') => None,
         None => Some((
             target.as_str(),
             a.value("--container-dir").map(str::to_string),
