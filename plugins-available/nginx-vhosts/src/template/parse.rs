@@ -177,7 +177,9 @@ fn body_else(
             let (other, end) = list(it)?;
             match end {
                 Stop::End(_) => Ok((body, other)),
-                Stop::Else(_, l) => bail!("line {l}: {{{{ else }}}} after the final {{{{ else }}}}"),
+                Stop::Else(_, l) => {
+                    bail!("line {l}: {{{{ else }}}} after the final {{{{ else }}}}")
+                }
                 Stop::Eof => bail!("line {line}: {{{{ {what} }}}} without {{{{ end }}}}"),
             }
         }
