@@ -5,7 +5,7 @@
 
 use anyhow::{bail, Context, Result};
 use dokku_core::appname::{self, app_dir};
-use dokku_core::{docker, procfile, Exit};
+use dokku_core::{docker, procfile, property, Exit};
 
 /// The two kinds of record, by file prefix.
 const PREFIXES: [&str; 2] = ["IP", "PORT"];
@@ -80,8 +80,58 @@ fn listeners_of(app: &str, kind: &str) -> Vec<(u32, String)> {
     v
 }
 
-/// The `IP:PORT`s the app's web containers answer on, in instance order.
+/// The property naming the one `ADDR:PORT` an app's web traffic goes to instead of its
+/// containers (a listener outside Docker).
+pub const STATIC_WEB_LISTENER: &str = "static-web-listener";
+
+/// The app's `static-web-listener` (empty when unset).
+pub fn static_web_listener(app: &str) -> Result<String> {
+    Ok(property::get("network", app, STATIC_WEB_LISTENER)?.unwrap_or_default())
+}
+
+/// Checks a `static-web-listener` value, `ADDR:PORT`: ADDR an IPv4 address, a host name or a
+/// bracketed IPv6 address, PORT from 1 to 65535; returns it as stored.
+pub fn validate_listener(v: &str) -> Result<String> {
+    let bad = || {
+        anyhow::anyhow!(
+            "invalid static-web-listener {v:?}: use ADDR:PORT (an IPv4 address, a host name or \
+             [IPv6], and a port from 1 to 65535)"
+        )
+    };
+    let (addr, port) = v.rsplit_once(':').ok_or_else(bad)?;
+    if port.is_empty()
+        || !port.chars().all(|c| c.is_ascii_digit())
+        || port.parse::<u16>().map_or(true, |p| p == 0)
+    {
+        return Err(bad());
+    }
+    let ok = if let Some(inner) = addr.strip_prefix('[').and_then(|a| a.strip_suffix(']')) {
+        inner.parse::<std::net::Ipv6Addr>().is_ok()
+    } else if addr.chars().all(|c| c.is_ascii_digit() || c == '.') {
+        addr.parse::<std::net::Ipv4Addr>().is_ok()
+    } else {
+        addr.len() <= 253
+            && addr.split('.').all(|l| {
+                !l.is_empty()
+                    && l.len() <= 63
+                    && !l.starts_with('-')
+                    && !l.ends_with('-')
+                    && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            })
+    };
+    if !ok {
+        return Err(bad());
+    }
+    Ok(v.to_string())
+}
+
+/// The `IP:PORT`s the app's web traffic goes to: its `static-web-listener` when set, else
+/// where its web containers answer, in instance order.
 pub fn web_listeners(app: &str) -> Vec<String> {
+    match static_web_listener(app) {
+        Ok(l) if !l.is_empty() => return vec![l],
+        _ => {}
+    }
     listeners_of(app, "web")
         .into_iter()
         .map(|(_, l)| l)
@@ -89,7 +139,8 @@ pub fn web_listeners(app: &str) -> Vec<String> {
 }
 
 /// Trigger `network-get-listeners APP [PROC_TYPE]`: one `IP:PORT` line per recorded instance
-/// of PROC_TYPE (default `web`), in instance order.
+/// of PROC_TYPE (default `web`), in instance order; for `web`, the app's
+/// `static-web-listener` alone when it is set (the proxy then points there).
 pub fn trigger_get_listeners(argv: &[String]) -> Result<()> {
     let Some(app) = argv.first() else {
         bail!("network-get-listeners needs APP [PROC_TYPE]");
@@ -101,6 +152,13 @@ pub fn trigger_get_listeners(argv: &[String]) -> Result<()> {
         .filter(|k| !k.is_empty())
         .unwrap_or("web");
     procfile::validate_type(kind)?;
+    if kind == "web" {
+        let fixed = static_web_listener(app)?;
+        if !fixed.is_empty() {
+            println!("{fixed}");
+            return Ok(());
+        }
+    }
     for (_, l) in listeners_of(app, kind) {
         println!("{l}");
     }

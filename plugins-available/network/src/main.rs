@@ -44,13 +44,13 @@ static PLUGIN: Plugin = Plugin {
         },
         Command {
             name: "info",
-            usage: "<network> [--format stdout|json]",
+            usage: "<network> [--format text|json]",
             help: "Outputs information about a docker network",
             run: info,
         },
         Command {
             name: "list",
-            usage: "[--format stdout|json]",
+            usage: "[--format text|json] [--dokku-managed]",
             help: "Lists all docker networks",
             run: list,
         },
@@ -152,6 +152,7 @@ const KEYS: &[&str] = &[
     "attach-post-deploy",
     "bind-all-interfaces",
     "initial-network",
+    "static-web-listener",
     "tld",
 ];
 
@@ -164,8 +165,12 @@ fn default_of(key: &str) -> &'static str {
     }
 }
 
-/// A property of the app, else the global one, else its default.
+/// A property of the app, else the global one, else its default (`static-web-listener` is
+/// the app's only).
 fn computed(app: &str, key: &str) -> Result<String> {
+    if key == config::STATIC_WEB_LISTENER {
+        return config::static_web_listener(app);
+    }
     for scope in [app, property::GLOBAL] {
         if let Some(v) = property::get(PROPS, scope, key)?.filter(|v| !v.is_empty()) {
             return Ok(v);
@@ -263,20 +268,9 @@ fn exists(argv: &[String]) -> Result<()> {
 }
 
 /// The `network:info` report of one network.
-fn info_report(name: &str) -> Result<Report> {
-    let out = docker::output(["network", "inspect", name])
-        .with_context(|| format!("cannot inspect network {name}"))?;
-    let j: serde_json::Value = serde_json::from_str(&out)
-        .with_context(|| format!("docker network inspect printed {out:?}"))?;
-    let n = j.get(0).context("docker network inspect printed nothing")?;
-    let s = |k: &str| n.get(k).and_then(|x| x.as_str()).unwrap_or("").to_string();
-    let b = |k: &str| {
-        n.get(k)
-            .and_then(|x| x.as_bool())
-            .unwrap_or(false)
-            .to_string()
-    };
-    let configs: Vec<&serde_json::Value> = n
+fn info_report(n: &net::Listed) -> Report {
+    let j = &n.raw;
+    let configs: Vec<&serde_json::Value> = j
         .pointer("/IPAM/Config")
         .and_then(|c| c.as_array())
         .map(|a| a.iter().collect())
@@ -288,7 +282,7 @@ fn info_report(name: &str) -> Result<Report> {
             .collect::<Vec<_>>()
             .join(" ")
     };
-    let mut containers: Vec<String> = n
+    let mut containers: Vec<String> = j
         .get("Containers")
         .and_then(|c| c.as_object())
         .map(|m| {
@@ -300,59 +294,94 @@ fn info_report(name: &str) -> Result<Report> {
         .unwrap_or_default();
     containers.sort();
     let rows = [
-        ("network-name", "Name", s("Name")),
-        ("network-id", "Id", s("Id")),
-        ("network-driver", "Driver", s("Driver")),
-        ("network-scope", "Scope", s("Scope")),
-        ("network-internal", "Internal", b("Internal")),
-        ("network-attachable", "Attachable", b("Attachable")),
-        ("network-ipv6", "IPv6", b("EnableIPv6")),
+        ("network-id", "ID", n.id.clone()),
+        ("network-name", "Name", n.name.clone()),
+        ("network-driver", "Driver", n.driver.clone()),
+        ("network-scope", "Scope", n.scope.clone()),
+        ("network-internal", "Internal", n.internal.to_string()),
+        ("network-attachable", "Attachable", n.attachable.to_string()),
+        ("network-ipv6", "IPv6", n.ipv6.to_string()),
         ("network-subnet", "Subnet", ipam("Subnet")),
         ("network-gateway", "Gateway", ipam("Gateway")),
         ("network-containers", "Containers", containers.join(" ")),
-        ("network-created-at", "Created at", s("Created")),
+        ("network-created-at", "Created at", n.created.clone()),
+        (
+            "network-dokku-managed",
+            "Dokku managed",
+            n.managed().to_string(),
+        ),
     ];
-    Ok(Report {
-        heading: format!("{name} network information"),
+    Report {
+        heading: format!("{} network information", n.name),
         rows: rows
             .into_iter()
             .map(|(k, l, v)| (k.to_string(), l.to_string(), v))
             .collect(),
-    })
+    }
 }
 
-/// `network:info NAME [--format stdout|json]`.
+/// `--format` of `network:info` and `network:list`: `text` (or `stdout`, the other reports'
+/// word) or `json`; whether it is json.
+fn json_format(v: Option<&str>) -> Result<bool> {
+    match v {
+        None | Some("text") | Some("stdout") => Ok(false),
+        Some("json") => Ok(true),
+        Some(other) => bail!("Invalid format {other:?} specified, use either text or json"),
+    }
+}
+
+/// `network:info NAME [--format text|json]`: any network of the engine. The json object has
+/// Dokku's keys (`Name`, `ID`, `Driver`, …) and the report's (`network-name`, …).
 fn info(argv: &[String]) -> Result<()> {
-    let usage = "dokku network:info <network> [--format stdout|json]";
+    let usage = "dokku network:info <network> [--format text|json]";
     let a = args::parse(argv, &[], &["--format"])?;
     a.at_most(1, usage)?;
-    let format = Format::parse(a.value("--format"))?;
+    let json = json_format(a.value("--format"))?;
     let Some(name) = a.pos(0) else {
         bail!("Please specify a network name; usage: {usage}");
     };
     net::validate(name)?;
-    if !net::exists(name)? {
+    let Some(n) = net::get(name)? else {
         bail!("Network {name} does not exist");
+    };
+    let r = info_report(&n);
+    if !json {
+        return report::print(&r, Format::Stdout, None);
     }
-    report::print(&info_report(name)?, format, None)
+    let mut obj = n.json();
+    if let Some(m) = obj.as_object_mut() {
+        for (k, _, v) in r.rows {
+            m.insert(k, serde_json::Value::String(v));
+        }
+    }
+    println!("{}", serde_json::to_string(&obj)?);
+    Ok(())
 }
 
-/// `network:list [--format stdout|json]`: the networks dokku made.
+/// `network:list [--format text|json] [--dokku-managed]`: every network of the engine, or
+/// only those dokku made.
 fn list(argv: &[String]) -> Result<()> {
-    let a = args::parse(argv, &[], &["--format"])?;
-    a.at_most(0, "dokku network:list [--format stdout|json]")?;
-    let format = Format::parse(a.value("--format"))?;
-    let nets = net::list()?;
-    match format {
-        Format::Json => println!("{}", serde_json::to_string(&nets)?),
-        Format::Stdout => {
-            if !log::quiet() {
-                println!("=====> Networks");
-            }
-            for n in &nets {
-                println!("{}", n.name);
-            }
-        }
+    let a = args::parse(argv, &["--dokku-managed"], &["--format"])?;
+    a.at_most(
+        0,
+        "dokku network:list [--format text|json] [--dokku-managed]",
+    )?;
+    let json = json_format(a.value("--format"))?;
+    let nets = if a.has("--dokku-managed") {
+        net::list()?
+    } else {
+        net::all()?
+    };
+    if json {
+        let v: Vec<serde_json::Value> = nets.iter().map(net::Listed::json).collect();
+        println!("{}", serde_json::to_string(&v)?);
+        return Ok(());
+    }
+    if !log::quiet() {
+        println!("=====> Networks");
+    }
+    for n in &nets {
+        println!("{}", n.name);
     }
     Ok(())
 }
@@ -430,6 +459,9 @@ const SET_USAGE: &str = "dokku network:set [--global|<app>] <key> [<value>]";
 /// `network:set [--global|APP] KEY [VALUE]`; attach lists are stored comma separated.
 fn set(argv: &[String]) -> Result<()> {
     let mut c = property::SetCommand::parse(argv, SET_USAGE, KEYS)?;
+    if c.key == config::STATIC_WEB_LISTENER && c.is_global() {
+        bail!("static-web-listener is set per app, not with --global");
+    }
     if let Some(v) = c.new_value().map(str::to_string) {
         match c.key.as_str() {
             "attach-post-create" | "attach-post-deploy" => {
@@ -443,6 +475,7 @@ fn set(argv: &[String]) -> Result<()> {
                 c.value = Some(nets.join(","));
             }
             "initial-network" => net::validate(&v)?,
+            "static-web-listener" => c.value = Some(config::validate_listener(&v)?),
             "bind-all-interfaces" => {
                 if v != "true" && v != "false" {
                     bail!("bind-all-interfaces must be true or false, not {v:?}");
@@ -503,6 +536,7 @@ const REPORT_FIELDS: &[(&str, &str)] = &[
     ),
     ("network-global-tld", "Network global tld"),
     ("network-initial-network", "Network initial network"),
+    ("network-static-web-listener", "Network static web listener"),
     ("network-tld", "Network tld"),
     ("network-web-listeners", "Network web listeners"),
 ];
@@ -678,6 +712,21 @@ mod tests {
         assert!(net::validate(&"a".repeat(65)).is_err());
         assert!(net::validate_managed("bridge").is_err());
         assert_eq!(split_list("a, b c,,d"), ["a", "b", "c", "d"]);
+        for ok in ["127.0.0.1:8080", "db.internal:5000", "[::1]:80", "host-1:1"] {
+            assert_eq!(config::validate_listener(ok).unwrap(), ok);
+        }
+        for bad in [
+            "127.0.0.1",
+            ":80",
+            "a:0",
+            "a:65536",
+            "a:+1",
+            "1.2.3:80",
+            "-a:80",
+            "[x]:80",
+        ] {
+            assert!(config::validate_listener(bad).is_err(), "{bad}");
+        }
         assert_eq!(
             net::aliases("app", "web", "web.2", "svc.local"),
             ["app.web.svc.local", "app.web.2.svc.local"]

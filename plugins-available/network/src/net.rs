@@ -33,46 +33,114 @@ pub fn validate_managed(name: &str) -> Result<()> {
     Ok(())
 }
 
-/// One network dokku created, as `docker network ls` shows it.
-#[derive(Debug, serde::Serialize)]
+/// One Docker network, as `network:list` and `network:info` show it.
+#[derive(Debug, Clone)]
 pub struct Listed {
     /// The network's name.
     pub name: String,
-    /// Its id.
+    /// Its full id.
     pub id: String,
-    /// Its driver (`bridge`).
+    /// Its driver (`bridge`, `host`, `null`).
     pub driver: String,
     /// Its scope (`local`).
     pub scope: String,
     /// When it was created.
-    pub created_at: String,
+    pub created: String,
+    /// Whether it is internal (no outside access).
+    pub internal: bool,
+    /// Whether IPv6 is enabled.
+    pub ipv6: bool,
+    /// Whether containers may be attached by hand.
+    pub attachable: bool,
+    /// Its labels.
+    pub labels: serde_json::Map<String, serde_json::Value>,
+    /// `docker network inspect`'s whole object, for `network:info`.
+    pub raw: serde_json::Value,
 }
 
-/// The networks labelled `dokku`, sorted by name.
-pub fn list() -> Result<Vec<Listed>> {
-    let out = docker::output([
-        "network",
-        "ls",
-        "--filter",
-        &format!("label={}", docker::LABEL),
-        "--format",
-        "{{json .}}",
-    ])?;
-    let mut v = Vec::new();
-    for line in out.lines().filter(|l| !l.trim().is_empty()) {
-        let j: serde_json::Value = serde_json::from_str(line)
-            .with_context(|| format!("docker network ls printed {line:?}"))?;
-        let s = |k: &str| j.get(k).and_then(|x| x.as_str()).unwrap_or("").to_string();
-        v.push(Listed {
+impl Listed {
+    /// Whether dokku made this network (labelled `dokku`, or named by Dokku's
+    /// `com.dokku.network-name` label).
+    pub fn managed(&self) -> bool {
+        self.labels.contains_key(docker::LABEL) || self.labels.contains_key(NAME_LABEL)
+    }
+
+    /// Dokku's JSON object of a network (`CreatedAt`, `Driver`, `ID` (12 characters),
+    /// `Internal`, `IPv6`, `Labels`, `Name`, `Scope`), with the lower-case `name`, `id`,
+    /// `driver`, `scope`, `created_at` of earlier releases beside them.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "CreatedAt": self.created,
+            "Driver": self.driver,
+            "ID": self.id.chars().take(12).collect::<String>(),
+            "Internal": self.internal,
+            "IPv6": self.ipv6,
+            "Labels": self.labels,
+            "Name": self.name,
+            "Scope": self.scope,
+            "name": self.name,
+            "id": self.id,
+            "driver": self.driver,
+            "scope": self.scope,
+            "created_at": self.created,
+        })
+    }
+
+    fn of(n: &serde_json::Value) -> Listed {
+        let s = |k: &str| n.get(k).and_then(|x| x.as_str()).unwrap_or("").to_string();
+        let b = |k: &str| n.get(k).and_then(|x| x.as_bool()).unwrap_or(false);
+        Listed {
             name: s("Name"),
-            id: s("ID"),
+            id: s("Id"),
             driver: s("Driver"),
             scope: s("Scope"),
-            created_at: s("CreatedAt"),
-        });
+            created: s("Created"),
+            internal: b("Internal"),
+            ipv6: b("EnableIPv6"),
+            attachable: b("Attachable"),
+            labels: n
+                .get("Labels")
+                .and_then(|l| l.as_object())
+                .cloned()
+                .unwrap_or_default(),
+            raw: n.clone(),
+        }
     }
+}
+
+/// Every network of the engine (`docker network inspect` of each), sorted by name.
+pub fn all() -> Result<Vec<Listed>> {
+    let ids = docker::output(["network", "ls", "--quiet", "--no-trunc"])
+        .context("cannot list docker networks")?;
+    let mut args: Vec<String> = vec!["network".into(), "inspect".into()];
+    args.extend(
+        ids.lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_string),
+    );
+    if args.len() == 2 {
+        return Ok(Vec::new());
+    }
+    let out = docker::output(&args).context("cannot inspect docker networks")?;
+    let j: serde_json::Value = serde_json::from_str(&out)
+        .with_context(|| format!("docker network inspect printed {out:?}"))?;
+    let mut v: Vec<Listed> = j
+        .as_array()
+        .map(|a| a.iter().map(Listed::of).collect())
+        .unwrap_or_default();
     v.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(v)
+}
+
+/// One network by name (`None` when the engine has none of that name).
+pub fn get(name: &str) -> Result<Option<Listed>> {
+    Ok(all()?.into_iter().find(|n| n.name == name))
+}
+
+/// The networks dokku made, sorted by name.
+pub fn list() -> Result<Vec<Listed>> {
+    Ok(all()?.into_iter().filter(Listed::managed).collect())
 }
 
 /// Whether `name` is a network dokku created.
