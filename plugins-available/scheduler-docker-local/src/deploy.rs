@@ -104,6 +104,17 @@ fn free_port() -> Result<u16> {
     Ok(l.local_addr()?.port())
 }
 
+/// The host address a web container's port is published on: all interfaces (`0.0.0.0`) when
+/// the app's `bind-all-interfaces` network property is `true` (Trigger `network-get-property
+/// APP bind-all-interfaces`), else loopback only. The proxy reaches it on loopback either way.
+fn publish_ip(app: &str) -> Result<&'static str> {
+    let v = dokku_core::trigger_value("network-get-property", &[app, "bind-all-interfaces"])?;
+    Ok(match v.as_deref().map(str::trim) {
+        Some("true") => "0.0.0.0",
+        _ => containers::LISTEN_IP,
+    })
+}
+
 /// Whether docker refused to start a container because its host port was taken meanwhile.
 fn port_taken(e: &anyhow::Error) -> bool {
     let m = format!("{e:#}");
@@ -138,10 +149,12 @@ fn create_and_start(
                 let _ = containers::remove(std::slice::from_ref(&id));
                 match hp {
                     Some(old_hp) if attempt < 5 && port_taken(&e) => {
-                        let old = format!("127.0.0.1:{old_hp}:{web_port}");
+                        let old = format!(":{old_hp}:{web_port}");
                         let new_hp = free_port()?;
-                        if let Some(a) = args.iter_mut().find(|a| **a == old) {
-                            *a = format!("127.0.0.1:{new_hp}:{web_port}");
+                        // The first such argument is ours (the docker-args follow it).
+                        if let Some(a) = args.iter_mut().find(|a| a.ends_with(&old)) {
+                            let ip = a.strip_suffix(&old).unwrap_or_default().to_string();
+                            *a = format!("{ip}:{new_hp}:{web_port}");
                         }
                         hp = Some(new_hp);
                     }
@@ -217,11 +230,12 @@ fn start_one(r: &Release, process: &Process, index: u32) -> Result<Started> {
     // the container restarts under its restart policy or after ps:stop / ps:start.
     let host_port = if web { Some(free_port()?) } else { None };
     if let Some(hp) = host_port {
+        let ip = publish_ip(app)?;
         args.extend([
             "-e".into(),
             format!("PORT={web_port}"),
             "-p".into(),
-            format!("127.0.0.1:{hp}:{web_port}"),
+            format!("{ip}:{hp}:{web_port}"),
         ]);
     }
     let idx = index.to_string();
