@@ -54,14 +54,65 @@ pub fn parse_phases(list: &str) -> Result<Vec<Phase>> {
     Ok(out)
 }
 
-/// The file of one phase's options.
+/// The process type Dokku reserves for the options of every process (`_default_`).
+pub const DEFAULT_PROCESS: &str = "_default_";
+
+/// The file of one phase's options (every process's).
 pub fn file(app: &str, phase: Phase) -> PathBuf {
     appname::app_dir(app).join(format!("DOCKER_OPTIONS_{}", phase.name().to_uppercase()))
 }
 
+/// The file of one phase's options for `process` alone (`DOCKER_OPTIONS_DEPLOY.web`), or of
+/// every process's when `None`.
+pub fn file_for(app: &str, phase: Phase, process: Option<&str>) -> PathBuf {
+    match process {
+        None => file(app, phase),
+        Some(p) => appname::app_dir(app).join(format!(
+            "DOCKER_OPTIONS_{}.{p}",
+            phase.name().to_uppercase()
+        )),
+    }
+}
+
+/// Checks a `--process` value: a process type name (not the reserved `_default_`); options
+/// per process exist for the deploy phase only.
+pub fn validate_process(process: &str) -> Result<()> {
+    if process == DEFAULT_PROCESS {
+        bail!("the process type {DEFAULT_PROCESS} is reserved");
+    }
+    dokku_core::procfile::validate_type(process)
+}
+
+/// The process types with options of their own for `phase`, sorted.
+pub fn processes(app: &str, phase: Phase) -> Result<Vec<String>> {
+    let prefix = format!("DOCKER_OPTIONS_{}.", phase.name().to_uppercase());
+    let dir = appname::app_dir(app);
+    let rd = match std::fs::read_dir(&dir) {
+        Ok(rd) => rd,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", dir.display())),
+    };
+    let mut v: Vec<String> = rd
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            let n = e.file_name().to_string_lossy().into_owned();
+            n.strip_prefix(&prefix)
+                .filter(|p| dokku_core::procfile::validate_type(p).is_ok())
+                .map(str::to_string)
+        })
+        .collect();
+    v.sort();
+    Ok(v)
+}
+
 /// The option lines of one phase (blank lines left out); none when the file is missing.
 pub fn read(app: &str, phase: Phase) -> Result<Vec<String>> {
-    let path = file(app, phase);
+    read_for(app, phase, None)
+}
+
+/// The option lines of one phase for `process` alone (every process's when `None`).
+pub fn read_for(app: &str, phase: Phase, process: Option<&str>) -> Result<Vec<String>> {
+    let path = file_for(app, phase, process);
     match std::fs::read_to_string(&path) {
         Ok(text) => Ok(text
             .lines()
@@ -78,8 +129,13 @@ pub fn read(app: &str, phase: Phase) -> Result<Vec<String>> {
 /// comment lines (`#…`) left out. A line that no longer splits (edited by hand) is skipped with
 /// a warning, so that it cannot break every deploy.
 pub fn words(app: &str, phase: Phase) -> Result<Vec<Vec<String>>> {
+    words_for(app, phase, None)
+}
+
+/// [`words`] of the options for `process` alone (every process's when `None`).
+pub fn words_for(app: &str, phase: Phase, process: Option<&str>) -> Result<Vec<Vec<String>>> {
     let mut out = Vec::new();
-    for line in read(app, phase)? {
+    for line in read_for(app, phase, process)? {
         if line.starts_with('#') {
             continue;
         }
@@ -124,17 +180,19 @@ pub fn validate_option(option: &str) -> Result<Vec<String>> {
     }
 }
 
-/// One phase's options while they are being changed.
+/// One phase's options (every process's, or one process type's) while they are being changed.
 #[derive(Debug, Clone)]
 pub struct PhaseOptions {
     /// The phase.
     pub phase: Phase,
+    /// The process type whose own options these are; `None` for every process's.
+    pub process: Option<String>,
     /// Its option lines, in order.
     pub options: Vec<String>,
 }
 
-fn write(app: &str, phase: Phase, options: &[String]) -> Result<()> {
-    let path = file(app, phase);
+fn write(app: &str, phase: Phase, process: Option<&str>, options: &[String]) -> Result<()> {
+    let path = file_for(app, phase, process);
     if options.is_empty() {
         return match std::fs::remove_file(&path) {
             Ok(()) => Ok(()),
@@ -155,26 +213,40 @@ pub fn update<T>(
     phases: &[Phase],
     change: impl FnOnce(&mut [PhaseOptions]) -> Result<T>,
 ) -> Result<T> {
+    let targets: Vec<Target> = phases.iter().map(|p| (*p, None)).collect();
+    update_scoped(app, &targets, change)
+}
+
+/// A phase and the process type whose own options are meant (`None`: every process's).
+pub type Target = (Phase, Option<String>);
+
+/// [`update`] of `(phase, process)` pairs: a process's own options, or every process's (`None`).
+pub fn update_scoped<T>(
+    app: &str,
+    targets: &[Target],
+    change: impl FnOnce(&mut [PhaseOptions]) -> Result<T>,
+) -> Result<T> {
     appname::verify(app)?;
-    let mut sorted = phases.to_vec();
+    let mut sorted = targets.to_vec();
     sorted.sort();
     sorted.dedup();
     let mut locks = Vec::new();
-    for p in &sorted {
-        locks.push(plugn::atomic::lock(&file(app, *p))?);
+    for (p, proc_) in &sorted {
+        locks.push(plugn::atomic::lock(&file_for(app, *p, proc_.as_deref()))?);
     }
     let mut current = Vec::new();
-    for p in phases {
+    for (p, proc_) in targets {
         current.push(PhaseOptions {
             phase: *p,
-            options: read(app, *p)?,
+            process: proc_.clone(),
+            options: read_for(app, *p, proc_.as_deref())?,
         });
     }
     let before = current.clone();
     let result = change(&mut current)?;
     for (new, old) in current.iter().zip(&before) {
         if new.options != old.options {
-            write(app, new.phase, &new.options)?;
+            write(app, new.phase, new.process.as_deref(), &new.options)?;
         }
     }
     drop(locks);
