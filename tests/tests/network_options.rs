@@ -369,6 +369,28 @@ fn docker_options_per_process_apply_only_to_that_process_type() {
         "--label com.example.all=yes\n"
     );
     assert_eq!(list(&["--phase", "run"]), "");
+    // Several flag groups in one call: one entry each, removed the same way.
+    sb.dokku(&[
+        "docker-options:add",
+        a,
+        "run",
+        "--ulimit nofile=12",
+        "--shm-size 256m",
+    ])
+    .ok();
+    assert_eq!(
+        list(&["--phase", "run"]),
+        "--ulimit nofile=12\n--shm-size 256m\n"
+    );
+    sb.dokku(&[
+        "docker-options:remove",
+        a,
+        "run",
+        "--ulimit nofile=12",
+        "--shm-size 256m",
+    ])
+    .ok();
+    assert_eq!(list(&["--phase", "run"]), "");
     let one = sb
         .dokku(&["docker-options:report", a, "--docker-options-deploy.web"])
         .ok();

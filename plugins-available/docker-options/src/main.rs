@@ -136,9 +136,11 @@ fn warn_unknown(app: &str, procs: &[String]) {
 }
 
 /// `[--process PROC…] APP PHASES OPTION…` of add and remove: the app (which must exist), the
-/// `(phase, process)` pairs and the option line (one argument as given, or several joined with
-/// quoting where needed).
-fn app_targets_option(argv: &[String], verb: &str) -> Result<(String, Vec<store::Target>, String)> {
+/// `(phase, process)` pairs and the option lines ([`store::option_lines`]: one per flag).
+fn app_targets_option(
+    argv: &[String],
+    verb: &str,
+) -> Result<(String, Vec<store::Target>, Vec<String>)> {
     let usage = format!("dokku docker-options:{verb} [--process PROC...] <app> <phase(s)> OPTION");
     let (procs, rest) = take_processes(argv)?;
     let app = appname::required(rest.first())?;
@@ -149,32 +151,32 @@ fn app_targets_option(argv: &[String], verb: &str) -> Result<(String, Vec<store:
     let phases = store::parse_phases(phases)?;
     let targets = targets(&phases, &procs)?;
     let words = &rest[2..];
-    let option = match words {
-        [] => bail!(
+    if words.is_empty() {
+        bail!(
             "Please specify docker options to {} the phase; usage: {usage}",
             if verb == "add" {
                 "add to"
             } else {
                 "remove from"
             }
-        ),
-        [one] => one.trim().to_string(),
-        many => dockerargs::join(many),
-    };
-    store::validate_option(&option)?;
+        );
+    }
+    let options = store::option_lines(words)?;
     if verb == "add" {
         warn_unknown(&app, &procs);
     }
-    Ok((app, targets, option))
+    Ok((app, targets, options))
 }
 
 /// `docker-options:add [--process PROC…] APP PHASES OPTION…`.
 fn add(argv: &[String]) -> Result<()> {
-    let (app, targets, option) = app_targets_option(argv, "add")?;
+    let (app, targets, options) = app_targets_option(argv, "add")?;
     store::update_scoped(&app, &targets, |all| {
         for p in all.iter_mut() {
-            if !p.options.contains(&option) {
-                p.options.push(option.clone());
+            for o in &options {
+                if !p.options.contains(o) {
+                    p.options.push(o.clone());
+                }
             }
         }
         Ok(())
@@ -184,10 +186,13 @@ fn add(argv: &[String]) -> Result<()> {
 /// `docker-options:remove [--process PROC…] APP PHASES OPTION…`: without `--process`, from
 /// every process's options only (a process's own are left).
 fn remove(argv: &[String]) -> Result<()> {
-    let (app, targets, option) = app_targets_option(argv, "remove")?;
+    let whole = argv.last().map(|a| a.trim().to_string());
+    let (app, targets, options) = app_targets_option(argv, "remove")?;
     store::update_scoped(&app, &targets, |all| {
         for p in all.iter_mut() {
-            p.options.retain(|o| *o != option);
+            // Each option, and a line stored whole before options were split per flag.
+            p.options
+                .retain(|o| !options.contains(o) && Some(o) != whole.as_ref());
         }
         Ok(())
     })

@@ -180,6 +180,52 @@ pub fn validate_option(option: &str) -> Result<Vec<String>> {
     }
 }
 
+/// The option lines of what `docker-options:add|remove` was given: one argument is a line as
+/// typed (`"-v /a:/b"`), several are its words (`--label "a b"`), and an argument holding a
+/// whole flag group (`"--ulimit nofile=12" "--shm-size 256m"`) is split as a line. The words
+/// are cut into one option per flag (a word starting with `-` begins the next); a single
+/// option typed as one argument is kept as typed. Each line is checked as
+/// [`validate_option`] does.
+pub fn option_lines(args: &[String]) -> Result<Vec<String>> {
+    if let Some(a) = args.iter().find(|a| a.chars().any(|c| c.is_control())) {
+        bail!("invalid docker option {a:?}: control characters and newlines are not allowed");
+    }
+    let words: Vec<String> = match args {
+        [] => bail!("Please specify a docker option"),
+        [one] => validate_option(one)?,
+        many => {
+            let mut w = Vec::new();
+            for a in many {
+                if a.starts_with('-') && a.contains(char::is_whitespace) {
+                    w.extend(split(a)?);
+                } else {
+                    w.push(a.clone());
+                }
+            }
+            w
+        }
+    };
+    let mut groups: Vec<Vec<String>> = Vec::new();
+    for w in words {
+        match groups.last_mut() {
+            Some(g) if !(w.starts_with('-') && w.len() > 1) => g.push(w),
+            _ => groups.push(vec![w]),
+        }
+    }
+    if let ([one], [_]) = (args, groups.as_slice()) {
+        return Ok(vec![one.trim().to_string()]);
+    }
+    let mut lines = Vec::new();
+    for g in groups {
+        let line = crate::dockerargs::join(&g);
+        validate_option(&line)?;
+        if !lines.contains(&line) {
+            lines.push(line);
+        }
+    }
+    Ok(lines)
+}
+
 /// One phase's options (every process's, or one process type's) while they are being changed.
 #[derive(Debug, Clone)]
 pub struct PhaseOptions {
@@ -266,6 +312,26 @@ mod tests {
         assert!(parse_phases("").is_err());
         assert!(parse_phases("deploy,").is_err());
         assert!(parse_phases("Deploy").is_err());
+    }
+
+    #[test]
+    fn option_groups() {
+        let v = |a: &[&str]| option_lines(&a.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        assert_eq!(v(&["-v /a:/b"]).unwrap(), ["-v /a:/b"]);
+        assert_eq!(v(&["--label \"a b\""]).unwrap(), ["--label \"a b\""]);
+        assert_eq!(v(&["--label", "a b"]).unwrap(), ["--label 'a b'"]);
+        assert_eq!(
+            v(&["--ulimit nofile=12", "--shm-size 256m"]).unwrap(),
+            ["--ulimit nofile=12", "--shm-size 256m"]
+        );
+        assert_eq!(v(&["-v /a:/b -v /c:/d"]).unwrap(), ["-v /a:/b", "-v /c:/d"]);
+        assert_eq!(
+            v(&["--restart=always", "-p", "1:2"]).unwrap(),
+            ["--restart=always", "-p 1:2"]
+        );
+        for bad in [&["x;y"][..], &["novalue"], &["a", "-b"], &["-v /a\n-v /b"]] {
+            assert!(v(bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]
