@@ -159,12 +159,12 @@ fn network_info_and_list_in_dokkus_formats_with_dokku_managed() {
             .output();
     };
 
-    let all = sb.dokku(&["--quiet", "network:list"]).ok().stdout;
-    let managed = sb
-        .dokku(&["--quiet", "network:list", "--dokku-managed"])
-        .ok()
-        .stdout;
     let result = std::panic::catch_unwind(|| {
+        let all = sb.dokku(&["--quiet", "network:list"]).ok().stdout;
+        let managed = sb
+            .dokku(&["--quiet", "network:list", "--dokku-managed"])
+            .ok()
+            .stdout;
         assert!(all.lines().any(|l| l == "bridge"), "{all}");
         assert!(all.lines().any(|l| l == net), "{all}");
         assert!(managed.lines().any(|l| l == net), "{managed}");
