@@ -23,9 +23,23 @@ fn answer(sb: &Sandbox, name: &str, app: &str) -> String {
     fire(sb, name, &[app]).ok().stdout.trim().to_string()
 }
 
+/// `registry:report APP --format json`'s prefixed keys, after checking that each comes with
+/// its unprefixed twin of the same value (Dokku 0.38's shape) and nothing else.
 fn report_json(sb: &Sandbox, app: &str) -> serde_json::Value {
     let out = sb.dokku(&["registry:report", app, "--format", "json"]).ok();
-    serde_json::from_str(out.stdout.trim()).unwrap_or_else(|e| panic!("{e}: {out:#?}"))
+    let all: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(out.stdout.trim()).unwrap_or_else(|e| panic!("{e}: {out:#?}"));
+    let mut prefixed = serde_json::Map::new();
+    for (k, v) in &all {
+        match k.strip_prefix("registry-") {
+            Some(short) => {
+                assert_eq!(all.get(short), Some(v), "{k} without its twin: {out:#?}");
+                prefixed.insert(k.clone(), v.clone());
+            }
+            None => assert!(all.contains_key(&format!("registry-{k}")), "{k}: {out:#?}"),
+        }
+    }
+    serde_json::Value::Object(prefixed)
 }
 
 /// A registry of the test's own on 127.0.0.1: TLS with a fresh CA, htpasswd, deletes enabled.

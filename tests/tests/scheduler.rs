@@ -40,6 +40,9 @@ fn set_report_and_detect_round_trip() {
             "scheduler-computed-selected": "docker-local",
             "scheduler-global-selected": "",
             "scheduler-selected": "",
+            "computed-selected": "docker-local",
+            "global-selected": "",
+            "selected": "",
         })
     );
 
@@ -58,6 +61,9 @@ fn set_report_and_detect_round_trip() {
             "scheduler-computed-selected": "docker-local",
             "scheduler-global-selected": "swarm",
             "scheduler-selected": "docker-local",
+            "computed-selected": "docker-local",
+            "global-selected": "swarm",
+            "selected": "docker-local",
         })
     );
     let one = sb
