@@ -35,6 +35,36 @@ pub fn serialize(vars: &BTreeMap<String, String>) -> String {
     s
 }
 
+/// Moves `i` past blank space, empty lines and `#` comments to the start of the next entry
+/// (counting lines in `line`); false at the end of the text.
+pub fn next_entry(b: &[char], i: &mut usize, line: &mut usize) -> bool {
+    while *i < b.len() {
+        match b[*i] {
+            '\n' => *line += 1,
+            ' ' | '\t' | '\r' => {}
+            '#' => {
+                while *i < b.len() && b[*i] != '\n' {
+                    *i += 1;
+                }
+                continue;
+            }
+            _ => return true,
+        }
+        *i += 1;
+    }
+    false
+}
+
+/// Moves `i` past an `export ` prefix (and the blanks after it), if the entry has one.
+pub fn skip_export(b: &[char], i: &mut usize) {
+    if b[*i..].starts_with(&['e', 'x', 'p', 'o', 'r', 't', ' ']) {
+        *i += 7;
+        while *i < b.len() && matches!(b[*i], ' ' | '\t') {
+            *i += 1;
+        }
+    }
+}
+
 /// Parses an ENV file. Malformed lines are named with their line number.
 pub fn parse(text: &str) -> Result<BTreeMap<String, String>> {
     let mut vars = BTreeMap::new();
@@ -42,35 +72,9 @@ pub fn parse(text: &str) -> Result<BTreeMap<String, String>> {
     let mut i = 0;
     let mut line = 1;
     let n = b.len();
-    while i < n {
-        // Skip blank space and comments between entries.
-        match b[i] {
-            '\n' => {
-                line += 1;
-                i += 1;
-                continue;
-            }
-            ' ' | '\t' | '\r' => {
-                i += 1;
-                continue;
-            }
-            '#' => {
-                while i < n && b[i] != '\n' {
-                    i += 1;
-                }
-                continue;
-            }
-            _ => {}
-        }
+    while next_entry(&b, &mut i, &mut line) {
         let start_line = line;
-        // Optional `export `.
-        let rest: String = b[i..n.min(i + 7)].iter().collect();
-        if rest == "export " {
-            i += 7;
-            while i < n && (b[i] == ' ' || b[i] == '\t') {
-                i += 1;
-            }
-        }
+        skip_export(&b, &mut i);
         let ks = i;
         while i < n && (b[i].is_ascii_alphanumeric() || b[i] == '_') {
             i += 1;

@@ -715,6 +715,26 @@ impl Sandbox {
     }
 }
 
+/// `curl URL` (to 127.0.0.1 only) with `Host: HOST` and `extra` arguments: the status code
+/// (`000` when nothing answered) and the answer with its headers.
+pub fn curl_host(url: &str, host: &str, extra: &[&str]) -> (String, String) {
+    let out = Command::new("curl")
+        .args(["-s", "-k", "-m", "5", "-D", "-", "-H"])
+        .arg(format!("Host: {host}"))
+        .args(extra)
+        .arg(url)
+        .output()
+        .expect("curl runs");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let status = text
+        .lines()
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .unwrap_or("000")
+        .to_string();
+    (status, text)
+}
+
 /// GET / from 127.0.0.1:`port`: the body, or None when it does not answer 200.
 pub fn http_body(port: u16) -> Option<String> {
     use std::io::Read;

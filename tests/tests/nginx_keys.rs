@@ -5,25 +5,13 @@
 
 use dokku_tests::{refused, Sandbox};
 use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 /// GET / through the sandbox's nginx for `host`: (status, headers and body).
 fn get(sb: &Sandbox, host: &str) -> (String, String) {
-    let out = Command::new("curl")
-        .args(["-s", "-m", "5", "-D", "-", "-H"])
-        .arg(format!("Host: {host}"))
-        .arg(format!("http://127.0.0.1:{}/keys-probe", sb.http_port()))
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    let status = text
-        .lines()
-        .next()
-        .and_then(|l| l.split_whitespace().nth(1))
-        .unwrap_or("000")
-        .to_string();
-    (status, text)
+    let url = format!("http://127.0.0.1:{}/keys-probe", sb.http_port());
+    dokku_tests::curl_host(&url, host, &[])
 }
 
 fn vhost(app: &str) -> String {

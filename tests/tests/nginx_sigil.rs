@@ -5,7 +5,6 @@
 //! template refused with one line naming its line, the previous config still serving.
 
 use dokku_tests::Sandbox;
-use std::process::Command;
 
 /// A trimmed copy of the structure of Dokku's default template, with a header showing which
 /// template answered, an app config value (`var`) and `nginx:set` values.
@@ -75,20 +74,8 @@ upstream {{ $.APP }}-{{ $upstream_port }} {
 
 /// `curl` to 127.0.0.1 only: the status and the answer with its headers.
 fn get(sb: &Sandbox, host: &str) -> (String, String) {
-    let out = Command::new("curl")
-        .args(["-s", "-m", "5", "-D", "-", "-H"])
-        .arg(format!("Host: {host}"))
-        .arg(format!("http://127.0.0.1:{}/", sb.http_port()))
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    let status = text
-        .lines()
-        .next()
-        .and_then(|l| l.split_whitespace().nth(1))
-        .unwrap_or("000")
-        .to_string();
-    (status, text)
+    let url = format!("http://127.0.0.1:{}/", sb.http_port());
+    dokku_tests::curl_host(&url, host, &[])
 }
 
 #[test]

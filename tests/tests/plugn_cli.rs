@@ -85,7 +85,9 @@ fn install_enable_config_disable_uninstall() {
         "[greeter]\ngreeting = \"from the file\"\n",
     )
     .unwrap();
-    sb.dokku(&["greeter"]).ok().out_has("greeting=from the file");
+    sb.dokku(&["greeter"])
+        .ok()
+        .out_has("greeting=from the file");
     assert_eq!(sb.plugn(&["config", "get", "greeter", "missing"]).code, 1);
     sb.plugn(&["config", "set", "greeter", "bad key", "x"])
         .fails()

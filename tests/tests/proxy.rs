@@ -28,24 +28,7 @@ fn dockerfile(body: &str) -> String {
     dokku_tests::docker::web_dockerfile(body)
 }
 
-/// `curl` to 127.0.0.1 only: (status, body, headers).
-fn curl(url: &str, host: &str, extra: &[&str]) -> (String, String) {
-    let out = Command::new("curl")
-        .args(["-s", "-k", "-m", "5", "-D", "-", "-H"])
-        .arg(format!("Host: {host}"))
-        .args(extra)
-        .arg(url)
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    let status = text
-        .lines()
-        .next()
-        .and_then(|l| l.split_whitespace().nth(1))
-        .unwrap_or("000")
-        .to_string();
-    (status, text)
-}
+use dokku_tests::curl_host as curl;
 
 /// The default vhost of an app under the install's global domain.
 fn vhost(app: &str) -> String {

@@ -111,34 +111,9 @@ fn parse_envfile(text: &str) -> Result<Vars> {
     let mut vars = Vars::new();
     let mut i = 0;
     let mut line = 1;
-    while i < n {
-        // Blank space, empty lines and comments between entries.
-        match chars[i] {
-            '\n' => {
-                line += 1;
-                i += 1;
-                continue;
-            }
-            ' ' | '\t' | '\r' => {
-                i += 1;
-                continue;
-            }
-            '#' => {
-                while i < n && chars[i] != '\n' {
-                    i += 1;
-                }
-                continue;
-            }
-            _ => {}
-        }
+    while envfile::next_entry(&chars, &mut i, &mut line) {
         let start = line;
-        let rest: String = chars[i..n.min(i + 7)].iter().collect();
-        if rest == "export " {
-            i += 7;
-            while i < n && matches!(chars[i], ' ' | '\t') {
-                i += 1;
-            }
-        }
+        envfile::skip_export(&chars, &mut i);
         let ks = i;
         while i < n && chars[i] != '=' && chars[i] != '\n' {
             i += 1;

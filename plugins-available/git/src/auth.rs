@@ -26,14 +26,7 @@ pub fn validate_host(host: &str) -> Result<()> {
     if host.parse::<std::net::IpAddr>().is_ok() {
         return Ok(());
     }
-    let label_ok = |l: &str| {
-        !l.is_empty()
-            && l.len() <= 63
-            && !l.starts_with('-')
-            && !l.ends_with('-')
-            && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-    };
-    if !host.split('.').all(label_ok) {
+    if !dokku_core::hostname::is_dns_name(host) {
         return Err(bad());
     }
     Ok(())

@@ -110,14 +110,7 @@ pub fn validate_listener(v: &str) -> Result<String> {
     } else if addr.chars().all(|c| c.is_ascii_digit() || c == '.') {
         addr.parse::<std::net::Ipv4Addr>().is_ok()
     } else {
-        addr.len() <= 253
-            && addr.split('.').all(|l| {
-                !l.is_empty()
-                    && l.len() <= 63
-                    && !l.starts_with('-')
-                    && !l.ends_with('-')
-                    && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-            })
+        dokku_core::hostname::is_dns_name(addr)
     };
     if !ok {
         return Err(bad());

@@ -89,14 +89,7 @@ pub fn validate_server(v: &str) -> Result<()> {
             return Err(bad());
         }
     }
-    let label_ok = |l: &str| {
-        !l.is_empty()
-            && l.len() <= 63
-            && !l.starts_with('-')
-            && !l.ends_with('-')
-            && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-    };
-    if host.is_empty() || host.len() > 253 || !host.split('.').all(label_ok) {
+    if !dokku_core::hostname::is_dns_name(host) {
         return Err(bad());
     }
     Ok(())
