@@ -547,7 +547,7 @@ pub fn meta_report(meta: Meta, argv: &[String]) -> Result<()> {
     let json = match a.value("--format") {
         None | Some("stdout") | Some("text") => false,
         Some("json") => true,
-        Some(other) => bail!("Invalid format: {other}"),
+        Some(other) => bail!("Invalid format {other:?}: use text or json"),
     };
     if json && info.is_some() {
         bail!("--format flag cannot be specified when specifying an info flag");

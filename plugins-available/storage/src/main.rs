@@ -404,6 +404,11 @@ fn unmount(argv: &[String]) -> Result<()> {
     };
     entry::validate_name(name, true)?;
     let dir = dir.map(|d| container_dir(&d)).transpose()?;
+    // Refused without taking the registry lock (which makes the registry's folder) when the app
+    // mounts no such entry; the lock then guards the change, read again under it.
+    if !attach::load(&app)?.iter().any(|x| x.entry_name == name) {
+        bail!("storage entry {name:?} is not mounted on app {app:?}");
+    }
     let _lock = entry::lock()?;
     let mut list = attach::load(&app)?;
     let hits: Vec<String> = list
