@@ -702,6 +702,10 @@ const BOOLEAN_ANSWERS: &[(&str, &str)] = &[
     ("network:exists", "exit 1 answers \"no such network\""),
     ("plugin:installed", "exit 1 answers \"not installed\""),
     (
+        "git:auth-status",
+        "exit 1 with no output answers \"the netrc entry does not match\", as Dokku's",
+    ),
+    (
         "config:get",
         "exit 1 with no output for an unset key, as Dokku's (scripts test it; tests/tests/config.rs)",
     ),

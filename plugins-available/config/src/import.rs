@@ -47,15 +47,15 @@ pub fn read_input(source: Option<&str>) -> Result<String> {
                 .context("cannot read the config vars from stdin")?;
         }
         Some(path) => {
-            let meta = std::fs::metadata(path).with_context(|| format!("cannot read {path}"))?;
+            let meta = std::fs::metadata(path).with_context(|| format!("cannot read {path:?}"))?;
             if !meta.is_file() {
-                bail!("{path} is not a regular file");
+                bail!("{path:?} is not a regular file");
             }
             std::fs::File::open(path)
-                .with_context(|| format!("cannot read {path}"))?
+                .with_context(|| format!("cannot read {path:?}"))?
                 .take(MAX_BYTES + 1)
                 .read_to_end(&mut bytes)
-                .with_context(|| format!("cannot read {path}"))?;
+                .with_context(|| format!("cannot read {path:?}"))?;
         }
     }
     if bytes.len() as u64 > MAX_BYTES {
