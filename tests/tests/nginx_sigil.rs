@@ -7,7 +7,9 @@
 use dokku_tests::Sandbox;
 
 /// A trimmed copy of the structure of Dokku's default template, with a header showing which
-/// template answered, an app config value (`var`) and `nginx:set` values.
+/// template answered, an app config value (`var`) and `nginx:set` values. The upstream is
+/// written as Dokku's default writes it, the listener's address with the container port
+/// (`server {{ $listener_ip }}:{{ $upstream_port }};`), and must reach the published port.
 const TEMPLATE: &str = r#"{{ range $port_map := .PROXY_PORT_MAP | split " " }}
 {{ $port_map_list := $port_map | split ":" }}
 {{ $scheme := index $port_map_list 0 }}
@@ -65,8 +67,7 @@ upstream {{ $.APP }}-{{ $upstream_port }} {
 {{ range $listeners := $.DOKKU_APP_WEB_LISTENERS | split " " }}
 {{- $listener_list := $listeners | split ":" }}
 {{- $listener_ip := index $listener_list 0 }}
-{{- $listener_port := index $listener_list 1 }}
-  server {{ $listener_ip }}:{{ $listener_port }};{{ end }}
+  server {{ $listener_ip }}:{{ $upstream_port }};{{ end }}
   {{ if $.PROXY_KEEPALIVE }}keepalive {{ $.PROXY_KEEPALIVE }};{{ end }}
 }
 {{ end }}{{ end }}
@@ -111,6 +112,10 @@ fn a_template_written_as_dokkus_renders_passes_nginx_and_serves_and_a_broken_one
     ] {
         assert!(config.contains(&needle), "{needle:?} not in:\n{config}");
     }
+    // Dokku's `$listener_ip:$upstream_port` reaches the published port, not 127.0.0.1:5000.
+    let published = format!("server 127.0.0.1:{};", sb.web_port(&app, "web.1"));
+    assert!(config.contains(&published), "{published:?} not in:\n{config}");
+    assert!(!config.contains("server 127.0.0.1:5000;"), "{config}");
     for absent in [
         "{{",
         "}}",

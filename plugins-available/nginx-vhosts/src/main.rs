@@ -287,7 +287,7 @@ fn render_with(i: Inputs, pending: bool) -> Result<String> {
                 src.display()
             )
         })?;
-        return template::render(&t, &vars::template_vars(&i)?);
+        return vars::render(&t, &i);
     }
     if settings::get(&app, "disable-custom-config")? == "true" {
         return Ok(generate::config(&i));
@@ -299,7 +299,7 @@ fn render_with(i: Inputs, pending: bool) -> Result<String> {
         data_dir(&app).join("nginx.conf.sigil")
     };
     match std::fs::read_to_string(&custom) {
-        Ok(t) => template::render(&t, &vars::template_vars(&i)?),
+        Ok(t) => vars::render(&t, &i),
         Err(_) => Ok(generate::config(&i)),
     }
 }

@@ -27,8 +27,82 @@ fn variable_of(key: &str) -> Option<String> {
     })
 }
 
-/// The variables a custom `nginx.conf.sigil` may use and the app's config for `var`.
-pub fn template_vars(i: &Inputs) -> Result<Context> {
+/// Renders template `text` for the app of `i`: the variables below, then every web listener
+/// token resolved to the instance's address (see `Listeners`).
+pub fn render(text: &str, i: &Inputs) -> Result<String> {
+    let (cx, listeners) = template_vars(i)?;
+    listeners.resolve(&crate::template::render(text, &cx)?)
+}
+
+/// How a template reaches the web instances. Dokku's listeners are container addresses, which
+/// its templates pair with the container port (`server {{ $listener_ip }}:{{ $upstream_port }};`
+/// in its default template; older ones use the listener's own port). Here an instance is reached
+/// at the address its web port is published on (a loopback port, or a node's port), so the
+/// template sees each web listener as `dokku-web-N.listener.invalid:WEB_PORT`, and that pair,
+/// wherever the rendered text has it, becomes the instance's address. Either way of writing the
+/// upstream then routes as on Dokku.
+pub struct Listeners {
+    /// (token `HOST:WEB_PORT` as the template sees it, the instance's real `IP:PORT`).
+    pairs: Vec<(String, String)>,
+    /// The container port the instances are published for.
+    web_port: u16,
+}
+
+/// The host part of the N-th web listener's token (`.invalid` is a reserved name: it can never
+/// be a real host).
+fn listener_token(n: usize) -> String {
+    format!("dokku-web-{n}.listener.invalid")
+}
+
+impl Listeners {
+    fn new(upstreams: &[String], web_port: u16) -> Listeners {
+        let pairs = upstreams
+            .iter()
+            .enumerate()
+            .map(|(n, real)| {
+                (
+                    format!("{}:{web_port}", listener_token(n + 1)),
+                    real.clone(),
+                )
+            })
+            .collect();
+        Listeners { pairs, web_port }
+    }
+
+    /// The value of `DOKKU_APP_WEB_LISTENERS` as the template sees it.
+    fn tokens(&self) -> String {
+        let tokens: Vec<&str> = self.pairs.iter().map(|(t, _)| t.as_str()).collect();
+        tokens.join(" ")
+    }
+
+    /// The rendered text with every listener token replaced by its instance's address; a token
+    /// left (paired with another port than the web port, or alone) is refused by name.
+    pub fn resolve(&self, rendered: &str) -> Result<String> {
+        let mut out = rendered.to_string();
+        for (token, real) in &self.pairs {
+            out = out.replace(token.as_str(), real);
+        }
+        if let Some(at) = out.find(".listener.invalid") {
+            let start = out[..at]
+                .rfind(|c: char| c.is_whitespace())
+                .map_or(0, |p| p + 1);
+            let end = out[at..]
+                .find(|c: char| c.is_whitespace() || c == ';')
+                .map_or(out.len(), |p| at + p);
+            anyhow::bail!(
+                "nginx.conf.sigil: the template reaches a web instance as {:?}; instances are reached on their web port {} (use $upstream_port of a port map to {}, or the listener's own port)",
+                &out[start..end],
+                self.web_port,
+                self.web_port
+            );
+        }
+        Ok(out)
+    }
+}
+
+/// The variables a custom `nginx.conf.sigil` may use and the app's config for `var`, and the
+/// web listeners the rendered text is resolved with.
+pub fn template_vars(i: &Inputs) -> Result<(Context, Listeners)> {
     let app = i.app.as_str();
     let mut v: BTreeMap<String, String> = BTreeMap::new();
     let mut set = |k: &str, val: String| {
@@ -88,10 +162,10 @@ pub fn template_vars(i: &Inputs) -> Result<Context> {
     }
     set("PROXY_UPSTREAM_PORTS", upstream_ports.join(" "));
     set("RAW_TCP_PORTS", String::new());
-    // The web instances, as nginx reaches them (IP:PORT each).
-    let web = i.upstreams.join(" ");
-    set("DOKKU_APP_WEB_LISTENERS", web.clone());
-    set("DOKKU_APP_LISTENERS", web);
+    // The web instances, as tokens the rendered text is resolved with (see `Listeners`).
+    let listeners = Listeners::new(&i.upstreams, dokku_core::contract::web_port(app)?);
+    set("DOKKU_APP_WEB_LISTENERS", listeners.tokens());
+    set("DOKKU_APP_LISTENERS", listeners.tokens());
     set("DOKKU_APP_LISTEN_PORT", String::new());
     set("DOKKU_APP_LISTEN_IP", String::new());
     set("PASSED_LISTEN_IP_PORT", String::new());
@@ -154,10 +228,11 @@ pub fn template_vars(i: &Inputs) -> Result<Context> {
         let listeners = dokku_core::contract::listeners(app, &kind)?;
         set(&name, listeners.join(" "));
     }
-    Ok(Context {
+    let cx = Context {
         vars: v,
         env: app_config(app)?,
-    })
+    };
+    Ok((cx, listeners))
 }
 
 /// The IPv6 address a template listens on: the configured one, else `::1` beside a loopback
@@ -243,5 +318,39 @@ mod tests {
         );
         assert_eq!(ipv6_address("127.0.0.1", ""), "::1");
         assert_eq!(ipv6_address("", "[::]"), "::");
+    }
+
+    /// Dokku's default template's upstream (the container port) and the older form (the
+    /// listener's own port) both reach the published addresses.
+    #[test]
+    fn listener_tokens_resolve_to_the_published_addresses() {
+        let l = Listeners::new(&["127.0.0.1:32001".into(), "127.0.0.1:32002".into()], 5000);
+        let mut vars = BTreeMap::new();
+        vars.insert("DOKKU_APP_WEB_LISTENERS".to_string(), l.tokens());
+        vars.insert("PROXY_UPSTREAM_PORTS".to_string(), "5000".to_string());
+        let cx = Context {
+            vars,
+            env: BTreeMap::new(),
+        };
+        let dokkus = r#"{{ range $upstream_port := $.PROXY_UPSTREAM_PORTS | split " " }}upstream u-{{ $upstream_port }} {
+{{ range $listeners := $.DOKKU_APP_WEB_LISTENERS | split " " }}{{ $listener_list := $listeners | split ":" }}{{ $listener_ip := index $listener_list 0 }}  server {{ $listener_ip }}:{{ $upstream_port }};
+{{ end }}}
+{{ end }}"#;
+        let older = r#"{{ range $listeners := $.DOKKU_APP_WEB_LISTENERS | split " " }}{{ $listener_list := $listeners | split ":" }}{{ $listener_ip := index $listener_list 0 }}{{ $listener_port := index $listener_list 1 }}server {{ $listener_ip }}:{{ $listener_port }};
+{{ end }}"#;
+        for t in [dokkus, older] {
+            let out = l
+                .resolve(&crate::template::render(t, &cx).unwrap())
+                .unwrap();
+            assert!(out.contains("server 127.0.0.1:32001;"), "{out}");
+            assert!(out.contains("server 127.0.0.1:32002;"), "{out}");
+            assert!(!out.contains("invalid"), "{out}");
+        }
+        let err = l
+            .resolve("server dokku-web-1.listener.invalid:8080;")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("dokku-web-1.listener.invalid:8080"), "{err}");
+        assert!(!err.contains('\n'), "{err}");
     }
 }
