@@ -433,7 +433,7 @@ fn help() {
     let sb = Sandbox::new();
     let out = sb.dokku(&["ssh-keys:help"]).ok();
     for needle in [
-        "Manage public ssh keys that are allowed to connect to Dokku",
+        "Manage public ssh keys used for deployment",
         "ssh-keys:add <name> [/path/to/key]",
         "ssh-keys:list [--format text|json] [<name>]",
         "ssh-keys:remove [--fingerprint fingerprint|<name>]",
@@ -442,5 +442,5 @@ fn help() {
     }
     sb.dokku(&["help"])
         .ok()
-        .out_has("Manage public ssh keys that are allowed to connect to Dokku");
+        .out_has("Manage public ssh keys used for deployment");
 }

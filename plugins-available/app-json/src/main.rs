@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 
 static PLUGIN: Plugin = Plugin {
     prefix: "app-json",
-    summary: "Manage the app.json file of an app",
+    summary: "Manage app-json settings for an app",
     commands: &[
         Command {
             name: "report",

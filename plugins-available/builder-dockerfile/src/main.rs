@@ -17,7 +17,7 @@ use std::path::{Component, Path};
 
 static PLUGIN: Plugin = Plugin {
     prefix: "builder-dockerfile",
-    summary: "Build apps with their Dockerfile",
+    summary: "Manage the dockerfile builder integration for an app",
     commands: &[
         Command {
             name: "report",

@@ -21,7 +21,7 @@ use std::path::Path;
 
 static PLUGIN: Plugin = Plugin {
     prefix: "builder-herokuish",
-    summary: "Build apps with buildpacks",
+    summary: "Manage the herokuish builder integration for an app",
     commands: &[
         Command {
             name: "report",

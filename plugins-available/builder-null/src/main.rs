@@ -10,7 +10,7 @@ use dokku_core::{docker, log};
 
 static PLUGIN: Plugin = Plugin {
     prefix: "builder-null",
-    summary: "A builder that builds nothing",
+    summary: "No-op builder plugin",
     commands: &[],
     bare_commands: &[],
     triggers: &[

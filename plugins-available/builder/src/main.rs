@@ -14,7 +14,7 @@ use std::path::{Component, Path};
 
 static PLUGIN: Plugin = Plugin {
     prefix: "builder",
-    summary: "Manage the builder settings for an app",
+    summary: "Manage builder settings for an app",
     commands: &[
         Command {
             name: "report",

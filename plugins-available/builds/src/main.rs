@@ -15,7 +15,7 @@ use store::{Build, PROPS};
 
 static PLUGIN: Plugin = Plugin {
     prefix: "builds",
-    summary: "Inspect, follow, cancel and prune the builds (deploys) of apps",
+    summary: "Manage running and historical builds",
     commands: &[
         Command {
             name: "cancel",

@@ -19,7 +19,7 @@ use std::path::Path;
 
 static PLUGIN: Plugin = Plugin {
     prefix: "certs",
-    summary: "Manage Dokku apps SSL (TLS) certs",
+    summary: "Manage SSL (TLS) certs",
     commands: &[
         Command {
             name: "default",

@@ -14,7 +14,7 @@ use dokku_docker_options::store::{self, Phase};
 
 static PLUGIN: Plugin = Plugin {
     prefix: "docker-options",
-    summary: "Pass options to Docker during the build, deploy and run phases",
+    summary: "Manage docker options for an app",
     commands: &[
         Command {
             name: "add",

@@ -20,7 +20,7 @@ use dokku_core::plugin::{Command, Plugin, Trigger};
 
 static PLUGIN: Plugin = Plugin {
     prefix: "domains",
-    summary: "Manage vhost domains used by the Dokku proxy",
+    summary: "Manage domains used by the proxy",
     commands: &[
         Command {
             name: "default",

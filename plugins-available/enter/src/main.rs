@@ -10,7 +10,7 @@ use dokku_core::plugin::{Command, Plugin};
 
 static PLUGIN: Plugin = Plugin {
     prefix: "enter",
-    summary: "Connect to a specific app container",
+    summary: "Enter running app containers",
     commands: &[Command {
         name: "default",
         usage: "<app> [<container-type>|--container-id <container-id>] [<command>...]",

@@ -9,7 +9,7 @@ use std::io::Write;
 
 static PLUGIN: Plugin = Plugin {
     prefix: "events",
-    summary: "Show and switch the log of fired triggers",
+    summary: "Manage event logging",
     commands: &[
         Command {
             name: "default",

@@ -24,7 +24,7 @@ use std::path::PathBuf;
 
 static PLUGIN: Plugin = Plugin {
     prefix: "nginx",
-    summary: "Interact with the nginx proxy",
+    summary: "Manage the nginx proxy",
     commands: &[
         Command {
             name: "access-logs",

@@ -21,7 +21,7 @@ use dokku_core::{appname, args, docker, log, property, trigger, trigger_value, E
 
 static PLUGIN: Plugin = Plugin {
     prefix: "ps",
-    summary: "List processes and manage an app's containers",
+    summary: "Manage app processes",
     commands: &[
         Command {
             name: "inspect",

@@ -18,7 +18,7 @@ use props::PROPS;
 
 static PLUGIN: Plugin = Plugin {
     prefix: "registry",
-    summary: "Manage registry logins and pushing app images to a registry",
+    summary: "Manage registry settings for an app",
     commands: &[
         Command {
             name: "login",

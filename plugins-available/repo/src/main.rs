@@ -10,7 +10,7 @@ use std::process::Stdio;
 
 static PLUGIN: Plugin = Plugin {
     prefix: "repo",
-    summary: "Manage an app's repository and build cache",
+    summary: "Manage the app's repo",
     commands: &[
         Command {
             name: "gc",

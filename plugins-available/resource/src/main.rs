@@ -15,7 +15,7 @@ use values::{Kind, DEFAULT_PROCESS, RESOURCES};
 
 static PLUGIN: Plugin = Plugin {
     prefix: "resource",
-    summary: "Manage resource limits and reservations of apps and process types",
+    summary: "Manage resource settings for an app",
     commands: &[
         Command {
             name: "limit",

@@ -24,7 +24,7 @@ use dokku_core::{docker, log, Exit};
 
 static PLUGIN: Plugin = Plugin {
     prefix: "scheduler-docker-local",
-    summary: "Run apps as containers on the local Docker engine",
+    summary: "Manage the docker-local scheduler integration for an app",
     commands: &[
         Command {
             name: "report",

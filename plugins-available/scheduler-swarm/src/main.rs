@@ -22,7 +22,7 @@ use dokku_core::{appname, log, property, report, Exit};
 
 static PLUGIN: Plugin = Plugin {
     prefix: "scheduler-swarm",
-    summary: "Run apps as Docker Swarm services on a cluster",
+    summary: "Manage the swarm scheduler integration for an app",
     commands: &[
         Command {
             name: "initialize",

@@ -12,7 +12,7 @@ use dokku_core::{appname, property};
 
 static PLUGIN: Plugin = Plugin {
     prefix: "scheduler",
-    summary: "Manage the scheduler settings for an app",
+    summary: "Manage scheduler settings for an app",
     commands: &[
         Command {
             name: "report",

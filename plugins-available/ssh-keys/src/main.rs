@@ -15,7 +15,7 @@ use std::io::{IsTerminal, Read};
 
 static PLUGIN: Plugin = Plugin {
     prefix: "ssh-keys",
-    summary: "Manage public ssh keys that are allowed to connect to Dokku",
+    summary: "Manage public ssh keys used for deployment",
     commands: &[
         Command {
             name: "default",

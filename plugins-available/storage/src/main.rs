@@ -26,7 +26,7 @@ use std::io::Write;
 
 static PLUGIN: Plugin = Plugin {
     prefix: "storage",
-    summary: "Mount local volume / directories inside containers",
+    summary: "Manage mounted volumes",
     commands: &[
         Command {
             name: "annotations:report",
