@@ -1,6 +1,7 @@
 //! An app's processes: its `Procfile` (`TYPE: COMMAND` lines, kept from the last build in
-//! `$DOKKU_LIB_ROOT/data/ps/APP/Procfile`) and its scale
-//! (`$DOKKU_ROOT/APP/DOKKU_SCALE`, `TYPE=COUNT` lines, as Dokku keeps it).
+//! `$DOKKU_LIB_ROOT/data/ps/APP/Procfile`) and its scale (`TYPE=COUNT` lines in the ps
+//! property list `$DOKKU_LIB_ROOT/config/ps/APP/scale`, where Dokku 0.38 keeps it; the
+//! `$DOKKU_ROOT/APP/DOKKU_SCALE` of older releases is drained into it on first use).
 
 use anyhow::{bail, Context, Result};
 use std::path::PathBuf;
@@ -78,8 +79,56 @@ pub fn deployed(app: &str) -> Result<Vec<Process>> {
     }
 }
 
-fn scale_file(app: &str) -> PathBuf {
-    crate::appname::app_dir(app).join("DOKKU_SCALE")
+/// The file of the app's scale (the ps property `scale`).
+pub fn scale_file(app: &str) -> PathBuf {
+    crate::paths()
+        .lib_root
+        .join("config/ps")
+        .join(app)
+        .join("scale")
+}
+
+/// Drains the app's legacy `$DOKKU_ROOT/APP/DOKKU_SCALE` into its scale file, under that
+/// file's lock (a scale already recorded there wins), then removes it. Returns whether a
+/// legacy file was drained.
+pub fn migrate_scale(app: &str) -> Result<bool> {
+    let legacy = crate::appname::app_dir(app).join("DOKKU_SCALE");
+    if !legacy.exists() {
+        return Ok(false);
+    }
+    let p = scale_file(app);
+    if let Some(d) = p.parent() {
+        std::fs::create_dir_all(d).with_context(|| format!("cannot create {}", d.display()))?;
+    }
+    let _lock = plugn::atomic::lock(&p)?;
+    let text = match std::fs::read_to_string(&legacy) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", legacy.display())),
+    };
+    let old = parse_scale(&text).with_context(|| format!("cannot parse {}", legacy.display()))?;
+    let mut s = read_scale(&p)?;
+    for (k, n) in old {
+        if !s.iter().any(|(x, _)| *x == k) {
+            s.push((k, n));
+        }
+    }
+    write_scale(&p, &s)?;
+    std::fs::remove_file(&legacy).with_context(|| format!("cannot remove {}", legacy.display()))?;
+    Ok(true)
+}
+
+fn read_scale(p: &std::path::Path) -> Result<Vec<(String, u32)>> {
+    match std::fs::read_to_string(p) {
+        Ok(t) => parse_scale(&t).with_context(|| format!("cannot parse {}", p.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(e) => Err(e).with_context(|| format!("cannot read {}", p.display())),
+    }
+}
+
+fn write_scale(p: &std::path::Path, s: &[(String, u32)]) -> Result<()> {
+    let text: String = s.iter().map(|(k, n)| format!("{k}={n}\n")).collect();
+    plugn::atomic::write(p, text.as_bytes(), 0o644)
 }
 
 /// Parses `TYPE=COUNT` lines.
@@ -91,13 +140,13 @@ pub fn parse_scale(text: &str) -> Result<Vec<(String, u32)>> {
             continue;
         }
         let Some((k, n)) = t.split_once('=') else {
-            bail!("DOKKU_SCALE line {}: expected TYPE=COUNT, got {t:?}", i + 1);
+            bail!("scale line {}: expected TYPE=COUNT, got {t:?}", i + 1);
         };
         validate_type(k.trim())?;
         let n: u32 = n
             .trim()
             .parse()
-            .with_context(|| format!("DOKKU_SCALE line {}: {n:?} is not a count", i + 1))?;
+            .with_context(|| format!("scale line {}: {n:?} is not a count", i + 1))?;
         out.push((k.trim().to_string(), n));
     }
     Ok(out)
@@ -105,22 +154,21 @@ pub fn parse_scale(text: &str) -> Result<Vec<(String, u32)>> {
 
 /// The app's scale, in file order (empty when never scaled).
 pub fn scale(app: &str) -> Result<Vec<(String, u32)>> {
-    let p = scale_file(app);
-    match std::fs::read_to_string(&p) {
-        Ok(t) => parse_scale(&t),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
-        Err(e) => Err(e).with_context(|| format!("cannot read {}", p.display())),
-    }
+    migrate_scale(app)?;
+    read_scale(&scale_file(app))
 }
 
 /// Changes the app's scale under the file's lock: `change` edits the (type, count) list.
 pub fn update_scale(app: &str, change: impl FnOnce(&mut Vec<(String, u32)>)) -> Result<()> {
+    migrate_scale(app)?;
     let p = scale_file(app);
+    if let Some(d) = p.parent() {
+        std::fs::create_dir_all(d).with_context(|| format!("cannot create {}", d.display()))?;
+    }
     let _lock = plugn::atomic::lock(&p)?;
-    let mut s = scale(app)?;
+    let mut s = read_scale(&p)?;
     change(&mut s);
-    let text: String = s.iter().map(|(k, n)| format!("{k}={n}\n")).collect();
-    plugn::atomic::write(&p, text.as_bytes(), 0o644)
+    write_scale(&p, &s)
 }
 
 /// How many instances of each process type run: the scale where set, else 1 for `web` and 0

@@ -100,6 +100,22 @@ static PLUGIN: Plugin = Plugin {
             name: "config-migrate-env",
             run: trigger_migrate_env,
         },
+        Trigger {
+            name: "install",
+            run: trigger_migrate_env,
+        },
+        Trigger {
+            name: "post-app-clone-setup",
+            run: trigger_clone,
+        },
+        Trigger {
+            name: "post-app-rename-setup",
+            run: trigger_rename,
+        },
+        Trigger {
+            name: "post-delete",
+            run: trigger_delete,
+        },
     ],
 };
 
@@ -406,11 +422,13 @@ fn import_cmd(argv: &[String]) -> Result<()> {
     Ok(())
 }
 
-/// Trigger `config-migrate-env`: brings every ENV file (the global one and each app's) to the
-/// current format, so that a plugin reading retired config vars next finds them where and as
-/// the config plugin keeps them. Files written by older releases (double-quoted or bare
-/// values, loose modes) are rewritten atomically under their lock; current ones are left
-/// untouched, so firing it again costs a read per file.
+/// Triggers `config-migrate-env` and `install`: brings every ENV file (the global one and each
+/// app's) to Dokku 0.38's place and the current format, so that a plugin reading retired config
+/// vars next finds them where and as the config plugin keeps them. Legacy files
+/// (`$DOKKU_ROOT/APP/ENV`, `$DOKKU_ROOT/ENV`) are drained once (see [`store::migrate`]); files
+/// written by older releases (double-quoted or bare values, loose modes) are rewritten
+/// atomically under their lock; current ones are left untouched, so firing it again costs a
+/// read per file.
 fn trigger_migrate_env(_argv: &[String]) -> Result<()> {
     let mut scopes = vec![Scope::Global];
     for app in dokku_core::appname::all()? {
@@ -420,6 +438,66 @@ fn trigger_migrate_env(_argv: &[String]) -> Result<()> {
         store::normalize(&scope)?;
     }
     Ok(())
+}
+
+/// The two app names of `post-app-rename-setup OLD NEW` / `post-app-clone-setup OLD NEW`.
+fn old_new(argv: &[String], what: &str) -> Result<(Scope, Scope)> {
+    let [old, new] = argv else {
+        bail!("{what}: expected OLD NEW, got {} arguments", argv.len());
+    };
+    dokku_core::appname::validate(old)?;
+    dokku_core::appname::validate(new)?;
+    Ok((Scope::App(old.clone()), Scope::App(new.clone())))
+}
+
+/// Removes an app's ENV file, its lock, and its folder when nothing else is left in it.
+fn remove_env(scope: &Scope) -> Result<()> {
+    let path = scope.env_path();
+    for p in [path.clone(), plugn::atomic::lock_path(&path)] {
+        match std::fs::remove_file(&p) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e).with_context(|| format!("cannot remove {}", p.display())),
+        }
+    }
+    if let Some(d) = path.parent() {
+        let _ = std::fs::remove_dir(d);
+    }
+    Ok(())
+}
+
+/// Lays `vars` over the config of `to` (nothing happens when there are none).
+fn copy_into(to: &Scope, vars: Vars) -> Result<()> {
+    if !vars.is_empty() {
+        store::update(to, |v| {
+            v.extend(vars);
+            true
+        })?;
+    }
+    Ok(())
+}
+
+/// Trigger `post-app-clone-setup OLD NEW`: the new app starts with the old one's config.
+fn trigger_clone(argv: &[String]) -> Result<()> {
+    let (old, new) = old_new(argv, "post-app-clone-setup")?;
+    copy_into(&new, store::load(&old, false)?)
+}
+
+/// Trigger `post-app-rename-setup OLD NEW`: the config follows the app to its new name (the
+/// old name is gone by now: its file is read as it is, never migrated).
+fn trigger_rename(argv: &[String]) -> Result<()> {
+    let (old, new) = old_new(argv, "post-app-rename-setup")?;
+    copy_into(&new, store::read(&old.env_path())?)?;
+    remove_env(&old)
+}
+
+/// Trigger `post-delete APP`: the app's config goes with it.
+fn trigger_delete(argv: &[String]) -> Result<()> {
+    let Some(app) = argv.first() else {
+        return Ok(());
+    };
+    dokku_core::appname::validate(app)?;
+    remove_env(&Scope::App(app.clone()))
 }
 
 /// `config:keys (<app>|--global) [--merged]`: one key per line.

@@ -1,6 +1,9 @@
-//! Where config lives and how it changes: an app's `$DOKKU_ROOT/APP/ENV`, the global
-//! `$DOKKU_ROOT/ENV`. Reads of a missing file are empty; every change is a read-modify-write
-//! under the file's flock, written atomically, so that concurrent writers lose nothing.
+//! Where config lives and how it changes: where Dokku 0.38 keeps it, an app's
+//! `$DOKKU_LIB_ROOT/config/APP/ENV`, the global `$DOKKU_LIB_ROOT/config/--global/ENV`. Reads of
+//! a missing file are empty; every change is a read-modify-write under the file's flock,
+//! written atomically, so that concurrent writers lose nothing. The ENV files of older
+//! releases (`$DOKKU_ROOT/APP/ENV`, `$DOKKU_ROOT/ENV`) are drained into these on first use
+//! and by `config-migrate-env` (see [`migrate`]).
 
 use anyhow::{Context, Result};
 use dokku_core::{appname, envfile, paths};
@@ -42,13 +45,86 @@ impl Scope {
         }
     }
 
-    /// The ENV file of this scope.
+    /// The ENV file of this scope (Dokku 0.38's place).
     pub fn env_path(&self) -> PathBuf {
+        paths()
+            .lib_root
+            .join("config")
+            .join(self.trigger_name())
+            .join("ENV")
+    }
+
+    /// The ENV file of this scope as releases before Dokku 0.38 kept it.
+    pub fn legacy_env_path(&self) -> PathBuf {
         match self {
             Scope::App(a) => appname::app_dir(a).join("ENV"),
             Scope::Global => paths().dokku_root.join("ENV"),
         }
     }
+}
+
+/// The config property recording that a scope's legacy ENV file was drained (Dokku's).
+const MIGRATED: &str = "env-migrated";
+
+/// Drains the legacy ENV file of `scope` into its current one, once, as Dokku 0.38 does: its
+/// vars are merged over the current ones (written atomically, mode 0600), the `env-migrated`
+/// config property is set, then the legacy file is removed. A legacy file found after the
+/// migration is on record is never imported again: removed when every value matches, else
+/// moved aside to `ENV.migrated` with a warning naming the keys that differ. Cheap when there
+/// is nothing to do (a stat and a property read).
+pub fn migrate(scope: &Scope) -> Result<()> {
+    use dokku_core::property;
+    let legacy = scope.legacy_env_path();
+    let name = scope.trigger_name();
+    let migrated = || -> Result<bool> {
+        Ok(property::get("config", name, MIGRATED)?.as_deref() == Some("true"))
+    };
+    if !legacy.exists() {
+        if !migrated()? {
+            property::write("config", name, MIGRATED, "true")?;
+        }
+        return Ok(());
+    }
+    let path = scope.env_path();
+    if let Some(d) = path.parent() {
+        std::fs::create_dir_all(d).with_context(|| format!("cannot create {}", d.display()))?;
+    }
+    let _lock = plugn::atomic::lock(&path)?;
+    if !legacy.exists() {
+        return Ok(());
+    }
+    let old = read(&legacy)?;
+    let mut vars = read(&path)?;
+    if migrated()? {
+        let diverged: Vec<&str> = old
+            .iter()
+            .filter(|(k, v)| vars.get(*k) != Some(*v))
+            .map(|(k, _)| k.as_str())
+            .collect();
+        if diverged.is_empty() {
+            std::fs::remove_file(&legacy)
+                .with_context(|| format!("cannot remove {}", legacy.display()))?;
+            return Ok(());
+        }
+        let kept = legacy.with_file_name("ENV.migrated");
+        dokku_core::log::warn(&format!(
+            "Not importing already-migrated ENV file {}: the current config takes precedence for {}",
+            legacy.display(),
+            diverged.join(" ")
+        ));
+        dokku_core::log::warn(&format!(
+            "Preserved at {}; apply any values still needed with dokku config:set",
+            kept.display()
+        ));
+        return std::fs::rename(&legacy, &kept)
+            .with_context(|| format!("cannot move {}", legacy.display()));
+    }
+    vars.extend(old);
+    let text = envfile::serialize(&vars);
+    plugn::atomic::write(&path, text.as_bytes(), 0o600)
+        .with_context(|| format!("cannot save {}", path.display()))?;
+    property::write("config", name, MIGRATED, "true")?;
+    std::fs::remove_file(&legacy).with_context(|| format!("cannot remove {}", legacy.display()))
 }
 
 /// Reads an ENV file; a missing file is an empty config.
@@ -64,6 +140,10 @@ pub fn read(path: &Path) -> Result<Vars> {
 
 /// The config of `scope`; with `merged`, an app's config laid over the global one.
 pub fn load(scope: &Scope, merged: bool) -> Result<Vars> {
+    migrate(scope)?;
+    if merged && *scope != Scope::Global {
+        migrate(&Scope::Global)?;
+    }
     let own = read(&scope.env_path())?;
     if !merged || *scope == Scope::Global {
         return Ok(own);
@@ -81,7 +161,11 @@ pub fn update<F>(scope: &Scope, change: F) -> Result<(Vars, bool)>
 where
     F: FnOnce(&mut Vars) -> bool,
 {
+    migrate(scope)?;
     let path = scope.env_path();
+    if let Some(d) = path.parent() {
+        std::fs::create_dir_all(d).with_context(|| format!("cannot create {}", d.display()))?;
+    }
     let _lock = plugn::atomic::lock(&path)?;
     let mut vars = read(&path)?;
     let changed = change(&mut vars);
@@ -97,6 +181,7 @@ where
 /// exactly that; a missing file is left missing.
 pub fn normalize(scope: &Scope) -> Result<()> {
     use std::os::unix::fs::PermissionsExt;
+    migrate(scope)?;
     let path = scope.env_path();
     if !path.exists() {
         return Ok(());

@@ -1,9 +1,10 @@
 //! The docker-options plugin: container options per app for the build, deploy and run phases,
-//! kept in Dokku's `DOCKER_OPTIONS_*` files, and deploy options per process type
-//! (`--process PROC`, in `DOCKER_OPTIONS_DEPLOY.PROC`). Commands
+//! kept where Dokku 0.38 keeps them (`$DOKKU_LIB_ROOT/config/docker-options/APP/_default_.PHASE`),
+//! and deploy options per process type (`--process PROC`, in `PROC.deploy`). Commands
 //! `docker-options:add|remove|clear|list|report`; triggers `docker-args-build`,
 //! `docker-args-deploy` and `docker-args-run`, which echo the arguments on stdin and append
-//! the app's options for the phase (at deploy, the process type's own after every process's).
+//! the app's options for the phase (at deploy, the process type's own after every process's);
+//! `install` drains the `$DOKKU_ROOT/APP/DOCKER_OPTIONS_*` files of older releases.
 
 use anyhow::{bail, Result};
 use dokku_core::plugin::{Command, Plugin, Trigger};
@@ -61,11 +62,29 @@ static PLUGIN: Plugin = Plugin {
             name: "docker-args-run",
             run: trigger_run,
         },
+        Trigger {
+            name: "install",
+            run: trigger_install,
+        },
     ],
 };
 
 fn main() {
     PLUGIN.main()
+}
+
+/// Trigger `install`: drains every app's legacy `DOCKER_OPTIONS_*` files into Dokku 0.38's
+/// places, naming each file moved, and records it globally (`migrated-from-files`) as Dokku.
+fn trigger_install(_argv: &[String]) -> Result<()> {
+    for app in appname::all()? {
+        dokku_docker_options::store::migrate(&app, true)?;
+    }
+    dokku_core::property::write(
+        "docker-options",
+        dokku_core::property::GLOBAL,
+        "migrated-from-files",
+        "true",
+    )
 }
 
 /// Takes the `--process PROC` (or `--process=PROC`) flags out of `argv`, wherever they are

@@ -1,7 +1,11 @@
-//! Docker options, one per line, in `$DOKKU_ROOT/APP/DOCKER_OPTIONS_BUILD|DEPLOY|RUN` (Dokku's
-//! files, so that they move with the app on rename and clone). An option line may hold several
-//! words (`-v /a:/b`); it must split without a shell. Every change is a read-modify-write
-//! under the files' locks, written atomically.
+//! Docker options, one per line, where Dokku 0.38 keeps them: the property lists
+//! `$DOKKU_LIB_ROOT/config/docker-options/APP/_default_.PHASE` (every process's; PHASE is
+//! `build`, `deploy` or `run`) and `PROC.deploy` (one process type's), which move with the app
+//! on rename and clone as every property does. The files of older releases
+//! (`$DOKKU_ROOT/APP/DOCKER_OPTIONS_{BUILD,DEPLOY,RUN}`, `DOCKER_OPTIONS_DEPLOY.PROC`) are
+//! drained into them on first use and by the `install` trigger (see [`migrate`]). An option
+//! line may hold several words (`-v /a:/b`); it must split without a shell. Every change is a
+//! read-modify-write under the files' locks, written atomically.
 
 use anyhow::{bail, Context, Result};
 use dokku_core::appname;
@@ -57,21 +61,118 @@ pub fn parse_phases(list: &str) -> Result<Vec<Phase>> {
 /// The process type Dokku reserves for the options of every process (`_default_`).
 pub const DEFAULT_PROCESS: &str = "_default_";
 
-/// The file of one phase's options (every process's).
-pub fn file(app: &str, phase: Phase) -> PathBuf {
-    appname::app_dir(app).join(format!("DOCKER_OPTIONS_{}", phase.name().to_uppercase()))
+/// The folder of an app's docker options (its docker-options properties).
+pub fn dir(app: &str) -> PathBuf {
+    dokku_core::paths()
+        .lib_root
+        .join("config/docker-options")
+        .join(app)
 }
 
-/// The file of one phase's options for `process` alone (`DOCKER_OPTIONS_DEPLOY.web`), or of
-/// every process's when `None`.
+/// The file of one phase's options (every process's: `_default_.PHASE`).
+pub fn file(app: &str, phase: Phase) -> PathBuf {
+    file_for(app, phase, None)
+}
+
+/// The file of one phase's options for `process` alone (`web.deploy`), or of every process's
+/// (`_default_.deploy`) when `None`.
 pub fn file_for(app: &str, phase: Phase, process: Option<&str>) -> PathBuf {
-    match process {
-        None => file(app, phase),
-        Some(p) => appname::app_dir(app).join(format!(
-            "DOCKER_OPTIONS_{}.{p}",
-            phase.name().to_uppercase()
-        )),
+    dir(app).join(format!(
+        "{}.{}",
+        process.unwrap_or(DEFAULT_PROCESS),
+        phase.name()
+    ))
+}
+
+/// The legacy file of `(phase, process)` an older release kept (`DOCKER_OPTIONS_DEPLOY`,
+/// `DOCKER_OPTIONS_DEPLOY.web`), parsed from its name.
+fn legacy_target(name: &str) -> Option<(Phase, Option<String>)> {
+    let rest = name.strip_prefix("DOCKER_OPTIONS_")?;
+    let (phase, process) = match rest.split_once('.') {
+        Some((ph, p)) => (ph, Some(p.to_string())),
+        None => (rest, None),
+    };
+    let phase = Phase::parse(&phase.to_ascii_lowercase())?;
+    if let Some(p) = &process {
+        if validate_process(p).is_err() {
+            return None;
+        }
     }
+    Some((phase, process))
+}
+
+/// Drains an app's legacy `$DOKKU_ROOT/APP/DOCKER_OPTIONS_*` files into Dokku 0.38's places,
+/// as Dokku's install does: each file's non-blank lines are added (under the new file's lock,
+/// atomically) to the options already there, `migrated-PHASE` is recorded for every process's
+/// options, and the legacy file is removed. With `announce`, each file drained is named on
+/// stdout (`Migrated … to docker-options properties`). Cheap when there is nothing to do (one
+/// listing of the app's folder, once per process).
+pub fn migrate(app: &str, announce: bool) -> Result<()> {
+    use std::sync::Mutex;
+    static DONE: Mutex<Vec<String>> = Mutex::new(Vec::new());
+    if !announce
+        && DONE
+            .lock()
+            .map(|d| d.iter().any(|a| a == app))
+            .unwrap_or(false)
+    {
+        return Ok(());
+    }
+    let adir = appname::app_dir(app);
+    let rd = match std::fs::read_dir(&adir) {
+        Ok(rd) => rd,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", adir.display())),
+    };
+    let mut found: Vec<(PathBuf, Phase, Option<String>)> = rd
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            let n = e.file_name().to_string_lossy().into_owned();
+            legacy_target(&n).map(|(ph, p)| (e.path(), ph, p))
+        })
+        .collect();
+    found.sort();
+    for (legacy, phase, process) in found {
+        let path = file_for(app, phase, process.as_deref());
+        std::fs::create_dir_all(dir(app))
+            .with_context(|| format!("cannot create {}", dir(app).display()))?;
+        let _lock = plugn::atomic::lock(&path)?;
+        let text = match std::fs::read_to_string(&legacy) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(e).with_context(|| format!("cannot read {}", legacy.display())),
+        };
+        let mut lines = read_file(&path)?;
+        let before = lines.len();
+        for l in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+            if !lines.iter().any(|x| x == l) {
+                lines.push(l.to_string());
+            }
+        }
+        if lines.len() != before {
+            write_file(&path, &lines)?;
+        }
+        if process.is_none() && !lines.is_empty() {
+            dokku_core::property::write(
+                "docker-options",
+                app,
+                &format!("migrated-{}", phase.name()),
+                "true",
+            )?;
+        }
+        std::fs::remove_file(&legacy)
+            .with_context(|| format!("cannot remove {}", legacy.display()))?;
+        if announce {
+            dokku_core::log::info1(&format!(
+                "Migrated {} to docker-options properties",
+                legacy.display()
+            ));
+        }
+    }
+    if let Ok(mut d) = DONE.lock() {
+        d.push(app.to_string());
+    }
+    Ok(())
 }
 
 /// Checks a `--process` value: a process type name (not the reserved `_default_`); options
@@ -85,8 +186,9 @@ pub fn validate_process(process: &str) -> Result<()> {
 
 /// The process types with options of their own for `phase`, sorted.
 pub fn processes(app: &str, phase: Phase) -> Result<Vec<String>> {
-    let prefix = format!("DOCKER_OPTIONS_{}.", phase.name().to_uppercase());
-    let dir = appname::app_dir(app);
+    migrate(app, false)?;
+    let suffix = format!(".{}", phase.name());
+    let dir = dir(app);
     let rd = match std::fs::read_dir(&dir) {
         Ok(rd) => rd,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -96,7 +198,8 @@ pub fn processes(app: &str, phase: Phase) -> Result<Vec<String>> {
         .filter_map(|e| e.ok())
         .filter_map(|e| {
             let n = e.file_name().to_string_lossy().into_owned();
-            n.strip_prefix(&prefix)
+            n.strip_suffix(&suffix)
+                .filter(|p| *p != DEFAULT_PROCESS)
                 .filter(|p| dokku_core::procfile::validate_type(p).is_ok())
                 .map(str::to_string)
         })
@@ -112,8 +215,13 @@ pub fn read(app: &str, phase: Phase) -> Result<Vec<String>> {
 
 /// The option lines of one phase for `process` alone (every process's when `None`).
 pub fn read_for(app: &str, phase: Phase, process: Option<&str>) -> Result<Vec<String>> {
-    let path = file_for(app, phase, process);
-    match std::fs::read_to_string(&path) {
+    migrate(app, false)?;
+    read_file(&file_for(app, phase, process))
+}
+
+/// The non-blank lines of an options file; none when it is missing.
+fn read_file(path: &std::path::Path) -> Result<Vec<String>> {
+    match std::fs::read_to_string(path) {
         Ok(text) => Ok(text
             .lines()
             .map(|l| l.trim())
@@ -238,17 +346,24 @@ pub struct PhaseOptions {
 }
 
 fn write(app: &str, phase: Phase, process: Option<&str>, options: &[String]) -> Result<()> {
-    let path = file_for(app, phase, process);
+    write_file(&file_for(app, phase, process), options)
+}
+
+/// Writes an options file atomically (mode 0600); no options removes it.
+fn write_file(path: &std::path::Path, options: &[String]) -> Result<()> {
     if options.is_empty() {
-        return match std::fs::remove_file(&path) {
+        return match std::fs::remove_file(path) {
             Ok(()) => Ok(()),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
             Err(e) => Err(e).with_context(|| format!("cannot remove {}", path.display())),
         };
     }
+    if let Some(d) = path.parent() {
+        std::fs::create_dir_all(d).with_context(|| format!("cannot create {}", d.display()))?;
+    }
     let mut text = options.join("\n");
     text.push('\n');
-    plugn::atomic::write(&path, text.as_bytes(), 0o600)
+    plugn::atomic::write(path, text.as_bytes(), 0o600)
 }
 
 /// Changes the options of `phases` of an existing app together: their files are locked (in
@@ -273,6 +388,9 @@ pub fn update_scoped<T>(
     change: impl FnOnce(&mut [PhaseOptions]) -> Result<T>,
 ) -> Result<T> {
     appname::verify(app)?;
+    migrate(app, false)?;
+    std::fs::create_dir_all(dir(app))
+        .with_context(|| format!("cannot create {}", dir(app).display()))?;
     let mut sorted = targets.to_vec();
     sorted.sort();
     sorted.dedup();
