@@ -10,6 +10,7 @@
 //! that fails.
 
 mod http;
+mod legacy;
 
 use anyhow::{bail, Context, Result};
 use dokku_core::plugin::{Command, Plugin, Trigger};
@@ -48,7 +49,7 @@ static PLUGIN: Plugin = Plugin {
         Command {
             name: "set",
             usage: "[--global|<app>] <key> [<value>]",
-            help: "Set or clear a checks property (wait-to-retire, default-wait)",
+            help: "Set or clear a checks property (wait-to-retire, default-wait, wait, timeout, attempts)",
             run: set,
         },
         Command {
@@ -67,6 +68,10 @@ static PLUGIN: Plugin = Plugin {
         Trigger {
             name: "checks-get-property",
             run: trigger_get_property,
+        },
+        Trigger {
+            name: "install",
+            run: legacy::trigger_install,
         },
     ],
 };
@@ -182,9 +187,20 @@ fn skip(argv: &[String]) -> Result<()> {
 
 const SET_USAGE: &str = "dokku checks:set [--global|<app>] <key> [<value>]";
 
-/// `checks:set [--global|APP] wait-to-retire|default-wait [SECONDS]`.
+/// `checks:set [--global|APP] wait-to-retire|default-wait|wait|timeout|attempts [N]` (`wait`,
+/// `timeout` and `attempts` are where Dokku keeps the retired `DOKKU_CHECKS_*` settings).
 fn set(argv: &[String]) -> Result<()> {
-    let c = property::SetCommand::parse(argv, SET_USAGE, &["wait-to-retire", "default-wait"])?;
+    let c = property::SetCommand::parse(
+        argv,
+        SET_USAGE,
+        &[
+            "attempts",
+            "default-wait",
+            "timeout",
+            "wait",
+            "wait-to-retire",
+        ],
+    )?;
     if let Some(v) = c.new_value() {
         v.parse::<u32>()
             .ok()

@@ -97,6 +97,10 @@ static PLUGIN: Plugin = Plugin {
             run: trigger_post_delete,
         },
         Trigger {
+            name: "install",
+            run: trigger_install,
+        },
+        Trigger {
             name: "post-app-rename",
             run: trigger_post_app_rename,
         },
@@ -531,6 +535,19 @@ fn trigger_app_restart(argv: &[String]) -> Result<()> {
 /// Trigger `post-delete APP IMAGE_TAG`: the kept release files go with the app.
 fn trigger_post_delete(argv: &[String]) -> Result<()> {
     dokku_core::appdata::forget(argv, data_dir)
+}
+
+/// Trigger `install`: drains every app's legacy `$DOKKU_ROOT/APP/DOKKU_SCALE` into the ps
+/// property `scale` (Dokku 0.38's place), naming each file moved.
+fn trigger_install(_argv: &[String]) -> Result<()> {
+    for app in dokku_core::appname::all()? {
+        if procfile::migrate_scale(&app)? {
+            log::info1(&format!(
+                "Migrated the DOKKU_SCALE of {app} to ps properties"
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Trigger `post-app-rename OLD NEW`: the kept release files move with the app.
