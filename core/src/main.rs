@@ -235,6 +235,28 @@ fn become_dokku_user(cmd: &str) {
     std::env::set_var("USER", &user.name);
 }
 
+/// `dokku PLUGIN --help`: the plugin's own help (`PLUGIN:help`, as Dokku prints it for every
+/// plugin, its bare command included), from whichever plugin answers it; exits with its code.
+/// Returns when no plugin answers `PLUGIN:help`.
+fn plugin_help(plugin: &str) {
+    let help = format!("{plugin}:help");
+    match dispatch::resolve(paths(), &help, &[]) {
+        Target::Exec {
+            plugin_dir,
+            exe,
+            argv,
+        } => {
+            let e = dispatch::exec(&plugin_dir, &exe, &argv);
+            fail(&format!("{e:#}"))
+        }
+        Target::AskCommands => match dispatch::ask_commands(paths(), &[help]) {
+            Ok(Some(code)) => exit(code),
+            Ok(None) => {}
+            Err(e) => fail(&format!("{e:#}")),
+        },
+    }
+}
+
 /// Runs a command of the core (`cleanup`, `deploy`, `trace:on|off`, `shell`) and exits.
 fn run_builtin(b: &builtin::Builtin, g: &Globals, args: Vec<String>) -> ! {
     if builtin::wants_help(&args) {
@@ -315,6 +337,9 @@ fn main() {
         run_builtin(b, &g, args)
     }
     if matches!(args.first().map(String::as_str), Some("--help" | "-h")) {
+        if !cmd.contains(':') {
+            plugin_help(&cmd);
+        }
         if let Some(usage) = help::command_usage(paths(), &cmd) {
             print!("{usage}");
             exit(0)

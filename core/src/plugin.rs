@@ -106,7 +106,13 @@ impl Plugin {
             _ => args,
         };
         if rest.first().is_some_and(|a| a == "--help" || a == "-h") {
-            print!("{}", self.usage(c));
+            // `dokku PLUGIN --help` is the plugin's help, as in Dokku; `PLUGIN:CMD --help` the
+            // command's usage.
+            if c.name == "default" {
+                print!("{}", self.full_help());
+            } else {
+                print!("{}", self.usage(c));
+            }
             return Ok(());
         }
         match (c.run)(rest) {
@@ -144,6 +150,12 @@ impl Plugin {
                 self.run_command(c, args)?;
                 return Ok(0);
             }
+            // A `subcommands/default` left by an older install of a plugin whose bare command
+            // is now its help.
+            if name == "default" {
+                print!("{}", self.full_help());
+                return Ok(0);
+            }
         } else if name == "commands" {
             let first = args.first().map(String::as_str).unwrap_or("");
             if first == "help" {
@@ -154,9 +166,12 @@ impl Plugin {
                 }
                 return Ok(0);
             }
-            if first == format!("{}:help", self.prefix)
-                || (first == self.prefix && args.len() > 1 && args[1] == "--help")
-            {
+            // `PLUGIN:help`, `PLUGIN --help|-h`, and the bare `PLUGIN` of a plugin without a
+            // bare command of its own: the plugin's help, as Dokku prints it.
+            let bare_help = first == self.prefix
+                && (args.get(1).is_some_and(|a| a == "--help" || a == "-h")
+                    || !self.commands.iter().any(|c| c.name == "default"));
+            if first == format!("{}:help", self.prefix) || bare_help {
                 print!("{}", self.full_help());
                 return Ok(0);
             }

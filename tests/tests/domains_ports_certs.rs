@@ -148,10 +148,10 @@ fn domains_app_commands_and_reports() {
     assert_eq!(j["domains-app-enabled"], "true");
     assert_eq!(j["domains-global-enabled"], "false");
     assert_eq!(j["domains-global-vhosts"], "");
-    // The deprecated bare command is the report.
+    // The bare command is the plugin's help, as in Dokku.
     sb.dokku(&["domains", "web"])
         .ok()
-        .out_has("web domains information");
+        .out_has("Usage: dokku domains[:COMMAND]");
 
     sb.dokku(&[
         "domains:remove",

@@ -93,8 +93,10 @@ fn add_from_file_and_stdin_then_list() {
              {fc} NAME=\"carol@laptop.1\" SSHCOMMAND_ALLOWED_KEYS=\"{OPTIONS}\"\n"
         )
     );
-    // The bare command and --format text are the same list.
-    assert_eq!(sb.dokku(&["ssh-keys"]).ok().stdout, text);
+    // The bare command is the plugin's help, as in Dokku; --format text is the same list.
+    sb.dokku(&["ssh-keys"])
+        .ok()
+        .out_has("Usage: dokku ssh-keys[:COMMAND]");
     assert_eq!(
         sb.dokku(&["ssh-keys:list", "--format", "text"]).ok().stdout,
         text

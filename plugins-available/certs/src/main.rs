@@ -22,12 +22,6 @@ static PLUGIN: Plugin = Plugin {
     summary: "Manage SSL (TLS) certs",
     commands: &[
         Command {
-            name: "default",
-            usage: "<app>",
-            help: "[DEPRECATED] Alternative for certs:report",
-            run: report_cmd,
-        },
-        Command {
             name: "add",
             usage: "<app> <crt-file> <key-file>",
             help: "Add an ssl endpoint to an app. Can also import from a tarball on stdin",

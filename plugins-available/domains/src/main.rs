@@ -23,12 +23,6 @@ static PLUGIN: Plugin = Plugin {
     summary: "Manage domains used by the proxy",
     commands: &[
         Command {
-            name: "default",
-            usage: "[<app>|--global] [--format stdout|json] [<flag>]",
-            help: "[DEPRECATED] Alternative for domains:report",
-            run: report::command,
-        },
-        Command {
             name: "add",
             usage: "<app> <domain> [<domain> ...]",
             help: "Add domains to app",

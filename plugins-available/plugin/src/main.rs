@@ -22,12 +22,6 @@ static PLUGIN: Plugin = Plugin {
     summary: "Manage installed plugins",
     commands: &[
         Command {
-            name: "default",
-            usage: "[--format stdout|json]",
-            help: "Print installed plugins (as plugin:list)",
-            run: list,
-        },
-        Command {
             name: "disable",
             usage: "<name>",
             help: "Disable an installed plugin",

@@ -18,12 +18,6 @@ static PLUGIN: Plugin = Plugin {
     summary: "Manage public ssh keys used for deployment",
     commands: &[
         Command {
-            name: "default",
-            usage: "",
-            help: "List of all authorized dokku public ssh keys (as ssh-keys:list)",
-            run: list,
-        },
-        Command {
             name: "add",
             usage: "<name> [/path/to/key]",
             help: "Add a new public key by pipe or path",
