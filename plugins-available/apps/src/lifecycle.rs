@@ -44,7 +44,7 @@ pub fn create(argv: &[String]) -> Result<()> {
     let a = args::parse(argv, &[], &[])?;
     a.at_most(1, "dokku apps:create <app>")?;
     let app = appname::required(a.pos(0))?;
-    appname::validate(&app)?;
+    appname::validate_new(&app)?;
     create_app(&app)
 }
 
@@ -80,7 +80,8 @@ pub fn destroy(argv: &[String]) -> Result<()> {
     trigger("post-delete", &[&app, &tag])
 }
 
-/// The two app names of rename and clone, checked: OLD exists, NEW is valid.
+/// The two app names of rename and clone, checked: OLD exists (a legacy name included), NEW
+/// follows today's rule.
 fn old_and_new(a: &args::Args, usage: &str) -> Result<(String, String)> {
     a.at_most(2, usage)?;
     let old = appname::required(a.pos(0))?;
@@ -88,7 +89,7 @@ fn old_and_new(a: &args::Args, usage: &str) -> Result<(String, String)> {
         bail!("Please specify a new app name; usage: {usage}");
     };
     appname::verify(&old)?;
-    appname::validate(&new)?;
+    appname::validate_new(&new)?;
     if old == new {
         bail!("The new name must differ from the old one");
     }

@@ -118,7 +118,8 @@ fn main() {
 /// The property plugin name under which apps keeps its own values.
 pub const PROPS: &str = "apps";
 
-/// `apps:list [--format stdout|json]`.
+/// `apps:list [--format stdout|json]`; with no app, Dokku's ` !     You haven't deployed any
+/// applications yet` on stderr (exit 0; `[]` in json).
 fn list(argv: &[String]) -> Result<()> {
     let a = args::parse(argv, &[], &["--format"])?;
     a.at_most(0, "dokku apps:list [--format stdout|json]")?;
@@ -131,6 +132,12 @@ fn list(argv: &[String]) -> Result<()> {
     }
     if !log::quiet() {
         writeln!(out, "=====> My Apps")?;
+    }
+    if names.is_empty() {
+        // Dokku's words, on stderr, and still a success (scripts match this line).
+        out.flush()?;
+        log::warn("You haven't deployed any applications yet");
+        return Ok(());
     }
     for n in names {
         writeln!(out, "{n}")?;
@@ -200,13 +207,15 @@ fn trigger_app_exists(argv: &[String]) -> Result<()> {
     }
 }
 
-/// Trigger `app-maybe-create APP`: creates the app when it does not exist yet.
+/// Trigger `app-maybe-create APP`: creates the app when it does not exist yet (an existing
+/// app may have a legacy name; a new one follows today's rule).
 fn trigger_app_maybe_create(argv: &[String]) -> Result<()> {
     let app = argv.first().map(String::as_str).unwrap_or("");
     appname::validate(app)?;
     if appname::exists(app) {
         return Ok(());
     }
+    appname::validate_new(app)?;
     if settings::autocreation_disabled()? {
         bail!("App {app} does not exist, and creating apps on push is turned off (apps:set --global disable-autocreation true): create it with dokku apps:create {app}");
     }

@@ -76,7 +76,8 @@ pub fn exists(app: &str) -> bool {
 }
 
 fn hook_text(app: &str) -> String {
-    // `app` passed the app-name rule ([a-z0-9.-]), so it needs no quoting.
+    // `app` passed the app-name rule (legacy names included: [a-z0-9._-]), so it needs no
+    // quoting.
     format!(
         "#!/bin/sh\n# Written by dokku: hands every push of {app} to the deploy pipeline.\nexec \"${{DOKKU_BIN:-dokku}}\" git-hook {app}\n"
     )

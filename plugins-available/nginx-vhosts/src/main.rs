@@ -100,6 +100,10 @@ static PLUGIN: Plugin = Plugin {
             run: trigger_proxy_disable,
         },
         Trigger {
+            name: "post-create",
+            run: trigger_post_create,
+        },
+        Trigger {
             name: "post-deploy",
             run: trigger_post_deploy,
         },
@@ -274,11 +278,12 @@ fn render(app: &str) -> Result<String> {
 }
 
 /// The config from `i`, with the template `nginx-app-template-source` chose, else the app's
-/// own (the pending one, when asked and present), else the generated config.
+/// own (the pending one, when asked and present), else the generated config; for an app with
+/// no web listener (not deployed, no web process, stopped), the 502 placeholder.
 fn render_with(i: Inputs, pending: bool) -> Result<String> {
     let app = i.app.clone();
     if i.upstreams.is_empty() {
-        return Ok(String::new());
+        return Ok(generate::placeholder(&i));
     }
     if let Some(src) = template_source(&app)? {
         let t = std::fs::read_to_string(&src).with_context(|| {
@@ -304,14 +309,17 @@ fn render_with(i: Inputs, pending: bool) -> Result<String> {
     }
 }
 
-/// Builds and installs the app's config (or removes it when nginx does not serve the app).
+/// Builds and installs the app's config (or removes it when nginx does not serve the app); an
+/// app without web listeners gets the 502 placeholder.
 fn build(app: &str) -> Result<()> {
     if !serves(app)? {
         return apply::install(app, "");
     }
-    let text = render(app)?;
-    if text.is_empty() {
-        return apply::install(app, "");
+    let i = inputs(app)?;
+    let undeployed = i.upstreams.is_empty();
+    let text = render_with(i, false)?;
+    if undeployed {
+        return apply::install(app, &text);
     }
     let domains = lines_of("domains-list", app)?;
     if !domains.is_empty() {
@@ -398,6 +406,16 @@ fn trigger_pre_deploy(argv: &[String]) -> Result<()> {
         let _ = std::fs::remove_dir_all(data_dir(app).join("pending"));
     }
     checked
+}
+
+/// Trigger `post-create APP`: a new app gets its 502 placeholder config at once (as Dokku
+/// 0.38), so its domains answer before the first deploy.
+fn trigger_post_create(argv: &[String]) -> Result<()> {
+    let Some(app) = argv.first() else {
+        bail!("post-create needs APP");
+    };
+    appname::verify(app)?;
+    build(app)
 }
 
 /// Trigger `post-deploy APP PORT IP TAG`: the release's template becomes the app's, and the
