@@ -86,13 +86,14 @@ pub fn listeners(app: &str, kind: &str) -> Result<Vec<String>> {
         .collect())
 }
 
-/// `app-json-get-content APP`: the deployed app.json, `None` when the app has none.
+/// `app-json-get-content APP`: the deployed app.json, `None` when the app has none. Read as
+/// HuJSON (comments, trailing commas), as Dokku reads app.json.
 pub fn app_json(app: &str) -> Result<Option<serde_json::Value>> {
     let text = fire_value("app-json-get-content", &[app])?;
-    if text.is_empty() {
+    if text.trim().is_empty() {
         return Ok(None);
     }
-    serde_json::from_str(&text)
+    crate::hujson::parse(&text)
         .map(Some)
         .context("app-json-get-content answered something other than JSON")
 }

@@ -15,6 +15,7 @@ pub mod dispatch;
 pub mod docker;
 pub mod envfile;
 pub mod help;
+pub mod hujson;
 pub mod hostname;
 pub mod lineedit;
 pub mod log;

@@ -5,7 +5,8 @@
 //! (`$DOKKU_LIB_ROOT/data/app-json/APP/app.json`). A failed deploy leaves the previous copy in
 //! place. Commands `app-json:set [--global|APP] appjson-path [PATH]` and `app-json:report`;
 //! triggers `app-json-get-content`, `app-json-is-valid`, `post-extract`, `post-deploy`,
-//! `post-delete`, `post-app-rename`.
+//! `post-delete`, `post-app-rename`. app.json is HuJSON as in Dokku (`//` and `/* */` comments,
+//! trailing commas): it is kept as its standard JSON.
 
 mod validate;
 
@@ -196,10 +197,14 @@ fn trigger_post_extract(argv: &[String]) -> Result<()> {
     appname::validate(app)?;
     let rel = computed_path(app)?;
     validate::relative_path(&rel)?;
-    let text = dokku_core::source::read_inside(Path::new(dir), &rel)?;
-    if let Some(t) = &text {
-        validate::content(t).with_context(|| format!("{rel} is not a valid app.json"))?;
-    }
+    // Kept as standard JSON (HuJSON comments and trailing commas removed), so every reader of
+    // `app-json-get-content` gets JSON.
+    let text = match dokku_core::source::read_inside(Path::new(dir), &rel)? {
+        Some(t) => {
+            Some(validate::content(&t).with_context(|| format!("{rel} is not a valid app.json"))?)
+        }
+        None => None,
+    };
     let pending = data_dir(app).join("pending");
     if pending.exists() {
         std::fs::remove_dir_all(&pending)

@@ -22,11 +22,13 @@ pub fn relative_path(p: &str) -> Result<()> {
     Ok(())
 }
 
-/// Checks an app.json: a JSON object; `formation` an object of objects whose `quantity` is a
-/// non-negative integer; `healthchecks` an object of lists of objects; `scripts.dokku.*`
+/// Checks an app.json (HuJSON: comments and trailing commas allowed, as Dokku reads it) and
+/// gives its standard JSON: a JSON object; `formation` an object of objects whose `quantity`
+/// is a non-negative integer; `healthchecks` an object of lists of objects; `scripts.dokku.*`
 /// strings; `cron` a list of objects.
-pub fn content(text: &str) -> Result<()> {
-    let v: Value = serde_json::from_str(text).context("not JSON")?;
+pub fn content(text: &str) -> Result<String> {
+    let plain = dokku_core::hujson::standardize(text)?;
+    let v: Value = serde_json::from_str(&plain).context("not JSON")?;
     let Some(obj) = v.as_object() else {
         bail!("the top level must be an object");
     };
@@ -69,7 +71,7 @@ pub fn content(text: &str) -> Result<()> {
             bail!("cron must be a list of objects");
         }
     }
-    Ok(())
+    Ok(plain)
 }
 
 #[cfg(test)]
@@ -100,6 +102,10 @@ mod tests {
         content(r#"{"formation":{"web":{"quantity":2}},"healthchecks":{"web":[{"path":"/"}]}}"#)
             .unwrap();
         content("{}").unwrap();
+        let hu = "{\n  // scale\n  \"formation\": {\"web\": {\"quantity\": 2,},}, /* x */\n  \"u\": \"http://a//b\",\n}";
+        let plain = content(hu).unwrap();
+        let v: Value = serde_json::from_str(&plain).unwrap();
+        assert_eq!(v["u"], "http://a//b");
         for bad in [
             "[]",
             "{",
