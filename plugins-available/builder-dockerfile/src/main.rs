@@ -1,5 +1,6 @@
 //! The dockerfile builder: `builder-detect` names `dockerfile` when the source has the app's
-//! Dockerfile (`Dockerfile`, or the `dockerfile-path` of `builder-dockerfile:set`);
+//! Dockerfile (`Dockerfile`, or the `dockerfile-path` of `builder-dockerfile:set`) and neither
+//! herokuish nor pack is detected (Dokku's order);
 //! `builder-build dockerfile APP DIR` runs `docker build` of that file with the app's build
 //! options (`docker-args-build`), Dokku's labels, and the tag `dokku/APP:latest`, its output
 //! streaming as it comes (with `builder:set APP skip-cleanup true`, the intermediate containers
@@ -137,7 +138,9 @@ fn set_path(app: &str) -> Result<Option<String>> {
 
 /// Trigger `builder-detect APP DIR`: `dockerfile` when DIR has a `Dockerfile`, or when a
 /// `dockerfile-path` is set for the app (a path the repository lacks then fails the build, as
-/// Dokku's, rather than falling to another builder).
+/// Dokku's, rather than falling to another builder) — unless, as in Dokku, the herokuish or
+/// pack detection claims the app first (`.buildpacks`, `BUILDPACK_URL`, `project.toml`: see
+/// [`claimed_by_another`]).
 fn trigger_detect(argv: &[String]) -> Result<()> {
     let (Some(app), Some(dir)) = (argv.first(), argv.get(1)) else {
         return Ok(());
@@ -147,10 +150,27 @@ fn trigger_detect(argv: &[String]) -> Result<()> {
     } else {
         None
     };
-    if set.is_some() || Path::new(dir).join(DEFAULT_PATH).is_file() {
+    if (set.is_some() || Path::new(dir).join(DEFAULT_PATH).is_file())
+        && !claimed_by_another(app, dir)?
+    {
         println!("{BUILDER}");
     }
     Ok(())
+}
+
+/// Whether Dokku's detection picks another builder before the Dockerfile: the herokuish
+/// builder's `builder-detect` answers, or the builder plugin's does (the selected builder, or
+/// `pack` for a `project.toml`).
+fn claimed_by_another(app: &str, dir: &str) -> Result<bool> {
+    let o = plugn::trigger::fire_where(
+        dokku_core::paths(),
+        "builder-detect",
+        &[app.to_string(), dir.to_string()],
+        plugn::trigger::Input::Null,
+        plugn::trigger::Output::Capture,
+        &|p| p.name == "builder-herokuish" || p.name == "builder",
+    )?;
+    Ok(o.success() && !o.text().is_empty())
 }
 
 /// Whether the build keeps what it leaves behind (`builder:set APP skip-cleanup`, through

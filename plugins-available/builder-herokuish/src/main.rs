@@ -1,8 +1,8 @@
 //! The herokuish builder: buildpacks (Heroku's v2a `bin/detect`, `bin/compile`, `bin/release`)
 //! run in a container of a local stack image (`scripts/build-stack`), committed as
 //! `dokku/APP:latest`, whose `/start TYPE` and `/exec CMD` run the app's processes.
-//! Triggers `builder-detect APP DIR` (names `herokuish` when buildpacks are configured and the
-//! source has no Dockerfile), `builder-build herokuish APP DIR`, `builder-release herokuish APP
+//! Triggers `builder-detect APP DIR` (names `herokuish` when buildpacks are configured, even
+//! beside a Dockerfile, as Dokku's), `builder-build herokuish APP DIR`, `builder-release herokuish APP
 //! TAG`, `builder-image-is-herokuish APP IMAGE`, `post-delete APP` and `post-app-rename OLD NEW`
 //! (which drop the app's build cache), `builder-herokuish-allowed APP`. Commands
 //! `builder-herokuish:set|report` (`allowed`: whether herokuish may build the app; by default
@@ -145,17 +145,17 @@ fn trigger_allowed(argv: &[String]) -> Result<()> {
     Ok(())
 }
 
-/// Trigger `builder-detect APP DIR`: `herokuish` when DIR has no Dockerfile and buildpacks
-/// are configured (`BUILDPACK_URL`, `buildpacks:add`, or a `.buildpacks` file); else nothing.
+/// Trigger `builder-detect APP DIR`: `herokuish` when buildpacks are configured (a
+/// `.buildpacks` file, `BUILDPACK_URL` in the source's `.env` or in the app's config,
+/// `buildpacks:add`), also beside a Dockerfile, as Dokku's; else nothing.
 fn trigger_detect(argv: &[String]) -> Result<()> {
     let (Some(app), Some(dir)) = (argv.first(), argv.get(1)) else {
         bail!("builder-detect needs APP DIR");
     };
-    let dir = Path::new(dir);
-    if !appname::is_valid(app) || dir.join("Dockerfile").exists() {
+    if !appname::is_valid(app) {
         return Ok(());
     }
-    if sources::configured(app, dir)? {
+    if sources::configured(app, Path::new(dir))? {
         println!("{BUILDER}");
     }
     Ok(())

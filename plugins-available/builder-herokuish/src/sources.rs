@@ -1,5 +1,6 @@
 //! Which buildpacks build an app, and fetching them. The first of these that names any wins:
-//! the `BUILDPACK_URL` config var (one buildpack, as Dokku), the app's list
+//! the `BUILDPACK_URL` config var (one buildpack, as Dokku), `BUILDPACK_URL` in the source's
+//! `.env`, the app's list
 //! (`buildpacks:add`), the source's `.buildpacks` file. Each is fetched into the stage
 //! folder as `NN-NAME`: git locations with `git clone --depth 1` (at `#REF` when given),
 //! local folders copied.
@@ -23,12 +24,35 @@ pub struct Selection {
     pub buildpacks: Vec<Buildpack>,
 }
 
-/// Whether the app has buildpacks configured (cheap enough for `builder-detect`).
+/// Whether the app has buildpacks configured (cheap enough for `builder-detect`): a
+/// `.buildpacks` file, `buildpacks:add`, `BUILDPACK_URL` named in the source's `.env` (as
+/// Dokku, any mention counts) or set in the app's config.
 pub fn configured(app: &str, dir: &Path) -> Result<bool> {
     if dir.join(".buildpacks").is_file() || !store::list(app)?.is_empty() {
         return Ok(true);
     }
+    let dotenv = dir.join(".env");
+    if dotenv.is_file()
+        && std::fs::read(&dotenv)
+            .with_context(|| format!("cannot read {}", dotenv.display()))?
+            .windows(BUILDPACK_URL.len())
+            .any(|w| w == BUILDPACK_URL.as_bytes())
+    {
+        return Ok(true);
+    }
     Ok(trigger_value("config-get", &[app, BUILDPACK_URL])?.is_some_and(|v| !v.is_empty()))
+}
+
+/// The `BUILDPACK_URL` a source's `.env` sets, if it sets one (a file that does not parse as
+/// an env file is refused, naming it).
+fn dotenv_buildpack(dir: &Path) -> Result<Option<String>> {
+    let file = dir.join(".env");
+    if !file.is_file() {
+        return Ok(None);
+    }
+    let text = std::fs::read_to_string(&file).context("cannot read .env")?;
+    let vars = dokku_core::envfile::parse(&text).context("the .env of the source")?;
+    Ok(vars.get(BUILDPACK_URL).filter(|v| !v.is_empty()).cloned())
 }
 
 /// The buildpacks that build `app` from `dir`; fails when none is configured.
@@ -38,6 +62,13 @@ pub fn resolve(app: &str, dir: &Path, config: &BTreeMap<String, String>) -> Resu
             url::parse(u).with_context(|| format!("the {BUILDPACK_URL} config var of {app}"))?;
         return Ok(Selection {
             origin: "the BUILDPACK_URL config var",
+            buildpacks: vec![bp],
+        });
+    }
+    if let Some(u) = dotenv_buildpack(dir)? {
+        let bp = url::parse(&u).with_context(|| format!("the {BUILDPACK_URL} of the .env file"))?;
+        return Ok(Selection {
+            origin: "the BUILDPACK_URL of .env",
             buildpacks: vec![bp],
         });
     }

@@ -4,7 +4,14 @@
 //! `core-post-extract`, as Dokku's, moves that folder's contents to the top of the build folder
 //! before any `post-extract`); `builder:set APP skip-cleanup true` keeps what a build leaves
 //! behind (its build container, the image it replaced, the intermediate containers of a
-//! Dockerfile build), as Dokku's. `builder:report`; `builder-get-property APP KEY`.
+//! Dockerfile build), as Dokku's. `builder:report [--global]`; `builder-get-property APP KEY`.
+//!
+//! Detection follows Dokku's order: the selected builder; else herokuish when its
+//! `builder-detect` answers (a `.buildpacks` file, `BUILDPACK_URL` in the repository's `.env` or
+//! in the app's config, buildpacks added); else `pack` for a `project.toml` (or the config var
+//! `DOKKU_CNB_EXPERIMENTAL=1`), which this server has no builder for, so such a deploy fails
+//! with one line saying so (answered here, at `pre-receive-app`); else a Dockerfile's
+//! `dockerfile`; else herokuish. The builder a deploy used is kept as `builder-detected`.
 
 use anyhow::{bail, Context, Result};
 use dokku_core::plugin::{Command, Plugin, Trigger};
@@ -42,6 +49,10 @@ static PLUGIN: Plugin = Plugin {
         Trigger {
             name: "core-post-extract",
             run: trigger_core_post_extract,
+        },
+        Trigger {
+            name: "pre-receive-app",
+            run: trigger_pre_receive_app,
         },
     ],
 };
@@ -112,12 +123,21 @@ const REPORT_FIELDS: &[(&str, &str)] = &[
     ("builder-selected", "Builder selected"),
     ("builder-computed-selected", "Builder computed selected"),
     ("builder-global-selected", "Builder global selected"),
+    ("builder-detected", "Builder detected"),
     ("builder-skip-cleanup", "Builder skip cleanup"),
     (
         "builder-computed-skip-cleanup",
         "Builder computed skip cleanup",
     ),
     ("builder-global-skip-cleanup", "Builder global skip cleanup"),
+];
+
+/// The rows of `builder:report --global`, as Dokku's.
+const GLOBAL_FIELDS: &[&str] = &[
+    "builder-global-build-dir",
+    "builder-global-selected",
+    "builder-computed-skip-cleanup",
+    "builder-global-skip-cleanup",
 ];
 
 /// Whether a build keeps what it leaves behind: the app's `skip-cleanup`, else the global
@@ -131,8 +151,12 @@ fn skip_cleanup(app: &str) -> Result<bool> {
 }
 
 fn report_of(app: &str) -> Result<Report> {
+    let global = app == property::GLOBAL;
     let mut rows = Vec::new();
     for (key, label) in REPORT_FIELDS {
+        if global && !GLOBAL_FIELDS.contains(key) {
+            continue;
+        }
         let value = match *key {
             "builder-build-dir" => property::get_or(PROPS, app, "build-dir", "")?,
             "builder-computed-build-dir" => app_or_global(app, "build-dir")?.unwrap_or_default(),
@@ -141,6 +165,7 @@ fn report_of(app: &str) -> Result<Report> {
             }
             "builder-selected" => property::get_or(PROPS, app, "selected", "")?,
             "builder-computed-selected" => app_or_global(app, "selected")?.unwrap_or_default(),
+            "builder-detected" => property::get_or(PROPS, app, "detected", "")?,
             "builder-skip-cleanup" => property::get_or(PROPS, app, "skip-cleanup", "")?,
             "builder-computed-skip-cleanup" => skip_cleanup(app)?.to_string(),
             "builder-global-skip-cleanup" => {
@@ -150,10 +175,12 @@ fn report_of(app: &str) -> Result<Report> {
         };
         rows.push((key.to_string(), label.to_string(), value));
     }
-    Ok(Report {
-        heading: format!("{app} builder information"),
-        rows,
-    })
+    let heading = if global {
+        "Global builder information".to_string()
+    } else {
+        format!("{app} builder information")
+    };
+    Ok(Report { heading, rows })
 }
 
 fn report_cmd(argv: &[String]) -> Result<()> {
@@ -165,15 +192,61 @@ fn report_cmd(argv: &[String]) -> Result<()> {
     )
 }
 
-/// Trigger `builder-detect APP DIR`: the selected builder, when one is set.
+/// The name Dokku's detection gives Cloud Native Buildpacks builds.
+const PACK: &str = "pack";
+
+/// Trigger `builder-detect APP DIR`: the selected builder (the app's, else the global one);
+/// else `pack` when the source has a `project.toml` (or the app's config has
+/// `DOKKU_CNB_EXPERIMENTAL=1`) and herokuish does not claim the app (herokuish comes first
+/// in Dokku's order, then pack, then dockerfile).
 fn trigger_detect(argv: &[String]) -> Result<()> {
-    let Some(app) = argv.first() else {
+    let (Some(app), Some(dir)) = (argv.first(), argv.get(1)) else {
         return Ok(());
     };
+    if !dokku_core::appname::is_valid(app) {
+        return Ok(());
+    }
     if let Some(b) = app_or_global(app, "selected")? {
         println!("{b}");
+        return Ok(());
+    }
+    let pack = Path::new(dir).join("project.toml").is_file()
+        || dokku_core::trigger_value("config-get", &[app, "DOKKU_CNB_EXPERIMENTAL"])?
+            .is_some_and(|v| v == "1");
+    if pack && !herokuish_detects(app, dir)? {
+        println!("{PACK}");
     }
     Ok(())
+}
+
+/// Whether the herokuish builder's own `builder-detect` claims the app (false when that
+/// plugin is not enabled).
+fn herokuish_detects(app: &str, dir: &str) -> Result<bool> {
+    let o = plugn::trigger::fire_where(
+        dokku_core::paths(),
+        "builder-detect",
+        &[app.to_string(), dir.to_string()],
+        plugn::trigger::Input::Null,
+        plugn::trigger::Output::Capture,
+        &|p| p.name == "builder-herokuish",
+    )?;
+    Ok(o.success() && !o.text().is_empty())
+}
+
+/// Trigger `pre-receive-app APP BUILDER DIR REV`: keeps the builder as the app's
+/// `builder-detected`; refuses `pack`, which this server cannot run.
+fn trigger_pre_receive_app(argv: &[String]) -> Result<()> {
+    let (Some(app), Some(builder)) = (argv.first(), argv.get(1)) else {
+        return Ok(());
+    };
+    dokku_core::appname::validate(app)?;
+    if builder == PACK {
+        bail!(
+            "{app}: the pack builder (Cloud Native Buildpacks, chosen for a project.toml) is not available on this server; choose another with builder:set {app} selected dockerfile|herokuish"
+        );
+    }
+    check_builder_name(builder)?;
+    property::write(PROPS, app, "detected", builder)
 }
 
 /// Trigger `builder-get-property APP KEY`: the app's own `selected`, `build-dir` or
