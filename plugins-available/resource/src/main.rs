@@ -2,7 +2,9 @@
 //! type, kept as properties `PROC.limit.RESOURCE` / `PROC.reserve.RESOURCE` (process type
 //! `_default_` when none is given), as Dokku keeps them. Commands
 //! `resource:limit|limit-clear|reserve|reserve-clear|report`; triggers
-//! `docker-args-process-deploy`, `docker-args-process-run` and `resource-get-property`.
+//! `docker-args-process-build` (the limits of the `build` process type, as Dokku applies them
+//! to build containers), `docker-args-process-deploy`, `docker-args-process-run` and
+//! `resource-get-property`.
 
 mod report;
 mod values;
@@ -50,6 +52,10 @@ static PLUGIN: Plugin = Plugin {
     ],
     bare_commands: &[],
     triggers: &[
+        Trigger {
+            name: "docker-args-process-build",
+            run: trigger_process_build,
+        },
         Trigger {
             name: "docker-args-process-deploy",
             run: trigger_process_deploy,
@@ -255,6 +261,52 @@ pub fn effective(app: &str, process: &str, kind: Kind, resource: &str) -> Result
         }
     }
     Ok(None)
+}
+
+/// The process type whose limits apply to build containers.
+const BUILD_PROCESS: &str = "build";
+
+/// The limits each builder passes to its build container, in the order they are printed:
+/// `docker run` (herokuish) takes all four, `docker build` (dockerfile) only the memory ones,
+/// the other builders none (as Dokku filters them).
+fn build_resources(builder: &str) -> &'static [&'static str] {
+    match builder {
+        "herokuish" => &["memory", "memory-swap", "cpu", "nvidia-gpu"],
+        "dockerfile" => &["memory", "memory-swap"],
+        _ => &[],
+    }
+}
+
+/// Trigger `docker-args-process-build APP BUILDER`: echoes stdin, then the `build` process
+/// type's limits the builder takes (`--memory=256m --cpus=1 …`): the app's `build` limits, else
+/// the global `build` ones. Neither the `_default_` limits nor reservations apply to builds
+/// (as Dokku: a build often needs more than the app at run time).
+fn trigger_process_build(argv: &[String]) -> Result<()> {
+    let stdin = dockerargs::read_stdin()?;
+    let (Some(app), Some(builder)) = (argv.first(), argv.get(1)) else {
+        bail!("docker-args-process-build needs APP BUILDER");
+    };
+    appname::validate(app)?;
+    let mut words = Vec::new();
+    if std::env::var("DOKKU_OMIT_RESOURCE_ARGS").as_deref() != Ok("1") && appname::exists(app) {
+        for r in build_resources(builder) {
+            let key = values::property_key(BUILD_PROCESS, Kind::Limit, r);
+            let mut value = None;
+            for scope in [app.as_str(), property::GLOBAL] {
+                if let Some(v) = property::get(PROPS, scope, &key)?.filter(|v| !v.is_empty()) {
+                    value = Some(v);
+                    break;
+                }
+            }
+            let Some(v) = value else { continue };
+            if let Err(e) = values::validate(r, &v) {
+                log::warn(&format!("skipping the build limits of {app}: {e:#}"));
+                continue;
+            }
+            words.extend(values::docker_arg(Kind::Limit, r, &v));
+        }
+    }
+    dockerargs::emit(&stdin, &words)
 }
 
 /// Trigger `docker-args-process-deploy APP IMAGE_SOURCE_TYPE IMAGE_TAG [PROC_TYPE [INDEX]]`:

@@ -1,5 +1,5 @@
-//! `resource:report`: one row per process type, request type and resource, flags such as
-//! `--resource-web.limit.memory` (Dokku's names, with the periods).
+//! `resource:report`: one row per value set (process type, request type and resource), flags
+//! such as `--resource-web.limit.memory` (Dokku's names, with the periods).
 
 use crate::values::{self, Kind, DEFAULT_PROCESS, RESOURCES};
 use crate::PROPS;
@@ -9,23 +9,24 @@ use dokku_core::{appname, log, property};
 
 const USAGE: &str = "dokku resource:report [<app>] [--format stdout|json] [<flag>]";
 
-/// The process types with values for an app, `_default_` first.
-fn process_types(app: &str) -> Result<Vec<String>> {
-    let mut out = vec![DEFAULT_PROCESS.to_string()];
-    for (key, _) in property::list(PROPS, app)? {
-        if let Some((p, _)) = key.split_once('.') {
-            if !out.iter().any(|o| o == p) {
-                out.push(p.to_string());
-            }
-        }
-    }
-    out[1..].sort();
-    Ok(out)
-}
-
+/// The report of an app: one row per value set (as Dokku reports the stored keys: a cleared
+/// value has no row), `_default_` first, then the process types in order; within one, limits
+/// then reservations, resources in their order.
 fn report_of(app: &str) -> Result<Report> {
+    let stored: Vec<(String, String)> = property::list(PROPS, app)?
+        .into_iter()
+        .filter(|(_, v)| !v.is_empty())
+        .collect();
+    let mut processes: Vec<&str> = stored
+        .iter()
+        .filter_map(|(k, _)| k.split_once('.').map(|(p, _)| p))
+        .filter(|p| *p != DEFAULT_PROCESS)
+        .collect();
+    processes.sort_unstable();
+    processes.dedup();
+    processes.insert(0, DEFAULT_PROCESS);
     let mut rows = Vec::new();
-    for p in process_types(app)? {
+    for p in processes {
         for kind in [Kind::Limit, Kind::Reserve] {
             let word = if kind == Kind::Limit {
                 "limit"
@@ -33,10 +34,12 @@ fn report_of(app: &str) -> Result<Report> {
                 "reservation"
             };
             for r in RESOURCES {
-                let key = values::property_key(&p, kind, r);
-                let value = property::get_or(PROPS, app, &key, "")?;
+                let key = values::property_key(p, kind, r);
+                let Some((_, value)) = stored.iter().find(|(k, _)| *k == key) else {
+                    continue;
+                };
                 let label = format!("{p} {word} {}", r.replace('-', " "));
-                rows.push((format!("resource-{key}"), label, value));
+                rows.push((format!("resource-{key}"), label, value.clone()));
             }
         }
     }
