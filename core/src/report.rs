@@ -75,12 +75,8 @@ pub fn print(report: &Report, format: Format, info_flag: Option<&str>) -> Result
         match report.rows.iter().find(|(k, _, _)| k == key) {
             Some((_, _, v)) => writeln!(o, "{v}")?,
             None => {
-                let valid: Vec<String> = report
-                    .rows
-                    .iter()
-                    .map(|(k, _, _)| format!("--{k}"))
-                    .collect();
-                bail!("Invalid flag passed, valid flags: {}", valid.join(", "));
+                let keys: Vec<&str> = report.rows.iter().map(|(k, _, _)| k.as_str()).collect();
+                bail!("{}", invalid_flag(&keys));
             }
         }
         return Ok(());
@@ -110,23 +106,113 @@ pub fn print(report: &Report, format: Format, info_flag: Option<&str>) -> Result
     Ok(())
 }
 
-/// A whole `PLUGIN:report [APP] [--format stdout|json] [--FLAG]` command: `fields` are the
-/// (flag, label) pairs the report has, `build` makes one app's report; without an app, every
-/// app's report is printed (with Dokku's warning when there is none).
+/// Dokku's answer to a report flag it does not know: the valid flags, sorted.
+fn invalid_flag(keys: &[&str]) -> String {
+    let mut valid: Vec<String> = keys.iter().map(|k| format!("--{k}")).collect();
+    valid.sort();
+    valid.dedup();
+    format!("Invalid flag passed, valid flags: {}", valid.join(", "))
+}
+
+/// Whether a report row belongs to the host-wide (`--global`) report: its flag names the
+/// global value (`PLUGIN-global-KEY`, or `PLUGIN-GROUP-global-KEY`) or the value in effect
+/// (`PLUGIN-computed-KEY`, which for `--global` is the global value or the default).
+pub fn is_global_row(key: &str) -> bool {
+    key.contains("-global-") || key.contains("-computed-")
+}
+
+/// The arguments of a report command split as Dokku splits them: every `--flag` other than
+/// `--format`, `--global`, `--quiet` and `--help` is the one info flag asked for (an unknown
+/// one is answered with the valid flags, not refused by the parser).
+fn split_report_args(argv: &[String]) -> (Vec<String>, Vec<String>) {
+    let mut rest = Vec::new();
+    let mut info = Vec::new();
+    let mut it = argv.iter();
+    while let Some(a) = it.next() {
+        if a == "--" {
+            rest.push(a.clone());
+            rest.extend(it.by_ref().cloned());
+            break;
+        }
+        if a == "--format" {
+            rest.push(a.clone());
+            rest.extend(it.next().cloned());
+        } else if a.starts_with("--format=")
+            || ["--global", "--quiet", "--help"].contains(&a.as_str())
+            || !a.starts_with("--")
+            || a.len() < 3
+        {
+            rest.push(a.clone());
+        } else {
+            info.push(a.clone());
+        }
+    }
+    (rest, info)
+}
+
+/// A whole `PLUGIN:report [APP|--global] [--format stdout|json] [--FLAG]` command: `fields`
+/// are the (flag, label) pairs the report has, `build` makes one app's report; without an
+/// app, every app's report is printed (with Dokku's warning when there is none). With
+/// `--global` (when the report has global rows) the host-wide report is printed under
+/// `=====> Global PLUGIN information`: the global and computed rows of `build` called for
+/// the global scope ([`crate::property::GLOBAL`]), so a computed row is the global value or
+/// the default. An unknown flag is answered ` !     Invalid flag passed, valid flags: …`.
 pub fn command(
     argv: &[String],
     fields: &[(&str, &str)],
     usage: &str,
     build: impl Fn(&str) -> Result<Report>,
 ) -> Result<()> {
-    let flags: Vec<String> = fields.iter().map(|(k, _)| format!("--{k}")).collect();
-    let flag_refs: Vec<&str> = flags.iter().map(String::as_str).collect();
-    let a = crate::args::parse(argv, &flag_refs, &["--format"])?;
+    let (mut rest, mut info) = split_report_args(argv);
+    let has_global = fields.iter().any(|(k, _)| is_global_row(k));
+    if !has_global {
+        // A report without global rows answers `--global` as the flag it does not know.
+        if let Some(i) = rest.iter().position(|a| a == "--global") {
+            info.push(rest.remove(i));
+        }
+    }
+    let a = crate::args::parse(&rest, &["--global"], &["--format"])?;
     a.at_most(1, usage)?;
     let format = Format::parse(a.value("--format"))?;
-    let info: Vec<&String> = a.flags.keys().filter(|k| *k != "--format").collect();
     if info.len() > 1 {
         bail!("only one report flag may be given at a time");
+    }
+    let global = a.has("--global");
+    let info = info.first().map(String::as_str);
+    if let Some(flag) = info {
+        let key = flag.trim_start_matches("--");
+        let valid: Vec<&str> = fields
+            .iter()
+            .map(|(k, _)| *k)
+            .filter(|k| !global || is_global_row(k))
+            .collect();
+        if !valid.contains(&key) {
+            bail!("{}", invalid_flag(&valid));
+        }
+        if a.value("--format").is_some_and(|f| f != "stdout") {
+            bail!("--format flag cannot be specified when specifying an info flag");
+        }
+    }
+    if global {
+        if let Some(app) = a.pos(0) {
+            bail!("unexpected argument {app:?} with --global; usage: {usage}");
+        }
+        let mut report = build(crate::property::GLOBAL)?;
+        report.rows.retain(|(k, _, _)| is_global_row(k));
+        let prefix = REPORT_TYPE
+            .get()
+            .cloned()
+            .or_else(|| {
+                usage
+                    .split_whitespace()
+                    .nth(1)?
+                    .split(':')
+                    .next()
+                    .map(String::from)
+            })
+            .unwrap_or_default();
+        report.heading = format!("Global {prefix} information");
+        return print(&report, format, info);
     }
     let apps = match a.pos(0) {
         Some(app) => {
@@ -142,7 +228,7 @@ pub fn command(
         }
     };
     for app in apps {
-        print(&build(&app)?, format, info.first().map(|s| s.as_str()))?;
+        print(&build(&app)?, format, info)?;
     }
     Ok(())
 }

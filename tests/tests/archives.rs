@@ -426,10 +426,10 @@ fn archive_caps_are_settable_reported_and_enforced() {
     sb.dokku(&["apps:create", "web"]).ok();
     let report = sb.dokku(&["git:report", "web"]).ok().stdout;
     assert!(report.contains("Git archive max size:"), "{report}");
-    sb.dokku(&["git:report", "web", "--git-archive-max-size"])
+    sb.dokku(&["git:report", "web", "--git-computed-archive-max-size"])
         .ok()
         .out_has("512m");
-    sb.dokku(&["git:report", "web", "--git-archive-max-files"])
+    sb.dokku(&["git:report", "web", "--git-computed-archive-max-files"])
         .ok()
         .out_has("100000");
     let three = tar_of(&[
@@ -445,7 +445,7 @@ fn archive_caps_are_settable_reported_and_enforced() {
     sb.dokku(&["git:set", "web", "archive-max-files"]).ok();
     sb.dokku(&["git:set", "--global", "archive-max-size", "1k"])
         .ok();
-    sb.dokku(&["git:report", "web", "--git-archive-max-size"])
+    sb.dokku(&["git:report", "web", "--git-computed-archive-max-size"])
         .ok()
         .out_has("1k");
     refused_with(

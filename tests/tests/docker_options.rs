@@ -215,7 +215,10 @@ fn docker_options_bad_input_is_one_error_line_and_writes_nothing() {
             &["docker-options:clear", a, "run", "x"],
             "unexpected argument",
         ),
-        (&["docker-options:report", a, "--bogus"], "unknown flag"),
+        (
+            &["docker-options:report", a, "--bogus"],
+            "Invalid flag passed",
+        ),
         (
             &["docker-options:report", a, "--format", "yaml"],
             "invalid --format",

@@ -172,7 +172,7 @@ fn sync_skip_deploy_branch_global_settings_and_status() {
     // Global keep-git-dir and source-image, shown by git:report.
     sb.dokku(&["git:set", "--global", "keep-git-dir", "true"])
         .ok();
-    sb.dokku(&["git:report", "two", "--git-keep-git-dir"])
+    sb.dokku(&["git:report", "two", "--git-computed-keep-git-dir"])
         .ok()
         .out_has("true");
     sb.dokku(&["git:report", "two", "--git-global-keep-git-dir"])

@@ -47,7 +47,7 @@ static PLUGIN: Plugin = Plugin {
         },
         Command {
             name: "report",
-            usage: "[<app>] [--format stdout|json] [<flag>]",
+            usage: "[<app>|--global] [--format stdout|json] [<flag>]",
             help: "Displays a buildpack report for one or more apps",
             run: report_cmd,
         },
@@ -276,7 +276,7 @@ fn report_cmd(argv: &[String]) -> Result<()> {
     report::command(
         argv,
         REPORT_FIELDS,
-        "dokku buildpacks:report [<app>] [--format stdout|json] [<flag>]",
+        "dokku buildpacks:report [<app>|--global] [--format stdout|json] [<flag>]",
         report_of,
     )
 }

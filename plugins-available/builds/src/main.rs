@@ -49,7 +49,7 @@ static PLUGIN: Plugin = Plugin {
         },
         Command {
             name: "report",
-            usage: "[<app>] [--format stdout|json] [<flag>]",
+            usage: "[<app>|--global] [--format stdout|json] [<flag>]",
             help: "Display a build report",
             run: report_command,
         },
@@ -485,7 +485,7 @@ fn report_command(argv: &[String]) -> Result<()> {
     report::command(
         argv,
         REPORT_FIELDS,
-        "dokku builds:report [<app>] [--format stdout|json] [<flag>]",
+        "dokku builds:report [<app>|--global] [--format stdout|json] [<flag>]",
         report_of,
     )
 }

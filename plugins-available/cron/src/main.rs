@@ -31,7 +31,7 @@ static PLUGIN: Plugin = Plugin {
         },
         Command {
             name: "report",
-            usage: "[<app>] [--format stdout|json] [<flag>]",
+            usage: "[<app>|--global] [--format stdout|json] [<flag>]",
             help: "Display a cron report for one or more apps",
             run: report_cmd,
         },
@@ -166,8 +166,13 @@ const REPORT_FIELDS: &[(&str, &str)] = &[
 
 fn report_of(app: &str) -> Result<Report> {
     let get = |scope: &str, key: &str| property::get_or(PROPS, scope, key, "");
-    // A task list that cannot be read counts 0 (the deploy refused it).
-    let count = tasks::of_app(app).map(|t| t.len()).unwrap_or(0);
+    // A task list that cannot be read counts 0 (the deploy refused it); the global scope
+    // has none.
+    let count = if app == property::GLOBAL {
+        0
+    } else {
+        tasks::of_app(app).map(|t| t.len()).unwrap_or(0)
+    };
     let values = [
         tasks::app_maintenance(app)?.to_string(),
         get(property::GLOBAL, "mailfrom")?,
@@ -186,12 +191,12 @@ fn report_of(app: &str) -> Result<Report> {
     })
 }
 
-/// `cron:report [APP] [--format stdout|json] [--cron-FLAG]`.
+/// `cron:report [APP|--global] [--format stdout|json] [--cron-FLAG]`.
 fn report_cmd(argv: &[String]) -> Result<()> {
     report::command(
         argv,
         REPORT_FIELDS,
-        "dokku cron:report [<app>] [--format stdout|json] [<flag>]",
+        "dokku cron:report [<app>|--global] [--format stdout|json] [<flag>]",
         report_of,
     )
 }

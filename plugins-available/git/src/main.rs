@@ -105,7 +105,7 @@ static PLUGIN: Plugin = Plugin {
         },
         Command {
             name: "report",
-            usage: "[<app>] [--format stdout|json] [<flag>]",
+            usage: "[<app>|--global] [--format stdout|json] [<flag>]",
             help: "Displays a git report for one or more apps",
             run: settings::report_cmd,
         },

@@ -135,8 +135,19 @@ pub fn set(argv: &[String]) -> Result<()> {
     Ok(())
 }
 
-/// The flags `git:report` answers, with their labels.
+/// The flags `git:report` answers, with their labels: each property raw (the app's own,
+/// empty when unset), computed (the value in effect) and global, as Dokku reports them.
 const REPORT_FIELDS: &[(&str, &str)] = &[
+    (
+        "git-computed-archive-max-files",
+        "Git computed archive max files",
+    ),
+    (
+        "git-computed-archive-max-size",
+        "Git computed archive max size",
+    ),
+    ("git-computed-deploy-branch", "Git computed deploy branch"),
+    ("git-computed-keep-git-dir", "Git computed keep git dir"),
     ("git-deploy-branch", "Git deploy branch"),
     ("git-global-deploy-branch", "Git global deploy branch"),
     ("git-keep-git-dir", "Git keep git dir"),
@@ -155,40 +166,43 @@ const REPORT_FIELDS: &[(&str, &str)] = &[
     ),
 ];
 
+/// One row of `git:report` for `app` (the global scope: the global and computed rows only).
+fn report_value(app: &str, key: &str) -> Result<String> {
+    let own = |k: &str| property::get_or(PROPS, app, k, "");
+    let global = |k: &str| property::get_or(PROPS, property::GLOBAL, k, "");
+    Ok(match key {
+        "git-computed-archive-max-files" => archive_limits(app)?.max_files.to_string(),
+        "git-computed-archive-max-size" => {
+            plugn::archive::format_size(archive_limits(app)?.max_size)
+        }
+        "git-computed-deploy-branch" => computed_deploy_branch(app)?,
+        "git-computed-keep-git-dir" => keep_git_dir(app)?.to_string(),
+        "git-deploy-branch" => own("deploy-branch")?,
+        "git-global-deploy-branch" => global("deploy-branch")?,
+        "git-keep-git-dir" => own("keep-git-dir")?,
+        "git-global-keep-git-dir" => global("keep-git-dir")?,
+        "git-rev-env-var" => rev_env_var(app)?.unwrap_or_default(),
+        "git-sha" => match deploy_branch(app)? {
+            Some(b) => crate::repo::rev_of(app, &format!("refs/heads/{b}"))?.unwrap_or_default(),
+            None => String::new(),
+        },
+        "git-source-image" => own("source-image")?,
+        "git-global-source-image" => global("source-image")?,
+        "git-archive-max-size" => own("archive-max-size")?,
+        "git-archive-max-files" => own("archive-max-files")?,
+        "git-global-archive-max-size" => global("archive-max-size")?,
+        "git-global-archive-max-files" => global("archive-max-files")?,
+        _ => own("last-updated-at")?,
+    })
+}
+
 fn report_of(app: &str) -> Result<Report> {
     let mut rows = Vec::new();
     for (key, label) in REPORT_FIELDS {
-        let value = match *key {
-            "git-deploy-branch" => deploy_branch(app)?.unwrap_or_default(),
-            "git-global-deploy-branch" => {
-                property::get_or(PROPS, property::GLOBAL, "deploy-branch", "")?
-            }
-            "git-keep-git-dir" => keep_git_dir(app)?.to_string(),
-            "git-rev-env-var" => rev_env_var(app)?.unwrap_or_default(),
-            "git-sha" => match deploy_branch(app)? {
-                Some(b) => {
-                    crate::repo::rev_of(app, &format!("refs/heads/{b}"))?.unwrap_or_default()
-                }
-                None => String::new(),
-            },
-            "git-source-image" => property::get_or(PROPS, app, "source-image", "")?,
-            "git-global-keep-git-dir" => {
-                property::get_or(PROPS, property::GLOBAL, "keep-git-dir", "")?
-            }
-            "git-global-source-image" => {
-                property::get_or(PROPS, property::GLOBAL, "source-image", "")?
-            }
-            "git-archive-max-size" => plugn::archive::format_size(archive_limits(app)?.max_size),
-            "git-archive-max-files" => archive_limits(app)?.max_files.to_string(),
-            "git-global-archive-max-size" => {
-                property::get_or(PROPS, property::GLOBAL, "archive-max-size", "")?
-            }
-            "git-global-archive-max-files" => {
-                property::get_or(PROPS, property::GLOBAL, "archive-max-files", "")?
-            }
-            _ => property::get_or(PROPS, app, "last-updated-at", "")?,
-        };
-        rows.push((key.to_string(), label.to_string(), value));
+        if app == property::GLOBAL && !report::is_global_row(key) {
+            continue;
+        }
+        rows.push((key.to_string(), label.to_string(), report_value(app, key)?));
     }
     Ok(Report {
         heading: format!("{app} git information"),
@@ -196,12 +210,12 @@ fn report_of(app: &str) -> Result<Report> {
     })
 }
 
-/// `git:report [APP] [--format stdout|json] [--git-…]`.
+/// `git:report [APP|--global] [--format stdout|json] [--git-…]`.
 pub fn report_cmd(argv: &[String]) -> Result<()> {
     report::command(
         argv,
         REPORT_FIELDS,
-        "dokku git:report [<app>] [--format stdout|json] [<flag>]",
+        "dokku git:report [<app>|--global] [--format stdout|json] [<flag>]",
         report_of,
     )
 }

@@ -35,7 +35,7 @@ static PLUGIN: Plugin = Plugin {
         },
         Command {
             name: "report",
-            usage: "[<app>] [--format stdout|json] [<flag>]",
+            usage: "[<app>|--global] [--format stdout|json] [<flag>]",
             help: "Displays a logs report for one or more apps",
             run: props::report_cmd,
         },

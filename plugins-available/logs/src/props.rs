@@ -180,7 +180,7 @@ pub fn report_cmd(argv: &[String]) -> Result<()> {
     report::command(
         argv,
         REPORT_FIELDS,
-        "dokku logs:report [<app>] [--format stdout|json] [<flag>]",
+        "dokku logs:report [<app>|--global] [--format stdout|json] [<flag>]",
         report_of,
     )
 }

@@ -68,7 +68,7 @@ static PLUGIN: Plugin = Plugin {
         },
         Command {
             name: "report",
-            usage: "[<app>] [--format stdout|json] [<flag>]",
+            usage: "[<app>|--global] [--format stdout|json] [<flag>]",
             help: "Displays a network report for one or more apps",
             run: report_cmd,
         },
@@ -566,7 +566,7 @@ fn report_cmd(argv: &[String]) -> Result<()> {
     report::command(
         argv,
         REPORT_FIELDS,
-        "dokku network:report [<app>] [--format stdout|json] [<flag>]",
+        "dokku network:report [<app>|--global] [--format stdout|json] [<flag>]",
         report_of,
     )
 }

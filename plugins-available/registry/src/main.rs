@@ -34,7 +34,7 @@ static PLUGIN: Plugin = Plugin {
         },
         Command {
             name: "report",
-            usage: "[<app>] [--format stdout|json] [<flag>]",
+            usage: "[<app>|--global] [--format stdout|json] [<flag>]",
             help: "Displays a registry report for one or more apps",
             run: report_cmd,
         },
@@ -148,6 +148,10 @@ fn report_of(app: &str) -> Result<Report> {
     let g = property::GLOBAL;
     let mut rows = Vec::new();
     for (key, label) in REPORT_FIELDS {
+        // The image repo is an app's; the global report has the rest.
+        if app == g && *key == "registry-computed-image-repo" {
+            continue;
+        }
         let value = match *key {
             "registry-computed-image-repo" => props::computed_repo(app)?,
             "registry-image-repo" => props::own(app, "image-repo")?,
@@ -177,7 +181,7 @@ fn report_cmd(argv: &[String]) -> Result<()> {
     report::command(
         argv,
         REPORT_FIELDS,
-        "dokku registry:report [<app>] [--format stdout|json] [<flag>]",
+        "dokku registry:report [<app>|--global] [--format stdout|json] [<flag>]",
         report_of,
     )
 }

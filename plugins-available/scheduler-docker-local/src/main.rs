@@ -28,7 +28,7 @@ static PLUGIN: Plugin = Plugin {
     commands: &[
         Command {
             name: "report",
-            usage: "[<app>] [--format stdout|json] [<flag>]",
+            usage: "[<app>|--global] [--format stdout|json] [<flag>]",
             help: "Displays a scheduler-docker-local report for one or more apps",
             run: props::report_cmd,
         },

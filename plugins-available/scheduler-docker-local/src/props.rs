@@ -122,7 +122,7 @@ pub fn report_cmd(argv: &[String]) -> Result<()> {
     report::command(
         argv,
         REPORT_FIELDS,
-        "dokku scheduler-docker-local:report [<app>] [--format stdout|json] [<flag>]",
+        "dokku scheduler-docker-local:report [<app>|--global] [--format stdout|json] [<flag>]",
         report_of,
     )
 }

@@ -16,7 +16,7 @@ static PLUGIN: Plugin = Plugin {
     commands: &[
         Command {
             name: "report",
-            usage: "[<app>] [--format stdout|json] [<flag>]",
+            usage: "[<app>|--global] [--format stdout|json] [<flag>]",
             help: "Displays a scheduler report for one or more apps",
             run: report_cmd,
         },
@@ -115,7 +115,7 @@ fn report_cmd(argv: &[String]) -> Result<()> {
     report::command(
         argv,
         REPORT_FIELDS,
-        "dokku scheduler:report [<app>] [--format stdout|json] [<flag>]",
+        "dokku scheduler:report [<app>|--global] [--format stdout|json] [<flag>]",
         report_of,
     )
 }
