@@ -271,7 +271,7 @@ fn report_text_json_and_single_flag() {
     );
     sb.dokku(&["apps:report", "web", "--app-nope"])
         .fails()
-        .err_has("unknown flag --app-nope");
+        .err_has("Invalid flag passed, valid flags: --app-");
     sb.dokku(&["apps:report", "nope"])
         .fails()
         .err_has("App nope does not exist");

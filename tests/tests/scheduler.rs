@@ -138,7 +138,7 @@ fn bad_input_is_refused_with_one_line_and_nothing_written() {
     );
     refused(
         sb.dokku(&["scheduler:report", "web", "--scheduler-nope"]),
-        "unknown flag",
+        "Invalid flag passed",
     );
     assert!(!stored("web").exists());
     fire(&sb, "scheduler-detect", &["Bad App"]).fails();

@@ -544,13 +544,17 @@ const REPORT_FIELDS: &[(&str, &str)] = &[
 fn report_of(app: &str) -> Result<Report> {
     let mut rows = Vec::new();
     for (flag, label) in REPORT_FIELDS {
+        if app == property::GLOBAL && !report::is_global_row(flag) {
+            continue;
+        }
         let field = flag.trim_start_matches("network-");
         let value = if field == "web-listeners" {
             config::web_listeners(app).join(" ")
         } else if let Some(key) = field.strip_prefix("computed-") {
             computed(app, key)?
         } else if let Some(key) = field.strip_prefix("global-") {
-            property::get_or(PROPS, property::GLOBAL, key, default_of(key))?
+            // Raw, as Dokku: empty when unset (the computed row has the default).
+            property::get_or(PROPS, property::GLOBAL, key, "")?
         } else {
             property::get_or(PROPS, app, field, "")?
         };
