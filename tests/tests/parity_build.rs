@@ -314,3 +314,67 @@ fn build_limits_reach_the_build_container() {
         "dockerfile"
     );
 }
+
+/// The builders' and app-json's reports as Dokku's: raw (empty when unset), computed and
+/// global rows; `builder:report --global` has the global rows alone.
+#[test]
+fn build_reports_have_raw_computed_and_global_rows() {
+    let sb = Sandbox::new();
+    sb.dokku(&["apps:create", "rep"]).ok();
+    sb.dokku(&["builder:set", "--global", "selected", "dockerfile"])
+        .ok();
+    sb.dokku(&[
+        "app-json:set",
+        "--global",
+        "appjson-path",
+        "deploy/app.json",
+    ])
+    .ok();
+    sb.dokku(&["builder-herokuish:set", "--global", "allowed", "false"])
+        .ok();
+    let value = |cmd: &str, flag: &str| -> String {
+        sb.dokku(&[cmd, "rep", flag]).ok().stdout.trim().to_string()
+    };
+    assert_eq!(value("builder:report", "--builder-selected"), "");
+    assert_eq!(
+        value("builder:report", "--builder-computed-selected"),
+        "dockerfile"
+    );
+    assert_eq!(
+        value("builder:report", "--builder-global-selected"),
+        "dockerfile"
+    );
+    assert_eq!(value("builder:report", "--builder-detected"), "");
+    assert_eq!(value("app-json:report", "--app-json-appjson-path"), "");
+    assert_eq!(
+        value("app-json:report", "--app-json-computed-appjson-path"),
+        "deploy/app.json"
+    );
+    assert_eq!(
+        value(
+            "builder-herokuish:report",
+            "--builder-herokuish-computed-allowed"
+        ),
+        "false"
+    );
+    assert_eq!(
+        value(
+            "builder-dockerfile:report",
+            "--builder-dockerfile-computed-dockerfile-path"
+        ),
+        "Dockerfile"
+    );
+    let global = sb.dokku(&["builder:report", "--global"]).ok().stdout;
+    assert!(global.contains("Builder global selected:"), "{global}");
+    assert!(
+        global.contains("Builder computed skip cleanup:"),
+        "{global}"
+    );
+    for app_row in [
+        "Builder selected:",
+        "Builder detected:",
+        "Builder build dir:",
+    ] {
+        assert!(!global.contains(app_row), "{app_row} in {global}");
+    }
+}
