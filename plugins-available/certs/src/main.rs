@@ -2,8 +2,10 @@
 //! tar of `server.crt` and `server.key` on stdin), `certs:generate APP [DOMAIN]` (self-signed),
 //! `certs:remove`, `certs:show`, `certs:report`. The pair lives in `$DOKKU_ROOT/APP/tls`
 //! (checked with openssl before it is installed); the proxy reads it there and asks
-//! `certs-exists APP`. Changes fire `post-certs-update APP` / `post-certs-remove APP` and
-//! `proxy-build-config APP`.
+//! `certs-exists APP`. Changes fire `post-certs-update APP` / `post-certs-remove APP` (which
+//! the ports plugin answers by adding `https:443:PORT` to the port map, or taking it away) and
+//! `proxy-build-config APP`. Triggers `certs-set APP [CRT KEY]` and `certs-remove APP` let
+//! other plugins set or remove an app's certificate, as Dokku's do.
 
 mod openssl;
 mod store;
@@ -65,6 +67,14 @@ static PLUGIN: Plugin = Plugin {
             run: trigger_exists,
         },
         Trigger {
+            name: "certs-remove",
+            run: trigger_remove,
+        },
+        Trigger {
+            name: "certs-set",
+            run: trigger_set,
+        },
+        Trigger {
             name: "post-app-clone-setup",
             run: trigger_post_app_clone_setup,
         },
@@ -108,14 +118,9 @@ fn read_file(path: &str, what: &str) -> Result<Vec<u8>> {
     Ok(data)
 }
 
-/// `certs:add|update APP [CRT KEY]`: from the two files, or from a tar on stdin.
-fn add(argv: &[String]) -> Result<()> {
-    let usage = "dokku certs:add <app> <crt-file> <key-file> (or a tar archive on stdin)";
-    let a = args::parse(argv, &[], &[])?;
-    a.at_most(3, usage)?;
-    let app = appname::required(a.pos(0))?;
-    appname::verify(&app)?;
-    let (crt, key) = match (a.pos(1), a.pos(2)) {
+/// The pair named by CRT and KEY, or (neither given) the tar archive on stdin.
+fn pair_of(crt: Option<&String>, key: Option<&String>, usage: &str) -> Result<(Vec<u8>, Vec<u8>)> {
+    Ok(match (crt, key) {
         (Some(c), Some(k)) => (read_file(c, "CRT")?, read_file(k, "KEY")?),
         (Some(_), None) => bail!("Please give both the certificate and the key; usage: {usage}"),
         _ => {
@@ -125,22 +130,71 @@ fn add(argv: &[String]) -> Result<()> {
             }
             tarball::read_pair(stdin.lock())?
         }
-    };
-    store::install(&app, &crt, &key)?;
+    })
+}
+
+/// Installs a checked pair as the app's certificate, then fires what a change fires.
+fn install_pair(app: &str, crt: &[u8], key: &[u8]) -> Result<()> {
+    store::install(app, crt, key)?;
     log::info1(&format!("Installed the certificate and key of {app}"));
-    changed(&app, false)
+    changed(app, false)
+}
+
+/// `certs:add|update APP [CRT KEY]`: from the two files, or from a tar on stdin.
+fn add(argv: &[String]) -> Result<()> {
+    let usage = "dokku certs:add <app> <crt-file> <key-file> (or a tar archive on stdin)";
+    let a = args::parse(argv, &[], &[])?;
+    a.at_most(3, usage)?;
+    let app = appname::required(a.pos(0))?;
+    appname::verify(&app)?;
+    let (crt, key) = pair_of(a.pos(1), a.pos(2), usage)?;
+    install_pair(&app, &crt, &key)
+}
+
+/// Trigger `certs-set APP [CRT_FILE KEY_FILE]`, as Dokku's: installs the pair in the two files
+/// (or, without them, the tar archive on its stdin) as the app's certificate, checked as
+/// `certs:add` checks it, then fires `post-certs-update APP` and `proxy-build-config APP`.
+fn trigger_set(argv: &[String]) -> Result<()> {
+    let usage = "certs-set APP [CRT_FILE KEY_FILE]";
+    if argv.len() > 3 {
+        bail!("unexpected argument {:?}; usage: {usage}", argv[3]);
+    }
+    let app = appname::required(argv.first())?;
+    appname::verify(&app)?;
+    let (crt, key) = pair_of(argv.get(1), argv.get(2), usage)?;
+    install_pair(&app, &crt, &key)
+}
+
+/// Trigger `certs-remove APP`, as Dokku's: what `certs:remove APP` does.
+fn trigger_remove(argv: &[String]) -> Result<()> {
+    if argv.len() > 1 {
+        bail!("unexpected argument {:?}; usage: certs-remove APP", argv[1]);
+    }
+    let app = appname::required(argv.first())?;
+    appname::verify(&app)?;
+    remove_app(&app)
+}
+
+/// Whether a valid app domain can be a certificate's name: not nginx's catch-all `_` nor a
+/// suffix match (`.example.com`), which only nginx's server_name understands.
+fn certifiable(d: &str) -> bool {
+    d != "_" && !d.starts_with('.')
 }
 
 /// The names to make a certificate for: DOMAIN when given, else the app's domains.
 fn names_for(app: &str, domain: Option<&String>) -> Result<Vec<String>> {
     if let Some(d) = domain {
-        return Ok(vec![validate::normalize(d, Scope::App)?]);
+        let d = validate::normalize(d, Scope::App)?;
+        if !certifiable(&d) {
+            bail!("Invalid domain {d:?}: a certificate cannot be made for it; name a host, as example.com or *.example.com");
+        }
+        return Ok(vec![d]);
     }
     let listed = trigger_value("domains-list", &[app])?.unwrap_or_default();
     let names: Vec<String> = listed
         .lines()
         .map(str::trim)
-        .filter(|d| validate::is_valid(d, Scope::App))
+        .filter(|d| validate::is_valid(d, Scope::App) && certifiable(d))
         .map(str::to_string)
         .collect();
     if names.is_empty() {
@@ -185,11 +239,16 @@ fn remove(argv: &[String]) -> Result<()> {
     a.at_most(1, "dokku certs:remove <app>")?;
     let app = appname::required(a.pos(0))?;
     appname::verify(&app)?;
-    if !store::remove(&app)? {
+    remove_app(&app)
+}
+
+/// Removes the app's certificate (refused when it has none), then fires what a removal fires.
+fn remove_app(app: &str) -> Result<()> {
+    if !store::remove(app)? {
         bail!("An app-specific SSL endpoint is not defined for {app}");
     }
     log::info1(&format!("Removed the certificate and key of {app}"));
-    changed(&app, true)
+    changed(app, true)
 }
 
 /// `certs:show APP crt|key`.
@@ -202,7 +261,8 @@ fn show(argv: &[String]) -> Result<()> {
     let path = match a.pos(1).map(String::as_str) {
         Some("crt") => store::crt_path(&app),
         Some("key") => store::key_path(&app),
-        _ => bail!("Please say which to show, crt or key; usage: {usage}"),
+        // Dokku's words.
+        _ => bail!("specify either 'key' or 'crt'; usage: {usage}"),
     };
     if !store::exists(&app) {
         bail!("An app-specific SSL endpoint is not defined for {app}");

@@ -1,6 +1,8 @@
 //! A certificate and key sent as a tar archive on stdin (`certs:add APP < cert-key.tar`): it
-//! may hold `server.crt` and `server.key` (optionally as `./server.crt`) and nothing else;
-//! absolute paths, `..`, links and other members are refused before anything is written.
+//! may hold `server.crt` and `server.key` (optionally as `./server.crt`); hidden members (a name
+//! or folder starting with `.`, such as the `._server.crt` AppleDouble files macOS tar adds, and
+//! `__MACOSX/`) are skipped, as Dokku skips them; absolute paths, `..`, links and other members
+//! are refused before anything is written.
 
 use anyhow::{anyhow, bail, Context, Result};
 use std::io::Read;
@@ -9,8 +11,8 @@ use std::path::{Component, Path};
 /// The largest certificate or key accepted, in bytes.
 pub const MAX_FILE: u64 = 1 << 20;
 
-/// A member's name, checked: `server.crt` or `server.key`; `None` for the archive's `./`.
-fn member_name(path: &Path) -> Result<Option<String>> {
+/// A member's path parts; absolute paths and `..` are refused.
+fn member_parts(path: &Path) -> Result<Vec<String>> {
     let mut parts = Vec::new();
     for c in path.components() {
         match c {
@@ -30,7 +32,18 @@ fn member_name(path: &Path) -> Result<Option<String>> {
             }
         }
     }
-    match parts.as_slice() {
+    Ok(parts)
+}
+
+/// Whether a member is one Dokku ignores: a hidden file or folder (a part starting with `.`,
+/// as macOS's AppleDouble `._server.crt`) or macOS's `__MACOSX` folder.
+fn is_ignored(parts: &[String]) -> bool {
+    parts.iter().any(|p| p.starts_with('.') || p == "__MACOSX")
+}
+
+/// A member's name, checked: `server.crt` or `server.key`; `None` for the archive's `./`.
+fn member_name(path: &Path, parts: &[String]) -> Result<Option<String>> {
+    match parts {
         [] => Ok(None),
         [n] if n == "server.crt" || n == "server.key" => Ok(Some(n.clone())),
         _ => bail!(
@@ -62,7 +75,12 @@ pub fn read_pair(input: impl Read) -> Result<(Vec<u8>, Vec<u8>)> {
             .path()
             .context("the tar archive holds an unreadable path")?
             .into_owned();
-        let Some(name) = member_name(&path)? else {
+        // Checked for `..` and absolute paths first, so that a hidden name never hides them.
+        let parts = member_parts(&path)?;
+        if is_ignored(&parts) {
+            continue;
+        }
+        let Some(name) = member_name(&path, &parts)? else {
             if kind.is_dir() {
                 continue;
             }
@@ -135,6 +153,16 @@ mod tests {
             assert!(read_pair(&bad[..]).is_err());
         }
         assert!(read_pair(&b"garbage that is not a tar archive at all"[..]).is_err());
+        let mac = tar_of(&[
+            ("._server.crt", b"AppleDouble"),
+            ("server.crt", b"C"),
+            ("__MACOSX/._server.key", b"AppleDouble"),
+            ("server.key", b"K"),
+            (".DS_Store", b""),
+        ]);
+        let (c, k) = read_pair(&mac[..]).unwrap();
+        assert_eq!((c.as_slice(), k.as_slice()), (&b"C"[..], &b"K"[..]));
+        assert!(read_pair(&tar_of(&[("../._x", b""), ("server.crt", b"C")])[..]).is_err());
         assert!(read_pair(&b""[..]).is_err());
     }
 }
