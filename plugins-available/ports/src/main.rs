@@ -5,7 +5,9 @@
 //! (the maps in force, plus `https:443:PORT` when the app has a certificate) and
 //! `ports-get-container-port APP` (the port the scheduler publishes), `ports-clear APP` (as
 //! `ports:clear`) and `ports-configure APP` (records the default map as detected when the app has
-//! none). Changes fire `post-proxy-ports-update APP ACTION` (ACTION `add`, `clear`, `remove`,
+//! none). A certificate added (`post-certs-update APP`) puts `https:443:PORT` beside each
+//! `http:80:PORT` map, its removal (`post-certs-remove APP`) takes the `https:443` maps away,
+//! as Dokku does. Two maps of one scheme and host port are refused. Changes fire `post-proxy-ports-update APP ACTION` (ACTION `add`, `clear`, `remove`,
 //! `set`, as Dokku) and `proxy-build-config APP`.
 
 mod map;
@@ -85,6 +87,14 @@ static PLUGIN: Plugin = Plugin {
             name: "post-extract",
             run: triggers::post_extract,
         },
+        Trigger {
+            name: "post-certs-update",
+            run: triggers::post_certs_update,
+        },
+        Trigger {
+            name: "post-certs-remove",
+            run: triggers::post_certs_remove,
+        },
     ],
 };
 
@@ -146,6 +156,7 @@ fn add(argv: &[String]) -> Result<()> {
             cur = store::effective(&app)?;
         }
         store::merge(&mut cur, &maps);
+        map::check_unique(&cur)?;
         Ok(cur)
     })?;
     log::info1(&format!("Adding port mappings to {app}"));
@@ -159,6 +170,7 @@ const SET_USAGE: &str = "dokku ports:set <app> <scheme>:<host-port>:<container-p
 fn set(argv: &[String]) -> Result<()> {
     let (app, raw) = app_and_rest(argv, SET_USAGE, true)?;
     let maps = maps_arg(&raw)?;
+    map::check_unique(&maps)?;
     store::edit(&app, |_| Ok(maps))?;
     log::info1(&format!("Setting port mappings for {app}"));
     show(&app)?;
@@ -237,21 +249,30 @@ fn list(argv: &[String]) -> Result<()> {
 const REPORT_FIELDS: &[(&str, &str)] = &[
     ("ports-map", "Ports map"),
     ("ports-map-detected", "Ports map detected"),
+    ("ports-map-json", "Ports map json"),
 ];
 
+/// An app's ports report: its configured maps (`--ports-map`, and as JSON `--ports-map-json`,
+/// as Dokku 0.38 gives them to tools) and the detected ones (`--ports-map-detected`).
 fn report_of(app: &str) -> Result<Report> {
+    let configured = store::configured(app)?;
     Ok(Report {
         heading: format!("{app} ports information"),
         rows: vec![
             (
                 "ports-map".into(),
                 "Ports map".into(),
-                PortMap::join(&store::configured(app)?),
+                PortMap::join(&configured),
             ),
             (
                 "ports-map-detected".into(),
                 "Ports map detected".into(),
                 PortMap::join(&store::detected(app)?),
+            ),
+            (
+                "ports-map-json".into(),
+                "Ports map json".into(),
+                map::to_json(&configured),
             ),
         ],
     })

@@ -76,6 +76,40 @@ impl PortMap {
     }
 }
 
+/// Refuses maps that give one scheme and host port two container ports (`http:80:5000` and
+/// `http:80:3000`), as Dokku does: a proxy can listen on a port for one upstream only.
+pub fn check_unique(maps: &[PortMap]) -> Result<()> {
+    for (i, m) in maps.iter().enumerate() {
+        if let Some(other) = maps[..i]
+            .iter()
+            .find(|o| o.scheme == m.scheme && o.host == m.host && o.container != m.container)
+        {
+            bail!(
+                "Invalid port mappings: {}:{} is mapped more than once ({other} and {m}); a scheme and host port may be mapped to one container port only",
+                m.scheme,
+                m.host
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The maps as Dokku's `--ports-map-json` gives them: a JSON array of
+/// `{"container_port":5000,"host_port":80,"scheme":"http"}`.
+pub fn to_json(maps: &[PortMap]) -> String {
+    let v: Vec<serde_json::Value> = maps
+        .iter()
+        .map(|m| {
+            serde_json::json!({
+                "container_port": m.container,
+                "host_port": m.host,
+                "scheme": m.scheme,
+            })
+        })
+        .collect();
+    serde_json::Value::Array(v).to_string()
+}
+
 /// What `ports:remove` takes away: a whole map, every map of a host port, or every map of a
 /// scheme and host port.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -174,6 +208,20 @@ mod tests {
         assert!(!Removal::parse("https:80").unwrap().matches(&m));
         assert!(Removal::parse("http:80:5000").unwrap().matches(&m));
         assert!(Removal::parse("0").is_err());
+    }
+
+    #[test]
+    fn unique_and_json() {
+        let p = |s: &str| PortMap::parse(s).unwrap();
+        assert!(
+            check_unique(&[p("http:80:5000"), p("https:80:5000"), p("http:8080:5000")]).is_ok()
+        );
+        assert!(check_unique(&[p("http:80:5000"), p("http:80:3000")]).is_err());
+        assert_eq!(
+            to_json(&[p("http:80:5000")]),
+            r#"[{"container_port":5000,"host_port":80,"scheme":"http"}]"#
+        );
+        assert_eq!(to_json(&[]), "[]");
     }
 
     #[test]

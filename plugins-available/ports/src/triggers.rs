@@ -1,6 +1,6 @@
 //! The triggers of the ports plugin: `ports-get APP`, `ports-get-container-port APP`,
 //! `ports-configure APP`, `ports-set-detected APP [MAP…]` and `post-extract APP DIR [REV]` (the
-//! Dockerfile's `EXPOSE`).
+//! Dockerfile's `EXPOSE`), `post-certs-update APP` and `post-certs-remove APP`.
 
 use crate::map::{self, PortMap};
 use crate::store;
@@ -111,4 +111,54 @@ pub fn post_extract(argv: &[String]) -> Result<()> {
         .into_iter()
         .collect();
     store::write(app, "map-detected", &maps)
+}
+
+/// Trigger `post-certs-update APP`, as Dokku's ports plugin answers it: when the maps in force
+/// hold `http:80:PORT` maps, the configured maps become them with every `https:443` map
+/// replaced by `https:443:PORT` for each such PORT; otherwise nothing changes.
+pub fn post_certs_update(argv: &[String]) -> Result<()> {
+    let app = app_arg(argv, "post-certs-update")?;
+    appname::verify(app)?;
+    store::edit(app, |cur| {
+        let base = if cur.is_empty() {
+            store::effective(app)?
+        } else {
+            cur.clone()
+        };
+        let http80: Vec<u16> = base
+            .iter()
+            .filter(|m| m.scheme == "http" && m.host == 80)
+            .map(|m| m.container)
+            .collect();
+        if http80.is_empty() {
+            return Ok(cur);
+        }
+        let mut next: Vec<PortMap> = base
+            .into_iter()
+            .filter(|m| !(m.scheme == "https" && m.host == 443))
+            .collect();
+        let https: Vec<PortMap> = http80
+            .into_iter()
+            .map(|container| PortMap {
+                scheme: "https".into(),
+                host: 443,
+                container,
+            })
+            .collect();
+        store::merge(&mut next, &https);
+        Ok(next)
+    })
+}
+
+/// Trigger `post-certs-remove APP`, as Dokku's ports plugin answers it: the configured
+/// `https:443` maps are taken away.
+pub fn post_certs_remove(argv: &[String]) -> Result<()> {
+    let app = app_arg(argv, "post-certs-remove")?;
+    appname::verify(app)?;
+    store::edit(app, |cur| {
+        Ok(cur
+            .into_iter()
+            .filter(|m| !(m.scheme == "https" && m.host == 443))
+            .collect())
+    })
 }
