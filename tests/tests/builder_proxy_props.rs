@@ -188,7 +188,7 @@ fn proxy_set_takes_dokku_properties_and_the_legacy_form_with_dokkus_report_keys(
         (vec!["proxy:set", "web", "Bad;Type"], "invalid proxy type"),
         (
             vec!["proxy:set", "web", "colour", "red"],
-            "invalid property",
+            "Invalid property specified",
         ),
         (
             vec!["proxy:set", "web", "proxy-port", "1", "2"],

@@ -206,9 +206,29 @@ fn check_value(key: &str, v: &str) -> Result<()> {
 
 const SET_USAGE: &str = "dokku proxy:set [--global|<app>] <key> [<value>]";
 
+/// What `proxy:set` was asked: the property and its new value (`None`: unset).
+fn set_request(rest: &[String]) -> Result<(&str, Option<&str>)> {
+    Ok(match rest {
+        [] => ("type", None),
+        [k] if KEYS.contains(&k.as_str()) => (k.as_str(), None),
+        // The legacy `proxy:set APP TYPE`; a port map there is a mistake Dokku names.
+        [t] if t.contains(':') => bail!(
+            "Detected potential port mapping instead of proxy type: consider using ports:set command or specifying a valid proxy"
+        ),
+        [t] => ("type", Some(t.as_str())),
+        [k, v] if KEYS.contains(&k.as_str()) => (k.as_str(), Some(v.as_str())),
+        [_, _] => bail!(
+            "Invalid property specified, valid properties include: {}",
+            KEYS.join(", ")
+        ),
+        [_, _, extra, ..] => bail!("unexpected argument {extra:?}; usage: {SET_USAGE}"),
+    })
+}
+
 /// `proxy:set [--global|APP] KEY [VALUE]` (KEY `type`, `proxy-port` or `proxy-ssl-port`; no
-/// VALUE unsets), and Dokku's legacy `proxy:set [--global|APP] [TYPE]`, which sets (or, with
-/// no TYPE, unsets) the type.
+/// VALUE unsets, so `proxy:set --global type` clears the global type), and Dokku's legacy
+/// `proxy:set [--global|APP] [TYPE]`, which sets (or, with no TYPE, unsets) the type. Said as
+/// Dokku says it: `=====> Setting KEY to VALUE` / `=====> Unsetting KEY`.
 fn set(argv: &[String]) -> Result<()> {
     let a = args::parse(argv, &["--global"], &[])?;
     let (scope, rest) = if a.has("--global") {
@@ -218,23 +238,16 @@ fn set(argv: &[String]) -> Result<()> {
         appname::verify(&app)?;
         (app, a.positional.get(1..).unwrap_or(&[]))
     };
-    let (key, value) = match rest {
-        [] => ("type", None),
-        [k] if KEYS.contains(&k.as_str()) => (k.as_str(), None),
-        [t] => ("type", Some(t.as_str())),
-        [k, v] if KEYS.contains(&k.as_str()) => (k.as_str(), Some(v.as_str())),
-        [k, _] => bail!("invalid property {k:?}; valid: {}", KEYS.join(", ")),
-        [_, _, extra, ..] => bail!("unexpected argument {extra:?}; usage: {SET_USAGE}"),
-    };
+    let (key, value) = set_request(rest)?;
     match value.filter(|v| !v.is_empty()) {
         Some(v) => {
             check_value(key, v)?;
             property::write(PROPS, &scope, key, v)?;
-            log::info1(&format!("Setting {key} to {v}"));
+            log::info2(&format!("Setting {key} to {v}"));
         }
         None => {
             property::delete(PROPS, &scope, key)?;
-            log::info1(&format!("Unsetting {key}"));
+            log::info2(&format!("Unsetting {key}"));
         }
     }
     Ok(())
