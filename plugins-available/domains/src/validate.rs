@@ -2,7 +2,9 @@
 //! labels of 1 to 63 letters, digits and `-`, neither starting nor ending with `-`; a wildcard
 //! only as the whole first label (`*.example.com`). Global domains may also be IP addresses
 //! (and may not be wildcards, since apps get `APP.GLOBAL`). A single label (`localhost`) is a
-//! valid name, as Dokku allows it.
+//! valid name, as Dokku allows it. An app may also have nginx's catch-all `_` and a suffix
+//! match with a leading dot (`.example.com`: the domain and all its subdomains), as Dokku
+//! accepts them.
 
 use anyhow::{bail, Result};
 
@@ -59,6 +61,18 @@ fn check(d: &str, scope: Scope) -> std::result::Result<(), String> {
     if scope == Scope::Global && is_ip(d) {
         return Ok(());
     }
+    if scope == Scope::App && d == "_" {
+        return Ok(());
+    }
+    let d = match d.strip_prefix('.') {
+        Some(rest) if scope == Scope::App => {
+            if rest.starts_with('*') {
+                return Err("a leading dot and a wildcard cannot be combined".into());
+            }
+            rest
+        }
+        _ => d,
+    };
     let allowed = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || "-.*".contains(c);
     if let Some(c) = d.chars().find(|c| !allowed(*c)) {
         return Err(format!(
@@ -117,6 +131,8 @@ mod tests {
             "localhost",
             "x-1.example.org",
             "1.2.3.4",
+            "_",
+            ".example.com",
             &format!("{}.com", "a".repeat(63)),
         ] {
             assert!(is_valid(ok, Scope::App), "{ok}");
@@ -146,7 +162,10 @@ mod tests {
             "-a.com",
             "a-.com",
             "a..com",
-            ".a.com",
+            "..a.com",
+            ".*.a.com",
+            "._",
+            "__",
             "a.com.",
             "a_b.com",
             "é.com",
@@ -157,5 +176,7 @@ mod tests {
             assert!(!is_valid(bad, Scope::App), "{bad}");
         }
         assert!(!is_valid("*.example.com", Scope::Global));
+        assert!(!is_valid("_", Scope::Global));
+        assert!(!is_valid(".example.com", Scope::Global));
     }
 }
