@@ -37,7 +37,7 @@ fn app(sb: &Sandbox, name: &str) {
 }
 
 fn env_file(sb: &Sandbox, app: &str) -> PathBuf {
-    sb.dokku_root().join(app).join("ENV")
+    sb.lib_root().join("config").join(app).join("ENV")
 }
 
 fn read_or_empty(p: &PathBuf) -> Vec<u8> {
@@ -168,8 +168,8 @@ fn set_get_show_keys() {
         "=====> fresh env vars\n"
     );
     assert_eq!(sb.dokku(&["config:keys", "fresh"]).ok().stdout, "");
-    // Only the ENV file and its lock are left in the app folder: no temp files.
-    let mut names: Vec<String> = fs::read_dir(sb.dokku_root().join("web"))
+    // Only the ENV file and its lock are left in the app's config folder: no temp files.
+    let mut names: Vec<String> = fs::read_dir(sb.lib_root().join("config/web"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
@@ -189,7 +189,7 @@ fn awkward_values_round_trip_byte_for_byte() {
         let got = sb.dokku(&["config:get", "web", k]).ok().stdout;
         assert_eq!(got, format!("{v}\n"), "config:get {k}");
         // The ENV file is sourceable by a shell and gives back the same bytes.
-        let script = format!(". \"$DOKKU_ROOT/web/ENV\"; printf %s \"${k}\"");
+        let script = format!(". \"$DOKKU_LIB_ROOT/config/web/ENV\"; printf %s \"${k}\"");
         assert_eq!(sb.bash(&script).ok().stdout, *v, "sourced {k}");
     }
     // JSON export carries them exactly too.
@@ -223,7 +223,7 @@ fn encoded_values_round_trip() {
             format!("{v}\n"),
             "{k}"
         );
-        let script = format!(". \"$DOKKU_ROOT/web/ENV\"; printf %s \"${k}\"");
+        let script = format!(". \"$DOKKU_LIB_ROOT/config/web/ENV\"; printf %s \"${k}\"");
         assert_eq!(sb.bash(&script).ok().stdout, *v, "sourced {k}");
     }
     // Several at once, flag after the app.
@@ -249,7 +249,7 @@ fn global_and_merged() {
         .ok();
     assert!(!o.stdout.contains("Restarting"), "{o:#?}");
     assert_eq!(
-        fs::read_to_string(sb.dokku_root().join("ENV")).unwrap(),
+        fs::read_to_string(sb.lib_root().join("config/--global/ENV")).unwrap(),
         "export ONLY_GLOBAL='g'\nexport SHARED='global'\n"
     );
     sb.dokku(&[
@@ -615,7 +615,7 @@ fn bad_input_is_refused_with_one_line_and_nothing_written() {
         .ok();
     sb.dokku(&["config:set", "--global", "GKEEP=1"]).ok();
     let app_env = env_file(&sb, "web");
-    let global_env = sb.dokku_root().join("ENV");
+    let global_env = sb.lib_root().join("config/--global/ENV");
     let before = (read_or_empty(&app_env), read_or_empty(&global_env));
     let cases: &[(&[&str], &str)] = &[
         (&["config:set", "web", "1BAD=x"], "Invalid key name"),
@@ -715,6 +715,7 @@ fn corrupt_env_file_is_named_and_left_alone() {
     let sb = Sandbox::new();
     app(&sb, "web");
     let bad = "export GOOD='1'\nexport BROKEN='unterminated\n";
+    fs::create_dir_all(env_file(&sb, "web").parent().unwrap()).unwrap();
     fs::write(env_file(&sb, "web"), bad).unwrap();
     let o = sb
         .dokku(&["config:set", "--no-restart", "web", "A=1"])

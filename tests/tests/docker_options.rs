@@ -94,7 +94,7 @@ fn read(path: std::path::PathBuf) -> String {
 #[test]
 fn docker_options_add_remove_clear_report() {
     let (sb, app) = sandbox_with_app("opts");
-    let dir = sb.dokku_root().join(&app);
+    let dir = sb.lib_root().join("config/docker-options").join(&app);
     sb.dokku(&["docker-options:add", &app, "deploy,run", "-v /a:/b"])
         .ok();
     // Several arguments are one option, quoted where needed so that it splits back the same.
@@ -111,11 +111,11 @@ fn docker_options_add_remove_clear_report() {
     sb.dokku(&["docker-options:add", &app, "deploy", "-v /a:/b"])
         .ok();
     assert_eq!(
-        read(dir.join("DOCKER_OPTIONS_DEPLOY")),
+        read(dir.join("_default_.deploy")),
         "-v /a:/b\n--label 'a b'\n--restart=always\n"
     );
-    assert_eq!(read(dir.join("DOCKER_OPTIONS_RUN")), "-v /a:/b\n");
-    assert_eq!(read(dir.join("DOCKER_OPTIONS_BUILD")), "--restart=always\n");
+    assert_eq!(read(dir.join("_default_.run")), "-v /a:/b\n");
+    assert_eq!(read(dir.join("_default_.build")), "--restart=always\n");
 
     let report = sb.dokku(&["docker-options:report", &app]).ok().stdout;
     assert!(report.starts_with(&format!("=====> {app} docker options information\n")));
@@ -144,13 +144,13 @@ fn docker_options_add_remove_clear_report() {
     sb.dokku(&["docker-options:remove", &app, "deploy", "--label", "a b"])
         .ok();
     assert_eq!(
-        read(dir.join("DOCKER_OPTIONS_DEPLOY")),
+        read(dir.join("_default_.deploy")),
         "-v /a:/b\n--restart=always\n"
     );
     sb.dokku(&["docker-options:clear", &app, "run"])
         .ok()
         .out_has(&format!("Clearing docker-options for {app} on phase run"));
-    assert!(!dir.join("DOCKER_OPTIONS_RUN").exists());
+    assert!(!dir.join("_default_.run").exists());
     assert_eq!(
         sb.dokku(&["--quiet", "docker-options:clear", &app])
             .ok()
@@ -158,7 +158,7 @@ fn docker_options_add_remove_clear_report() {
         ""
     );
     for p in ["BUILD", "DEPLOY", "RUN"] {
-        assert!(!dir.join(format!("DOCKER_OPTIONS_{p}")).exists());
+        assert!(!dir.join(format!("_default_.{}", p.to_lowercase())).exists());
     }
 }
 
@@ -229,9 +229,10 @@ fn docker_options_bad_input_is_one_error_line_and_writes_nothing() {
     }
     for p in ["BUILD", "DEPLOY", "RUN"] {
         assert!(!sb
-            .dokku_root()
+            .lib_root()
+            .join("config/docker-options")
             .join(&app)
-            .join(format!("DOCKER_OPTIONS_{p}"))
+            .join(format!("_default_.{}", p.to_lowercase()))
             .exists());
     }
 }
@@ -251,7 +252,11 @@ fn docker_args_triggers_echo_stdin_then_append_the_phase_options() {
     sb.dokku(&["docker-options:add", a, "build", "--build-arg X=1"])
         .ok();
     // A hand-edited line that no longer splits is skipped, not passed on.
-    let deploy = sb.dokku_root().join(a).join("DOCKER_OPTIONS_DEPLOY");
+    let deploy = sb
+        .lib_root()
+        .join("config/docker-options")
+        .join(a)
+        .join("_default_.deploy");
     let mut text = read(deploy.clone());
     text.push_str("# a comment\n--bad 'quote\n");
     fs::write(&deploy, text).unwrap();
@@ -543,16 +548,16 @@ fn resource_bad_input_is_one_error_line_and_writes_nothing() {
 fn storage_mount_list_unmount_report() {
     let (sb, app) = sandbox_with_app("stor");
     let a = app.as_str();
-    let dir = sb.dokku_root().join(a);
+    let dir = sb.lib_root().join("config/docker-options").join(a);
     sb.dokku(&["storage:mount", a, "/var//lib/x/:/app/data"])
         .ok()
         .out_has(&format!("Mounted /var/lib/x:/app/data into {a}"));
     sb.dokku(&["storage:mount", a, "cache-vol:/cache:ro"]).ok();
     // Kept as Dokku keeps them: -v lines of the deploy and run docker options.
     let lines = "-v /var/lib/x:/app/data\n-v cache-vol:/cache:ro\n";
-    assert_eq!(read(dir.join("DOCKER_OPTIONS_DEPLOY")), lines);
-    assert_eq!(read(dir.join("DOCKER_OPTIONS_RUN")), lines);
-    assert!(!dir.join("DOCKER_OPTIONS_BUILD").exists());
+    assert_eq!(read(dir.join("_default_.deploy")), lines);
+    assert_eq!(read(dir.join("_default_.run")), lines);
+    assert!(!dir.join("_default_.build").exists());
     // ... which docker-options passes on.
     assert_eq!(
         split_words(&trigger(&sb, "docker-args-run", &[a, "latest"], "")),
@@ -601,13 +606,10 @@ fn storage_mount_list_unmount_report() {
     sb.dokku(&["storage:unmount", a, "cache-vol:/cache"])
         .ok()
         .out_has("Unmounted cache-vol:/cache");
-    assert_eq!(
-        read(dir.join("DOCKER_OPTIONS_RUN")),
-        "-v /var/lib/x:/app/data\n"
-    );
+    assert_eq!(read(dir.join("_default_.run")), "-v /var/lib/x:/app/data\n");
     sb.dokku(&["storage:unmount", a, "/var/lib/x:/app/data"])
         .ok();
-    assert!(!dir.join("DOCKER_OPTIONS_DEPLOY").exists());
+    assert!(!dir.join("_default_.deploy").exists());
     assert_eq!(sb.dokku(&["--quiet", "storage:list", a]).ok().stdout, "");
 }
 
@@ -616,7 +618,12 @@ fn storage_bad_input_is_one_error_line_and_writes_nothing() {
     let (sb, app) = sandbox_with_app("badstor");
     let a = app.as_str();
     sb.dokku(&["storage:mount", a, "/srv/data:/data"]).ok();
-    let before = read(sb.dokku_root().join(a).join("DOCKER_OPTIONS_DEPLOY"));
+    let before = read(
+        sb.lib_root()
+            .join("config/docker-options")
+            .join(a)
+            .join("_default_.deploy"),
+    );
     let cases: &[(&[&str], &str)] = &[
         (
             &["storage:mount", a, "/srv/data:/data"],
@@ -670,7 +677,12 @@ fn storage_bad_input_is_one_error_line_and_writes_nothing() {
         refused(sb.dokku(args), needle);
     }
     assert_eq!(
-        read(sb.dokku_root().join(a).join("DOCKER_OPTIONS_DEPLOY")),
+        read(
+            sb.lib_root()
+                .join("config/docker-options")
+                .join(a)
+                .join("_default_.deploy")
+        ),
         before
     );
     assert!(!sb.lib_root().join("data/storage/x").exists());

@@ -309,12 +309,14 @@ fn docker_options_per_process_apply_only_to_that_process_type() {
         ]),
         "deploy phase",
     );
-    let files: Vec<String> = std::fs::read_dir(sb.dokku_root().join(a))
-        .unwrap()
-        .filter_map(|e| e.ok())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with("DOCKER_OPTIONS"))
-        .collect();
+    let files: Vec<String> = std::fs::read_dir(sb.lib_root().join("config/docker-options").join(a))
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.ends_with(".deploy") || n.ends_with(".build") || n.ends_with(".run"))
+                .collect()
+        })
+        .unwrap_or_default();
     assert!(files.is_empty(), "{files:?}");
 
     // Every process's, the worker's own (before and, misplaced, after the app), the web's own.

@@ -382,7 +382,7 @@ fn config_set_over_ssh_keeps_the_value_off_every_command_line() {
             ),
         ],
     );
-    let env = sb.dokku_root().join(app).join("ENV");
+    let env = sb.lib_root().join("config").join(app).join("ENV");
     let lock = plugn::atomic::lock(&env).unwrap();
     // This sandbox's config:set subcommand (other tests may run their own meanwhile).
     let subcommand = format!("{}/", sb.lib_root().display());

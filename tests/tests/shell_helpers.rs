@@ -721,8 +721,8 @@ fn docker_options_checks_and_ps_helpers_read_the_plugins_state() {
     assert_eq!(
         out.stdout,
         format!(
-            "-v /a:/b\n{}/dop/DOCKER_OPTIONS_RUN\nweb=2\nworker=1\nchecks-on\nchecks-off\nnot-skipped\n",
-            sb.dokku_root().display()
+            "-v /a:/b\n{}/config/docker-options/dop/_default_.run\nweb=2\nworker=1\nchecks-on\nchecks-off\nnot-skipped\n",
+            sb.lib_root().display()
         )
     );
     let out = sh_plugins(&sb, &["docker-options"], "get_docker_options dop nope", &[]);

@@ -296,7 +296,11 @@ fn migrate_turns_legacy_mounts_into_entries_with_the_same_docker_args() {
     sb.dokku(&["storage:mount", &app, "/srv/legacy:/legacy:ro"])
         .ok();
     sb.dokku(&["storage:mount", &app, "some-vol:/vol"]).ok();
-    let opts = sb.dokku_root().join(&app).join("DOCKER_OPTIONS_DEPLOY");
+    let opts = sb
+        .lib_root()
+        .join("config/docker-options")
+        .join(&app)
+        .join("_default_.deploy");
     assert_eq!(
         fs::read_to_string(&opts).unwrap(),
         "-v /srv/legacy:/legacy:ro\n-v some-vol:/vol\n"
@@ -366,8 +370,13 @@ fn bad_input_is_one_error_line_and_writes_nothing() {
         .ok();
     sb.dokku(&["storage:mount", &app, "/srv/x:/legacy"]).ok();
     let before = state(&sb);
-    let opts_before =
-        fs::read_to_string(sb.dokku_root().join(&app).join("DOCKER_OPTIONS_DEPLOY")).unwrap();
+    let opts_before = fs::read_to_string(
+        sb.lib_root()
+            .join("config/docker-options")
+            .join(&app)
+            .join("_default_.deploy"),
+    )
+    .unwrap();
     let a = app.as_str();
     let cases: &[(&[&str], &str)] = &[
         (&["storage:create", "Bad_Name"], "DNS-1123"),
@@ -507,7 +516,13 @@ fn bad_input_is_one_error_line_and_writes_nothing() {
     }
     assert_eq!(state(&sb), before);
     assert_eq!(
-        fs::read_to_string(sb.dokku_root().join(&app).join("DOCKER_OPTIONS_DEPLOY")).unwrap(),
+        fs::read_to_string(
+            sb.lib_root()
+                .join("config/docker-options")
+                .join(&app)
+                .join("_default_.deploy")
+        )
+        .unwrap(),
         opts_before
     );
     assert!(!sb.lib_root().join("data/storage/x").exists());
