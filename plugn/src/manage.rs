@@ -167,7 +167,9 @@ fn run(cmd: &mut Command, what: &str) -> Result<()> {
     Ok(())
 }
 
-/// A `git` command that never prompts and never uses a transport that runs commands.
+/// A `git` command that never prompts and never uses a transport that runs commands. A plugin
+/// folder belongs to the dokku user on a system install while root updates it
+/// ([`restore_ownership`]): git is told that plugin folders are safe to work in.
 fn git() -> Command {
     let mut c = Command::new("git");
     c.env("GIT_TERMINAL_PROMPT", "0").args([
@@ -175,8 +177,51 @@ fn git() -> Command {
         "protocol.ext.allow=never",
         "-c",
         "protocol.fd.allow=never",
+        "-c",
+        "safe.directory=*",
     ]);
     c
+}
+
+/// On a system install the plugin files belong to the dokku user, as Dokku's package leaves
+/// them: run as root where the plugins folder (`PLUGIN_PATH/available`) belongs to another
+/// user, every file of plugin `name` is given to that user and group (links themselves, never
+/// followed). Elsewhere (a private `--root` install, a non-root caller) nothing changes.
+pub fn restore_ownership(paths: &Paths, name: &str) -> Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    validate_plugin_name(name)?;
+    if !nix::unistd::geteuid().is_root() {
+        return Ok(());
+    }
+    let available = paths.available();
+    let meta =
+        fs::metadata(&available).with_context(|| format!("cannot read {}", available.display()))?;
+    if meta.uid() == 0 {
+        return Ok(());
+    }
+    chown_tree(&available.join(name), meta.uid(), meta.gid())
+}
+
+/// Gives `path` and everything under it to `uid:gid` (symbolic links are not followed).
+fn chown_tree(path: &Path, uid: u32, gid: u32) -> Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let meta =
+        fs::symlink_metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
+    // A file also linked from elsewhere is not the plugin's alone to give away.
+    let shared = !meta.is_dir() && meta.nlink() > 1;
+    if !shared && (meta.uid() != uid || meta.gid() != gid) {
+        std::os::unix::fs::lchown(path, Some(uid), Some(gid))
+            .with_context(|| format!("cannot give {} to uid {uid}", path.display()))?;
+    }
+    if meta.is_dir() {
+        for entry in
+            fs::read_dir(path).with_context(|| format!("cannot read {}", path.display()))?
+        {
+            let entry = entry.with_context(|| format!("cannot read {}", path.display()))?;
+            chown_tree(&entry.path(), uid, gid)?;
+        }
+    }
+    Ok(())
 }
 
 fn validate_committish(c: &str) -> Result<()> {
@@ -274,7 +319,9 @@ pub fn install(
     match kind {
         SourceKind::Git => {
             let mut c = git();
-            c.arg("clone").arg("--quiet");
+            // Objects are copied, never hard-linked from a local source: the clone may be
+            // given to the dokku user (restore_ownership), the source must stay as it is.
+            c.arg("clone").arg("--quiet").arg("--no-hardlinks");
             if committish.is_none() {
                 c.args(["--depth", "1"]);
             }
@@ -310,6 +357,7 @@ pub fn install(
     manifest::load(&root)?;
     fs::rename(&root, &dest)
         .with_context(|| format!("cannot move the plugin into {}", dest.display()))?;
+    restore_ownership(paths, &name)?;
     Ok(name)
 }
 
@@ -371,6 +419,18 @@ pub fn uninstall(paths: &Paths, name: &str) -> Result<()> {
 /// Updates a git-installed plugin to the latest commit of its branch, or to `committish`. A
 /// plugin pinned to a commit (detached) is moved back to its remote's default branch.
 pub fn update(paths: &Paths, name: &str, committish: Option<&str>) -> Result<()> {
+    let updated = update_checkout(paths, name, committish);
+    // What git wrote as root (objects, refs, the work tree), whether or not it got through.
+    if updated.is_ok() || paths.available().join(name).is_dir() {
+        let owned = restore_ownership(paths, name);
+        updated?;
+        return owned;
+    }
+    updated
+}
+
+/// The git side of [`update`].
+fn update_checkout(paths: &Paths, name: &str, committish: Option<&str>) -> Result<()> {
     validate_plugin_name(name)?;
     if let Some(c) = committish {
         validate_committish(c)?;
@@ -409,7 +469,7 @@ pub fn update(paths: &Paths, name: &str, committish: Option<&str>) -> Result<()>
     fetch.arg("origin");
     run(&mut fetch, "git fetch")?;
     let git_text = |args: &[&str]| {
-        Command::new("git")
+        git()
             .arg("-C")
             .arg(&dir)
             .args(args)

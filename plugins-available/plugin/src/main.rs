@@ -360,9 +360,11 @@ fn install(argv: &[String]) -> Result<()> {
     if let Err(e) = run_install_triggers(&name) {
         // As Dokku leaves it: installed, but disabled until it can be fixed.
         let _ = manage::disable(paths(), &name);
+        let _ = manage::restore_ownership(paths(), &name);
         bail!("{e:#}; plugin {name} is installed but left disabled");
     }
-    Ok(())
+    // What its triggers wrote into its folder as root goes to the dokku user too.
+    manage::restore_ownership(paths(), &name)
 }
 
 /// `plugin:install-dependencies [--core]`: fires `dependencies`.
@@ -415,6 +417,7 @@ fn update_one(name: &str, committish: Option<&str>) -> Result<()> {
     manage::update(paths(), name, committish)?;
     if discovery::is_enabled(paths(), name) {
         run_install_triggers(name)?;
+        manage::restore_ownership(paths(), name)?;
     }
     log::info1(&format!("Plugin {name} updated"));
     Ok(())
