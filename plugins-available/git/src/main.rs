@@ -7,7 +7,8 @@
 //! `git:allow-host|generate-deploy-key|public-key` (ssh, keys.rs).
 //! `git:from-archive` and `git:from-image` fire `git-from-archive` / `git-from-image`, whose
 //! answers (here, replaceable by a plugin) fire `git-from-directory`, which commits and deploys.
-//! Answers `git-revision`, `git-deploy-branch`, `git-get-property` and `git-has-code`.
+//! Answers `git-revision`, `git-deploy-branch`, `git-get-property` and `git-has-code`;
+//! `post-create` makes a new app's bare repository.
 
 mod archive;
 mod auth;
@@ -194,6 +195,10 @@ static PLUGIN: Plugin = Plugin {
             run: sources::trigger_git_from_directory,
         },
         Trigger {
+            name: "post-create",
+            run: trigger_post_create,
+        },
+        Trigger {
             name: "post-app-rename-setup",
             run: trigger_rewrite_hook,
         },
@@ -279,6 +284,16 @@ fn unlock(argv: &[String]) -> Result<()> {
         log::info1(&format!("Removed {removed} git lock file(s) of {app}"));
     }
     Ok(())
+}
+
+/// Trigger `post-create APP`: a new app's folder becomes its bare repository with the deploy
+/// hook at once, as Dokku's (`$DOKKU_ROOT/APP/refs` exists right after `apps:create`).
+fn trigger_post_create(argv: &[String]) -> Result<()> {
+    let Some(app) = argv.first() else {
+        bail!("post-create needs APP");
+    };
+    appname::verify(app)?;
+    repo::ensure(app)
 }
 
 /// Triggers `post-app-rename-setup OLD NEW` and `post-app-clone-setup OLD NEW`: the copied
