@@ -300,7 +300,8 @@ fn builder_detect_names_herokuish_when_buildpacks_are_configured() {
     );
     assert!(!detect(&plain).contains(&"herokuish".to_string()));
     assert!(detect(&listed).contains(&"herokuish".to_string()));
-    assert!(!detect(&docker_src).contains(&"herokuish".to_string()));
+    // Beside a Dockerfile, buildpacks still mean herokuish (Dokku's order); dockerfile yields.
+    assert_eq!(detect(&docker_src), ["herokuish"]);
     sb.dokku(&["buildpacks:add", "app", "https://x.test/bp.git"])
         .ok();
     assert!(detect(&plain).contains(&"herokuish".to_string()));
