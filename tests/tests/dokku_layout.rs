@@ -199,7 +199,13 @@ fn a_stale_legacy_env_is_never_replayed_and_the_new_places_follow_the_app() {
     assert!(lib.join("config").join(app).join("ENV").exists());
     assert!(!sb.dokku_root().join(app).join("ENV").exists());
 
-    // A legacy ENV file that outlived its migration (as Dokku 0.38.0–0.38.25 left them).
+    // The migration on record (as install does), then a legacy ENV file that outlived it (as
+    // Dokku 0.38.0–0.38.25 left them).
+    sb.plugn(&["trigger", "config-migrate-env"]).ok();
+    assert_eq!(
+        read(lib.join("config/config").join(app).join("env-migrated")),
+        "true\n"
+    );
     let legacy = sb.dokku_root().join(app).join("ENV");
     fs::write(&legacy, "export A='old'\nexport B='same'\n").unwrap();
     let out = sb.dokku(&["config:get", app, "A"]).ok();

@@ -436,6 +436,7 @@ fn trigger_migrate_env(_argv: &[String]) -> Result<()> {
     }
     for scope in scopes {
         store::normalize(&scope)?;
+        store::record_migrated(&scope)?;
     }
     Ok(())
 }

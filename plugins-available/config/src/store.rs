@@ -71,7 +71,8 @@ const MIGRATED: &str = "env-migrated";
 /// config property is set, then the legacy file is removed. A legacy file found after the
 /// migration is on record is never imported again: removed when every value matches, else
 /// moved aside to `ENV.migrated` with a warning naming the keys that differ. Cheap when there
-/// is nothing to do (a stat and a property read).
+/// is nothing to do (a stat). Reads never write when there is no legacy file; `config-migrate-env`
+/// and `install` record the migration then too (see [`record_migrated`]).
 pub fn migrate(scope: &Scope) -> Result<()> {
     use dokku_core::property;
     let legacy = scope.legacy_env_path();
@@ -80,9 +81,6 @@ pub fn migrate(scope: &Scope) -> Result<()> {
         Ok(property::get("config", name, MIGRATED)?.as_deref() == Some("true"))
     };
     if !legacy.exists() {
-        if !migrated()? {
-            property::write("config", name, MIGRATED, "true")?;
-        }
         return Ok(());
     }
     let path = scope.env_path();
@@ -125,6 +123,19 @@ pub fn migrate(scope: &Scope) -> Result<()> {
         .with_context(|| format!("cannot save {}", path.display()))?;
     property::write("config", name, MIGRATED, "true")?;
     std::fs::remove_file(&legacy).with_context(|| format!("cannot remove {}", legacy.display()))
+}
+
+/// Records that `scope` has no legacy ENV file left to drain (`env-migrated`), as Dokku's
+/// install does; after [`migrate`].
+pub fn record_migrated(scope: &Scope) -> Result<()> {
+    use dokku_core::property;
+    let name = scope.trigger_name();
+    if !scope.legacy_env_path().exists()
+        && property::get("config", name, MIGRATED)?.as_deref() != Some("true")
+    {
+        property::write("config", name, MIGRATED, "true")?;
+    }
+    Ok(())
 }
 
 /// Reads an ENV file; a missing file is an empty config.
