@@ -114,7 +114,10 @@ fn a_template_written_as_dokkus_renders_passes_nginx_and_serves_and_a_broken_one
     }
     // Dokku's `$listener_ip:$upstream_port` reaches the published port, not 127.0.0.1:5000.
     let published = format!("server 127.0.0.1:{};", sb.web_port(&app, "web.1"));
-    assert!(config.contains(&published), "{published:?} not in:\n{config}");
+    assert!(
+        config.contains(&published),
+        "{published:?} not in:\n{config}"
+    );
     assert!(!config.contains("server 127.0.0.1:5000;"), "{config}");
     for absent in [
         "{{",
