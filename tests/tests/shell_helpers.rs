@@ -213,6 +213,16 @@ fn verify_app_name_fails_with_dokkus_messages() {
         (out.code, out.stderr.as_str()),
         (1, " !     App nope does not exist\n")
     );
+    // A legacy name (an old Dokku's `my_app`) is accepted for an app on disk, never for a new
+    // one: is_valid_app_name keeps the rule for new names.
+    std::fs::create_dir(sb.dokku_root().join("my_app")).unwrap();
+    let out = sh(&sb, "verify_app_name \"$1\" && echo ok", &["my_app"]);
+    assert_eq!((out.code, out.stdout.as_str()), (0, "ok\n"), "{out:#?}");
+    let out = sh(&sb, "is_valid_app_name \"$1\" || echo new-name-refused", &["my_app"]);
+    assert_eq!(out.stdout, "new-name-refused\n", "{out:#?}");
+    for bad in ["my_app/../x", "my..app"] {
+        sh(&sb, "verify_app_name \"$1\"", &[bad]).fails();
+    }
     // An existing app passes silently.
     for app in ["myapp", LONG63] {
         std::fs::create_dir_all(sb.dokku_root().join(app)).unwrap();
@@ -473,6 +483,25 @@ fn path_escaping_property_parts_are_refused() {
     let sb = Sandbox::new();
     let long = "k".repeat(256);
     let bad = ["", ".", "..", "a/b", "../..", "/abs", long.as_str()];
+    // The files under config/ before (the install records its migrations there).
+    let files_under = |root: &std::path::Path| -> Vec<std::path::PathBuf> {
+        let mut files = Vec::new();
+        let mut stack = vec![root.to_path_buf()];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else {
+                    files.push(p);
+                }
+            }
+        }
+        files.sort();
+        files
+    };
+    let config = sb.lib_root().join("config");
+    let before = files_under(&config);
     for part in bad {
         for (script, what) in [
             ("fn-plugin-property-write \"$1\" app key v", "plugin"),
@@ -499,16 +528,8 @@ fn path_escaping_property_parts_are_refused() {
             assert_eq!(out.stderr.lines().count(), 1, "{out:#?}");
         }
     }
-    // Nothing was written anywhere: config/ holds no file, lib/ nothing new.
-    let config = sb.lib_root().join("config");
-    let mut stack = vec![config.clone()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            assert!(p.is_dir(), "unexpected file {}", p.display());
-            stack.push(p);
-        }
-    }
+    // Nothing was written anywhere: config/ holds the files it held, lib/ nothing new.
+    assert_eq!(files_under(&config), before);
     for name in ["key", "v", "app"] {
         assert!(!sb.lib_root().join(name).exists(), "{name}");
         assert!(!config.join(name).exists(), "{name}");
