@@ -218,7 +218,11 @@ fn verify_app_name_fails_with_dokkus_messages() {
     std::fs::create_dir(sb.dokku_root().join("my_app")).unwrap();
     let out = sh(&sb, "verify_app_name \"$1\" && echo ok", &["my_app"]);
     assert_eq!((out.code, out.stdout.as_str()), (0, "ok\n"), "{out:#?}");
-    let out = sh(&sb, "is_valid_app_name \"$1\" || echo new-name-refused", &["my_app"]);
+    let out = sh(
+        &sb,
+        "is_valid_app_name \"$1\" || echo new-name-refused",
+        &["my_app"],
+    );
     assert_eq!(out.stdout, "new-name-refused\n", "{out:#?}");
     for bad in ["my_app/../x", "my..app"] {
         sh(&sb, "verify_app_name \"$1\"", &[bad]).fails();
