@@ -629,7 +629,10 @@ fn bad_input_is_refused_with_one_line_and_nothing_written() {
             "Invalid env pair",
         ),
         (&["config:set", "--global", "NOEQUALS"], "Invalid env pair"),
-        (&["config:set", "web"], "At least one KEY=VALUE pair"),
+        (
+            &["config:set", "web"],
+            "At least one env pair must be given",
+        ),
         (
             &["config:set", "--encoded", "web", "A=Zm9v", "B=@@@@"],
             "Invalid base64 value for key B",
@@ -666,7 +669,7 @@ fn bad_input_is_refused_with_one_line_and_nothing_written() {
             &["config:unset", "web", "KEEP", "BAD KEY"],
             "Invalid key name",
         ),
-        (&["config:unset", "web"], "At least one KEY"),
+        (&["config:unset", "web"], "At least one key must be given"),
         (
             &["config:unset", "ghost", "KEEP"],
             "App ghost does not exist",

@@ -212,3 +212,27 @@ fn bad_report_flags_say_invalid_flag_passed_with_the_valid_ones() {
         .fails()
         .one_error_line();
 }
+
+/// ps's restart policy as Dokku reports it: raw (empty when unset), global, computed; a bad
+/// policy answered with Dokku's words.
+#[test]
+fn ps_restart_policy_is_reported_raw_global_and_computed() {
+    let sb = Sandbox::new();
+    sb.dokku(&["apps:create", "web"]).ok();
+    let flag = |f: &str| sb.dokku(&["ps:report", "web", f]).ok().stdout;
+    assert_eq!(flag("--ps-restart-policy"), "\n");
+    assert_eq!(flag("--ps-global-restart-policy"), "\n");
+    assert_eq!(flag("--ps-computed-restart-policy"), "on-failure:10\n");
+    sb.dokku(&["ps:set", "--global", "restart-policy", "always"])
+        .ok();
+    assert_eq!(flag("--ps-global-restart-policy"), "always\n");
+    assert_eq!(flag("--ps-computed-restart-policy"), "always\n");
+    sb.dokku(&["ps:set", "web", "restart-policy", "no"]).ok();
+    assert_eq!(flag("--ps-restart-policy"), "no\n");
+    assert_eq!(flag("--ps-computed-restart-policy"), "no\n");
+    sb.dokku(&["ps:set", "web", "restart-policy", "sometimes"])
+        .fails()
+        .err_has("Invalid restart-policy specified")
+        .one_error_line();
+    assert_eq!(flag("--ps-restart-policy"), "no\n");
+}

@@ -263,10 +263,8 @@ fn parse_pair(arg: &str, encoded: bool) -> Result<(String, String)> {
 fn set(argv: &[String]) -> Result<()> {
     let c = call(argv, "set", &["--encoded", "--no-restart"], &[])?;
     if c.rest.is_empty() {
-        bail!(
-            "At least one KEY=VALUE pair must be given; usage: {}",
-            usage("set")
-        );
+        // Dokku's words, which scripts match.
+        bail!("At least one env pair must be given");
     }
     let encoded = c.args.has("--encoded");
     let mut entries = Vars::new();
@@ -294,7 +292,7 @@ fn set(argv: &[String]) -> Result<()> {
 fn unset(argv: &[String]) -> Result<()> {
     let c = call(argv, "unset", &["--no-restart"], &[])?;
     if c.rest.is_empty() {
-        bail!("At least one KEY must be given; usage: {}", usage("unset"));
+        bail!("At least one key must be given");
     }
     for k in &c.rest {
         envfile::validate_key(k)?;

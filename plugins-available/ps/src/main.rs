@@ -384,7 +384,7 @@ fn validate_restart_policy(v: &str) -> Result<()> {
         || v.strip_prefix("on-failure:")
             .is_some_and(|n| n.parse::<u32>().is_ok());
     if !ok {
-        bail!("invalid restart-policy {v:?}: use no, always, unless-stopped or on-failure[:N]");
+        bail!("Invalid restart-policy specified: {v:?} (use no, always, unless-stopped or on-failure[:N])");
     }
     Ok(())
 }
@@ -406,6 +406,8 @@ const REPORT_FIELDS: &[(&str, &str)] = &[
     ("ps-computed-procfile-path", "Ps computed procfile path"),
     ("ps-global-procfile-path", "Ps global procfile path"),
     ("ps-procfile-path", "Ps procfile path"),
+    ("ps-computed-restart-policy", "Ps computed restart policy"),
+    ("ps-global-restart-policy", "Ps global restart policy"),
     ("ps-restart-policy", "Ps restart policy"),
     ("ps-restore", "Ps restore"),
     ("ps-computed-skip-deploy", "Ps computed skip deploy"),
@@ -458,7 +460,11 @@ fn report_of(app: &str) -> Result<Report> {
             "deployed" => deployed.to_string(),
             "processes" => procs.clone(),
             "ps-can-scale" => can_scale(app)?.to_string(),
-            "ps-restart-policy" => property::get_or(PROPS, app, "restart-policy", "on-failure:10")?,
+            "ps-computed-restart-policy" => computed(app, "restart-policy", "on-failure:10")?,
+            "ps-global-restart-policy" => {
+                property::get_or(PROPS, property::GLOBAL, "restart-policy", "")?
+            }
+            "ps-restart-policy" => property::get_or(PROPS, app, "restart-policy", "")?,
             "ps-restore" => property::get_or(PROPS, app, "restore", "true")?,
             "running" => running.clone(),
             "status" => lines.join(", "),
