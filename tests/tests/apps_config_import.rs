@@ -203,7 +203,7 @@ fn config_import_refuses_bad_input_and_writes_nothing() {
     sb.dokku(&["apps:create", "a"]).ok();
     sb.dokku(&["config:set", "--no-restart", "a", "KEEP=1"])
         .ok();
-    let env = sb.dokku_root().join("a/ENV");
+    let env = sb.lib_root().join("config/a/ENV");
     let before = fs::read(&env).unwrap();
     for (args, input) in [
         (&["config:import", "a"][..], &b"GOOD=1\nBAD-KEY=2\n"[..]),

@@ -274,7 +274,7 @@ fn root_runs_commands_as_the_owner_of_dokku_root() {
     );
     sb.dokku(&["config:set", "--no-restart", "web", "A=1"]).ok();
     assert_eq!(
-        std::fs::metadata(sb.dokku_root().join("web/ENV"))
+        std::fs::metadata(sb.lib_root().join("config/web/ENV"))
             .unwrap()
             .uid(),
         nobody

@@ -67,7 +67,11 @@ fn bad_input_is_refused_with_one_line_and_nothing_written() {
         sb.dokku(&["repo:gc", "core-app", "x"]),
         "unexpected argument",
     );
-    refused(sb.dokku(&["repo:gc", "core-app"]), "no git repository");
+    // apps:create makes the bare repository (as Dokku): gc of an empty one is fine; an app
+    // folder without one (made by hand, as an old server may have it) is refused.
+    sb.dokku(&["repo:gc", "core-app"]).ok();
+    std::fs::create_dir(sb.dokku_root().join("repo-less")).unwrap();
+    refused(sb.dokku(&["repo:gc", "repo-less"]), "no git repository");
     refused(sb.dokku(&["repo:purge-cache"]), "specify an app");
     refused(
         sb.dokku(&["repo:purge-cache", "nope"]),

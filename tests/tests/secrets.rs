@@ -283,7 +283,9 @@ fn build_folders_are_private_and_stale_temp_files_are_swept() {
         std::fs::write(d.join("source"), "x").unwrap();
         age(d);
     }
-    let app_dir = sb.dokku_root().join(app);
+    // The folder config:set writes the app's ENV into (Dokku 0.38's place).
+    let app_dir = sb.lib_root().join("config").join(app);
+    std::fs::create_dir_all(&app_dir).unwrap();
     let stale_tmp = app_dir.join(format!(".tmp-{dead}-Zz9Yy8"));
     let live_tmp = app_dir.join(format!(".tmp-{me}-Zz9Yy8"));
     let fresh_tmp = app_dir.join(format!(".tmp-{dead}-Qq1Ww2"));
@@ -383,6 +385,8 @@ fn config_set_over_ssh_keeps_the_value_off_every_command_line() {
         ],
     );
     let env = sb.lib_root().join("config").join(app).join("ENV");
+    // The app's config folder exists once it has config; the lock file sits in it.
+    std::fs::create_dir_all(env.parent().unwrap()).unwrap();
     let lock = plugn::atomic::lock(&env).unwrap();
     // This sandbox's config:set subcommand (other tests may run their own meanwhile).
     let subcommand = format!("{}/", sb.lib_root().display());

@@ -531,13 +531,18 @@ fn bad_input_is_one_error_line_and_writes_nothing() {
 #[test]
 fn the_system_install_sudoers_rule_and_chown_helper() {
     let repo = dokku_tests::repo();
-    let install = fs::read_to_string(repo.join("scripts/install")).unwrap();
-    let start = install
-        .find("cat > /etc/sudoers.d/dokku-storage <<SUDO\n")
+    // The rule as the installer writes it (`--system-files` writes the system files under a
+    // folder of ours instead of /etc).
+    let dest = tempfile::tempdir().unwrap();
+    let out = Command::new(repo.join("scripts/install"))
+        .arg("--system-files")
+        .arg(dest.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let body = fs::read_to_string(dest.path().join("etc/sudoers.d/dokku-storage"))
         .expect("scripts/install writes the storage sudoers rule");
-    let body = &install[start..];
-    let body = &body[body.find('\n').unwrap() + 1..];
-    let body = &body[..body.find("\nSUDO\n").unwrap() + 1];
+    let body = body.as_str();
     assert_eq!(
         body.lines()
             .filter(|l| !l.starts_with('#'))
