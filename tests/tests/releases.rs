@@ -1,0 +1,166 @@
+//! Releases and rollback on the real engine: three deploys make v1..v3 (`releases` lists them
+//! newest first, the current marked); `releases:rollback APP v1 --with-config` answers v1's body
+//! through nginx with no failed request polled during it and restores v1's env; the rollback is
+//! v4. With `keep 1`, the image of a release past keep is removed (never the running one or the
+//! rollback target) and a rollback to it is refused with one line.
+
+use dokku_tests::{curl_host, docker::web_dockerfile, refused, Sandbox};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+fn releases_json(sb: &Sandbox, app: &str) -> Vec<serde_json::Value> {
+    let out = sb.dokku(&["releases", app, "--format", "json"]).ok();
+    serde_json::from_str(out.stdout.trim()).unwrap_or_else(|e| panic!("{e}: {out:#?}"))
+}
+
+fn versions(list: &[serde_json::Value]) -> Vec<String> {
+    list.iter()
+        .map(|r| r["version"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn current(list: &[serde_json::Value]) -> String {
+    let cur: Vec<_> = list.iter().filter(|r| r["current"] == true).collect();
+    assert_eq!(cur.len(), 1, "{list:#?}");
+    cur[0]["version"].as_str().unwrap().to_string()
+}
+
+fn image_exists(image: &str) -> bool {
+    std::process::Command::new("docker")
+        .args(["image", "inspect", image])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .unwrap()
+        .success()
+}
+
+#[test]
+fn rollback_through_nginx_without_a_failed_request_and_with_config() {
+    let sb = Sandbox::with_nginx();
+    sb.quick_deploys();
+    let app = sb.unique_app("rel");
+    sb.dokku(&["apps:create", &app]).ok();
+    sb.dokku(&["config:set", "--no-restart", &app, "SECRET=first-s3cr3t"])
+        .ok();
+    sb.deploy_source(&app, &[("Dockerfile", &web_dockerfile("one"))])
+        .ok();
+    sb.dokku(&["config:set", "--no-restart", &app, "SECRET=second-s3cr3t"])
+        .ok();
+    sb.deploy_source(&app, &[("Dockerfile", &web_dockerfile("two"))])
+        .ok();
+    sb.deploy_source(&app, &[("Dockerfile", &web_dockerfile("three"))])
+        .ok();
+    let list = releases_json(&sb, &app);
+    assert_eq!(versions(&list), ["v3", "v2", "v1"], "{list:#?}");
+    assert_eq!(current(&list), "v3");
+    assert!(list.iter().all(|r| r["status"] == "deployed"), "{list:#?}");
+    let text = sb.dokku(&["releases", &app]).ok().stdout;
+    assert!(text.contains("* v3"), "{text}");
+    // The ENV snapshot is the owner's only, and info shows its keys, never its values.
+    let snap = sb
+        .lib_root()
+        .join(format!("data/releases/{app}/env/v1.json"));
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&snap).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    let info = sb.dokku(&["releases:info", &app, "v1"]).ok().stdout;
+    assert!(
+        info.contains("SECRET") && !info.contains("s3cr3t"),
+        "{info}"
+    );
+
+    let port = sb.http_port();
+    let host = format!("{app}.dokku.localhost");
+    let stop = Arc::new(AtomicBool::new(false));
+    let poller = {
+        let (stop, host) = (stop.clone(), host.clone());
+        std::thread::spawn(move || {
+            let (mut ok, mut bad) = (0, Vec::new());
+            while !stop.load(Ordering::Relaxed) {
+                let (s, b) = curl_host(&format!("http://127.0.0.1:{port}/"), &host, &[]);
+                if s == "200" && (b.ends_with("one\n") || b.ends_with("three\n")) {
+                    ok += 1;
+                } else {
+                    bad.push(format!("{s} {b}"));
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            (ok, bad)
+        })
+    };
+    sb.dokku(&["releases:rollback", &app, "v1", "--with-config"])
+        .ok();
+    std::thread::sleep(Duration::from_secs(2));
+    stop.store(true, Ordering::Relaxed);
+    let (ok, bad) = poller.join().unwrap();
+    assert!(ok > 20, "only {ok} requests");
+    assert!(bad.is_empty(), "{} failed requests: {bad:?}", bad.len());
+    let (s, body) = curl_host(&format!("http://127.0.0.1:{port}/"), &host, &[]);
+    assert!(s == "200" && body.ends_with("one\n"), "{s} {body}");
+    assert_eq!(sb.config_get(&app, "SECRET"), "first-s3cr3t");
+    let list = releases_json(&sb, &app);
+    assert_eq!(versions(&list), ["v4", "v3", "v2", "v1"], "{list:#?}");
+    assert_eq!(current(&list), "v4");
+    assert_eq!(list[0]["rollback_of"], "v1");
+    assert_eq!(list[0]["image_id"], list[3]["image_id"]);
+    assert_eq!(list[1]["status"], "rolled back");
+    // A restart runs the rolled-back image, not the newest build.
+    sb.dokku(&["ps:restart", &app]).ok();
+    let (_, body) = curl_host(&format!("http://127.0.0.1:{port}/"), &host, &[]);
+    assert!(body.ends_with("one\n"), "{body}");
+    assert_eq!(
+        releases_json(&sb, &app).len(),
+        4,
+        "a plain restart is no release"
+    );
+}
+
+#[test]
+fn keep_prunes_old_images_and_a_rollback_to_a_pruned_release_is_refused() {
+    let sb = Sandbox::new();
+    sb.quick_deploys();
+    let app = sb.unique_app("keep");
+    sb.dokku(&["apps:create", &app]).ok();
+    sb.dokku(&["releases:set", &app, "keep", "1"]).ok();
+    for body in ["k-one", "k-two", "k-three"] {
+        sb.deploy_source(&app, &[("Dockerfile", &web_dockerfile(body))])
+            .ok();
+    }
+    let list = releases_json(&sb, &app);
+    assert_eq!(versions(&list), ["v3", "v2", "v1"], "{list:#?}");
+    // v3 runs, v2 is the rollback target: both kept; v1 is past keep.
+    assert!(image_exists(&format!("dokku/{app}:release-v3")));
+    assert!(image_exists(&format!("dokku/{app}:release-v2")));
+    assert!(!image_exists(&format!("dokku/{app}:release-v1")));
+    let in_use = sb
+        .plugn(&["trigger", "releases-images-in-use", &app])
+        .ok()
+        .stdout;
+    let ids: Vec<&str> = in_use.lines().collect();
+    assert_eq!(ids.len(), 2, "{in_use}");
+    assert!(ids.contains(&list[0]["image_id"].as_str().unwrap()));
+    assert!(ids.contains(&list[1]["image_id"].as_str().unwrap()));
+    refused(sb.dokku(&["releases:rollback", &app, "v1"]), "pruned");
+    refused(
+        sb.dokku(&["releases:rollback", &app, "v9"]),
+        "no release v9",
+    );
+    refused(
+        sb.dokku(&["releases:rollback", &app, "x1"]),
+        "invalid release",
+    );
+    refused(
+        sb.dokku(&["releases:set", &app, "keep", "0"]),
+        "invalid keep",
+    );
+    sb.dokku(&["releases:report", &app])
+        .ok()
+        .out_has("Releases computed keep:")
+        .out_has("v3");
+    // The default target is the previous good release.
+    sb.dokku(&["releases:rollback", &app]).ok();
+    let list = releases_json(&sb, &app);
+    assert_eq!(list[0]["rollback_of"], "v2", "{list:#?}");
+}
