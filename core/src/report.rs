@@ -233,7 +233,8 @@ pub fn command(
     Ok(())
 }
 
-/// `dokku report [APP]`: the host's versions, then the `report APP` trigger for the app (every
+/// `dokku report [APP]`: the host's versions, the disk dokku uses (see `disk_usage`), then the
+/// `report APP` trigger for the app (every
 /// app without one), which each plugin with a `PLUGIN:report` answers with that report.
 pub fn dokku_report(args: &[String]) -> Result<()> {
     let a = crate::args::parse(args, &[], &[])?;
@@ -269,6 +270,11 @@ pub fn dokku_report(args: &[String]) -> Result<()> {
     ));
     crate::log::info1(&format!("docker version: {docker}"));
     crate::log::info1(&format!("dokku version: {}", plugn::VERSION));
+    if docker != "not answering" {
+        for line in disk_usage(a.pos(0).map(String::as_str))? {
+            crate::log::info1(&line);
+        }
+    }
     if apps.is_empty() {
         crate::log::warn("You haven't deployed any applications yet");
     }
@@ -276,6 +282,125 @@ pub fn dokku_report(args: &[String]) -> Result<()> {
         crate::trigger("report", &[app])?;
     }
     Ok(())
+}
+
+/// `1234567` → `1.2 MB` (decimal units, as docker prints sizes).
+fn human_size(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["kB", "MB", "GB", "TB", "PB"];
+    if bytes < 1000 {
+        return format!("{bytes} B");
+    }
+    let mut v = bytes as f64 / 1000.0;
+    let mut unit = 0;
+    while v >= 1000.0 && unit + 1 < UNITS.len() {
+        v /= 1000.0;
+        unit += 1;
+    }
+    format!("{v:.1} {}", UNITS[unit])
+}
+
+/// `1.99MB` (docker's human size) → bytes; 0 for what does not parse.
+fn parse_size(s: &str) -> u64 {
+    let s = s.trim();
+    let split = s
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(s.len());
+    let (n, unit) = s.split_at(split);
+    let n: f64 = n.parse().unwrap_or(0.0);
+    let mult = match unit.trim().to_ascii_lowercase().as_str() {
+        "kb" => 1e3,
+        "mb" => 1e6,
+        "gb" => 1e9,
+        "tb" => 1e12,
+        "pb" => 1e15,
+        _ => 1.0,
+    };
+    (n * mult) as u64
+}
+
+/// The bytes under `path` (files only, symlinks not followed; 0 when missing).
+fn tree_size(path: &std::path::Path) -> u64 {
+    let Ok(meta) = std::fs::symlink_metadata(path) else {
+        return 0;
+    };
+    if !meta.is_dir() {
+        return if meta.is_file() { meta.len() } else { 0 };
+    }
+    std::fs::read_dir(path)
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .map(|e| tree_size(&e.path()))
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+/// The disk usage lines of `dokku report`: the images, volumes and build caches (volumes named
+/// `cache-APP`) labelled for dokku (for `app` when given), and the logs (dokku's logs folder and
+/// the build logs; an app's build logs when given). Docker's figures come from
+/// `docker image inspect` (bytes) and `docker system df -v` (volumes).
+fn disk_usage(app: Option<&str>) -> Result<Vec<String>> {
+    let filter = match app {
+        Some(app) => format!("label={}={app}", crate::docker::APP_LABEL),
+        None => format!("label={}", crate::docker::LABEL),
+    };
+    let ids = crate::docker::output(["image", "ls", "--quiet", "--no-trunc", "--filter", &filter])
+        .context("report: cannot list dokku's images")?;
+    let mut ids: Vec<&str> = ids
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut image_bytes = 0;
+    if !ids.is_empty() {
+        let mut args = vec!["image", "inspect", "--format", "{{.Size}}"];
+        args.extend(ids.iter().copied());
+        let sizes =
+            crate::docker::output(&args).context("report: cannot inspect dokku's images")?;
+        image_bytes = sizes.lines().map(parse_size).sum();
+    }
+    let names = crate::docker::output(["volume", "ls", "--quiet", "--filter", &filter])
+        .context("report: cannot list dokku's volumes")?;
+    let names: Vec<&str> = names
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let (mut volumes, mut volume_bytes, mut caches, mut cache_bytes) = (0, 0, 0, 0);
+    if !names.is_empty() {
+        let df = crate::docker::output(["system", "df", "-v", "--format", "{{json .Volumes}}"])
+            .context("report: cannot ask docker system df")?;
+        let df: Vec<serde_json::Value> = serde_json::from_str(df.trim()).unwrap_or_default();
+        let size_of = |name: &str| {
+            df.iter()
+                .find(|v| v["Name"] == name)
+                .and_then(|v| v["Size"].as_str())
+                .map(parse_size)
+                .unwrap_or(0)
+        };
+        for name in &names {
+            if name.starts_with("cache-") {
+                caches += 1;
+                cache_bytes += size_of(name);
+            } else {
+                volumes += 1;
+                volume_bytes += size_of(name);
+            }
+        }
+    }
+    let builds = crate::paths().lib_root.join("data/builds");
+    let logs = match app {
+        Some(app) => tree_size(&builds.join(app)),
+        None => tree_size(&crate::paths().logs_dir) + tree_size(&builds),
+    };
+    Ok(vec![
+        format!("dokku images: {} ({})", ids.len(), human_size(image_bytes)),
+        format!("dokku volumes: {volumes} ({})", human_size(volume_bytes)),
+        format!("dokku build caches: {caches} ({})", human_size(cache_bytes)),
+        format!("dokku logs: {}", human_size(logs)),
+    ])
 }
 
 /// One row of a layered property's report: for a `…-computed-…` flag the value in effect

@@ -1,0 +1,238 @@
+//! Disk hygiene: `dokku cleanup` removes what dokku left behind (exited containers and
+//! dangling images of its apps, build caches of destroyed apps, build records and logs past the
+//! builds retention) and never another tool's containers or images; `dokku report` prints the
+//! disk dokku uses; the installer's daily cron entry runs `dokku cleanup`.
+
+use dokku_tests::docker::{busybox_image, docker_stdout};
+use dokku_tests::Sandbox;
+use std::process::{Command, Stdio};
+
+fn exists(kind: &str, id: &str) -> bool {
+    Command::new("docker")
+        .args([kind, "inspect", id])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .unwrap()
+        .success()
+}
+
+/// Builds an image from busybox with `labels`, different per `salt`; returns its id.
+fn build(tag: &str, labels: &[&str], salt: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("Dockerfile"),
+        format!("FROM {}\nRUN echo {salt} > /salt\n", busybox_image()),
+    )
+    .unwrap();
+    let mut c = Command::new("docker");
+    c.args(["build", "--quiet", "--tag", tag]);
+    for l in labels {
+        c.args(["--label", l]);
+    }
+    let out = c.arg(dir.path()).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// An exited container named `name` with `labels`.
+fn exited(name: &str, labels: &[String]) -> String {
+    let mut args = vec!["run".to_string(), "--name".into(), name.to_string()];
+    for l in labels {
+        args.extend(["--label".to_string(), l.clone()]);
+    }
+    args.extend([busybox_image().to_string(), "true".into()]);
+    let a: Vec<&str> = args.iter().map(String::as_str).collect();
+    docker_stdout(&a);
+    name.to_string()
+}
+
+fn volume(name: &str, app: &str) {
+    docker_stdout(&[
+        "volume",
+        "create",
+        "--label",
+        "dokku",
+        "--label",
+        &format!("com.dokku.app-name={app}"),
+        name,
+    ]);
+}
+
+/// A finished build record (and its log) of `app`, as the builds plugin keeps them.
+fn record(sb: &Sandbox, app: &str, n: u32) -> std::path::PathBuf {
+    let dir = sb.lib_root().join("data/builds").join(app);
+    std::fs::create_dir_all(&dir).unwrap();
+    let id = format!("0000000000{n:04}");
+    let body = serde_json::json!({
+        "id": id, "app": app, "kind": "build", "pid": 0, "pid_start": 0,
+        "started_at": format!("2026-01-01T00:00:{n:02}Z"),
+        "finished_at": format!("2026-01-01T00:01:{n:02}Z"),
+        "status": "succeeded", "source": "git-hook", "exit_code": 0
+    });
+    std::fs::write(dir.join(format!("{id}.json")), body.to_string()).unwrap();
+    let log = dir.join(format!("{id}.log"));
+    std::fs::write(&log, "build output\n").unwrap();
+    log
+}
+
+#[test]
+fn cleanup_removes_dokku_leftovers_and_never_another_tools() {
+    let sb = Sandbox::new();
+    sb.use_docker();
+    let app = sb.unique_app("hyg");
+    sb.dokku(&["apps:create", &app]).ok();
+    let app_label = format!("com.dokku.app-name={app}");
+    let labels = ["dokku".to_string(), app_label.clone()];
+
+    let mine = exited(&format!("{app}.run.1"), &labels);
+    let foreign = exited(&format!("foreign-{app}"), &[]);
+    let tag = format!("dokku/{app}:hyg");
+    let dangling = build(&tag, &["dokku", &app_label], &format!("{app}-a"));
+    let tagged = build(&tag, &["dokku", &app_label], &format!("{app}-b"));
+    let foreign_tag = format!("foreign-{app}:x");
+    let foreign_dangling = build(&foreign_tag, &[], &format!("{app}-f"));
+    let foreign_tagged = build(&foreign_tag, &[], &format!("{app}-g"));
+
+    let gone = format!("{app}-gone");
+    let orphan = format!("cache-{gone}");
+    volume(&orphan, &gone);
+    let live = format!("cache-{app}");
+    volume(&live, &app);
+    let unlabelled = format!("cache-{app}-other");
+    docker_stdout(&["volume", "create", &unlabelled]);
+
+    let logs: Vec<_> = (1..=5).map(|n| record(&sb, &app, n)).collect();
+    sb.dokku(&["builds:set", &app, "retention", "2"]).ok();
+
+    sb.dokku(&["cleanup"]).ok();
+
+    assert!(
+        !exists("container", &mine),
+        "the app's exited container stays"
+    );
+    assert!(
+        !exists("image", &dangling),
+        "the app's dangling image stays"
+    );
+    assert!(
+        exists("image", &tagged),
+        "a tagged image went (nobody named releases)"
+    );
+    assert!(exists("container", &foreign), "a foreign container went");
+    assert!(
+        exists("image", &foreign_dangling),
+        "a foreign dangling image went"
+    );
+    assert!(exists("image", &foreign_tagged), "a foreign image went");
+    assert!(
+        !exists("volume", &orphan),
+        "a destroyed app's build cache stays"
+    );
+    assert!(exists("volume", &live), "a live app's build cache went");
+    assert!(
+        exists("volume", &unlabelled),
+        "a volume dokku did not make went"
+    );
+    let kept: Vec<bool> = logs.iter().map(|l| l.exists()).collect();
+    assert_eq!(
+        kept,
+        [false, false, false, true, true],
+        "the newest 2 build logs stay, the older go"
+    );
+
+    let _ = Command::new("docker").args(["rm", "-f", &foreign]).output();
+    let _ = Command::new("docker")
+        .args(["rmi", "-f", &foreign_tag, &foreign_dangling, &tag])
+        .output();
+    let _ = Command::new("docker")
+        .args(["volume", "rm", "-f", &orphan, &live, &unlabelled])
+        .output();
+}
+
+#[test]
+fn report_prints_the_disk_dokku_uses() {
+    let sb = Sandbox::new();
+    sb.use_docker();
+    let app = sb.unique_app("rep");
+    sb.dokku(&["apps:create", &app]).ok();
+    let app_label = format!("com.dokku.app-name={app}");
+    let tag = format!("dokku/{app}:rep");
+    build(&tag, &["dokku", &app_label], &app);
+    let cache = format!("cache-{app}");
+    volume(&cache, &app);
+    record(&sb, &app, 1);
+
+    let out = sb.dokku(&["report", &app]).ok();
+    let line = |prefix: &str| -> String {
+        out.stdout
+            .lines()
+            .find(|l| l.contains(prefix))
+            .unwrap_or_else(|| panic!("no {prefix:?} line in {}", out.stdout))
+            .to_string()
+    };
+    assert!(
+        line("dokku images: 1 (").contains("MB"),
+        "{}",
+        line("dokku images")
+    );
+    assert!(line("dokku volumes: 0 (").contains("0 B"));
+    assert!(line("dokku build caches: 1 (").contains(')'));
+    let logs: u64 = std::fs::read_dir(sb.lib_root().join("data/builds").join(&app))
+        .unwrap()
+        .map(|e| e.unwrap().metadata().unwrap().len())
+        .sum();
+    assert!(
+        line("dokku logs: ").ends_with(&format!("dokku logs: {logs} B")),
+        "{}",
+        line("dokku logs")
+    );
+
+    let all = sb.dokku(&["report"]).ok();
+    for l in [
+        "dokku images: ",
+        "dokku volumes: ",
+        "dokku build caches: ",
+        "dokku logs: ",
+    ] {
+        assert!(all.stdout.contains(l), "{l} missing: {}", all.stdout);
+    }
+    let _ = Command::new("docker").args(["rmi", "-f", &tag]).output();
+    let _ = Command::new("docker")
+        .args(["volume", "rm", "-f", &cache])
+        .output();
+}
+
+#[test]
+fn the_installer_writes_a_daily_cleanup_cron_entry() {
+    let dest = tempfile::tempdir().unwrap();
+    let out = Command::new(dokku_tests::repo().join("scripts/install"))
+        .arg("--system-files")
+        .arg(dest.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let path = dest.path().join("etc/cron.d/dokku-cleanup");
+    let body = std::fs::read_to_string(&path).expect("scripts/install writes the cron entry");
+    let entries: Vec<&str> = body
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.contains('=') && !l.trim().is_empty())
+        .collect();
+    assert_eq!(entries.len(), 1, "{body}");
+    let fields: Vec<&str> = entries[0].split_whitespace().collect();
+    // minute hour day month weekday user command: once a day, as the dokku user.
+    assert!(
+        fields[0].parse::<u8>().is_ok() && fields[1].parse::<u8>().is_ok(),
+        "{body}"
+    );
+    assert_eq!(fields[2..5], ["*", "*", "*"], "{body}");
+    assert_eq!(fields[5], "dokku");
+    assert_eq!(fields[6..8], ["/usr/local/bin/dokku", "cleanup"], "{body}");
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o644, "cron ignores group/other-writable files");
+}
