@@ -163,4 +163,11 @@ fn keep_prunes_old_images_and_a_rollback_to_a_pruned_release_is_refused() {
     sb.dokku(&["releases:rollback", &app]).ok();
     let list = releases_json(&sb, &app);
     assert_eq!(list[0]["rollback_of"], "v2", "{list:#?}");
+    // A config change that restarts the app is a release too, as on Heroku.
+    sb.dokku(&["config:set", &app, "COLOUR=blue"]).ok();
+    let list = releases_json(&sb, &app);
+    assert_eq!(versions(&list)[0], "v5", "{list:#?}");
+    assert_eq!(list[0]["kind"], "config");
+    assert_eq!(list[0]["image_id"], list[1]["image_id"]);
+    assert_eq!(current(&list), "v5");
 }
