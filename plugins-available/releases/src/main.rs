@@ -2,9 +2,9 @@
 //! recorded at `post-deploy` with its image (tagged `dokku/APP:release-vN`), git revision,
 //! builder, a 0600 snapshot of its ENV, Procfile, app.json, who and when; `releases APP`,
 //! `releases:info APP vN`, `releases:rollback APP [vN] [--with-config]`, `releases:set
-//! [--global|APP] keep N`, `releases:report`. Fires `post-release APP vN`, `pre-rollback APP
-//! vN` and `post-rollback APP vN`; answers `releases-images-in-use APP` for `dokku cleanup`.
-
+//! [--global|APP] keep N`, `releases:report`.
+//! Fires `post-release APP vN`, `pre-rollback APP vN` and `post-rollback APP vN`.
+//! Answers `releases-images-in-use APP` for `dokku cleanup`.
 mod list;
 mod record;
 mod rollback;
