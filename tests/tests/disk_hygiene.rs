@@ -236,3 +236,56 @@ fn the_installer_writes_a_daily_cleanup_cron_entry() {
     let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o644, "cron ignores group/other-writable files");
 }
+
+#[test]
+fn cleanup_removes_the_images_releases_do_not_keep() {
+    let sb = Sandbox::new();
+    sb.use_docker();
+    let app = sb.unique_app("rel");
+    sb.dokku(&["apps:create", &app]).ok();
+    let app_label = format!("com.dokku.app-name={app}");
+    let tags: Vec<String> = (1..=3).map(|n| format!("dokku/{app}:v{n}")).collect();
+    let ids: Vec<String> = tags
+        .iter()
+        .map(|t| build(t, &["dokku", &app_label], t))
+        .collect();
+    let foreign_tag = format!("foreign-{app}:x");
+    build(&foreign_tag, &[], &format!("{app}-f"));
+
+    // Without an answer to releases-images-in-use every tagged image stays.
+    sb.dokku(&["cleanup", &app]).ok();
+    assert!(
+        tags.iter().all(|t| exists("image", t)),
+        "a tagged image went"
+    );
+
+    // A plugin keeping v2 (by its full id) and v3 (by its short id).
+    let short = ids[2].trim_start_matches("sha256:")[..12].to_string();
+    sb.write_plugin(
+        "keeper",
+        &[
+            (
+                "plugin.toml",
+                "[plugin]\ndescription = \"k\"\nversion = \"1\"\n",
+            ),
+            (
+                "releases-images-in-use",
+                &format!(
+                    "#!/bin/sh\n[ \"$1\" = {app} ] || exit 0\necho {}\necho {short}\n",
+                    ids[1]
+                ),
+            ),
+        ],
+    );
+    sb.dokku(&["cleanup", &app]).ok();
+    assert!(!exists("image", &tags[0]), "v1, which nobody keeps, stays");
+    assert!(
+        exists("image", &tags[1]) && exists("image", &tags[2]),
+        "a kept release image went"
+    );
+    assert!(exists("image", &foreign_tag), "a foreign image went");
+
+    let _ = Command::new("docker")
+        .args(["rmi", "-f", &foreign_tag, &tags[1], &tags[2]])
+        .output();
+}
