@@ -160,9 +160,24 @@ fn keep_prunes_old_images_and_a_rollback_to_a_pruned_release_is_refused() {
         .out_has("Releases computed keep:")
         .out_has("v3");
     // The default target is the previous good release.
+    let t = std::time::Instant::now();
     sb.dokku(&["releases:rollback", &app]).ok();
+    let rollback = t.elapsed();
     let list = releases_json(&sb, &app);
     assert_eq!(list[0]["rollback_of"], "v2", "{list:#?}");
+    // The benchmark's figure: a rollback against a deploy of the same (current) image.
+    let t = std::time::Instant::now();
+    sb.dokku(&["deploy", &app]).ok();
+    eprintln!(
+        "rollback to serving {:?}, deploy of the same image {:?}",
+        rollback,
+        t.elapsed()
+    );
+    assert_eq!(
+        releases_json(&sb, &app).len(),
+        4,
+        "a redeploy is no release"
+    );
     // A config change that restarts the app is a release too, as on Heroku.
     sb.dokku(&["config:set", &app, "COLOUR=blue"]).ok();
     let list = releases_json(&sb, &app);
@@ -170,4 +185,45 @@ fn keep_prunes_old_images_and_a_rollback_to_a_pruned_release_is_refused() {
     assert_eq!(list[0]["kind"], "config");
     assert_eq!(list[0]["image_id"], list[1]["image_id"]);
     assert_eq!(current(&list), "v5");
+}
+
+/// An image whose web process refuses to start while `BROKEN=1` is in its env.
+fn breakable_dockerfile(body: &str) -> String {
+    format!(
+        "FROM {}\nRUN mkdir -p /www && echo '{body}' > /www/index.html\nCMD [\"sh\", \"-c\", \"test \\\"$BROKEN\\\" != 1 && exec httpd -f -p $PORT -h /www\"]\n",
+        dokku_tests::docker::busybox_image()
+    )
+}
+
+#[test]
+fn a_failed_rollback_keeps_the_current_release_serving() {
+    let sb = Sandbox::new();
+    sb.quick_deploys();
+    let app = sb.unique_app("rbf");
+    sb.dokku(&["apps:create", &app]).ok();
+    for body in ["f-one", "f-two"] {
+        sb.deploy_source(&app, &[("Dockerfile", &breakable_dockerfile(body))])
+            .ok();
+    }
+    sb.dokku(&["config:set", "--no-restart", &app, "BROKEN=1"])
+        .ok();
+    // v1's containers exit at once under BROKEN=1: its health check fails.
+    let out = sb.dokku(&["releases:rollback", &app, "v1"]).fails();
+    assert!(out.stderr.contains("keeps serving"), "{out:#?}");
+    let body = dokku_tests::http_body(sb.web_port(&app, "web.1"));
+    assert_eq!(body.as_deref(), Some("f-two"));
+    let list = releases_json(&sb, &app);
+    assert_eq!(versions(&list), ["v3", "v2", "v1"], "{list:#?}");
+    assert_eq!(list[0]["status"], "failed");
+    assert_eq!(current(&list), "v2");
+    // `latest` is v2's image again: a later restart runs what serves.
+    let latest = std::process::Command::new("docker")
+        .args(["image", "inspect", "--format", "{{.Id}}"])
+        .arg(format!("dokku/{app}:latest"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&latest.stdout).trim(),
+        list[1]["image_id"].as_str().unwrap()
+    );
 }
