@@ -67,6 +67,12 @@ fn target(releases: &[Release], wanted: Option<&String>, app: &str) -> Result<Re
             r.version
         );
     }
+    if store::current(releases).is_some_and(|c| c.version == r.version) {
+        bail!(
+            "v{} is the current release of {app}: nothing to roll back",
+            r.version
+        );
+    }
     if r.pruned || !docker::image_exists(&r.image) {
         bail!(
             "cannot roll back {app} to v{}: its image was pruned (releases:set {app} keep N keeps more)",
