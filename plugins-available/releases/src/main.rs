@@ -53,6 +53,10 @@ static PLUGIN: Plugin = Plugin {
     bare_commands: &[],
     triggers: &[
         Trigger {
+            name: "post-app-rename-setup",
+            run: record::trigger_rename_setup,
+        },
+        Trigger {
             name: "post-delete",
             run: record::trigger_post_delete,
         },

@@ -196,3 +196,32 @@ pub fn trigger_post_delete(argv: &[String]) -> Result<()> {
     }
     Ok(())
 }
+
+/// Trigger `post-app-rename-setup OLD NEW`: the records move to the new name and each kept
+/// release tag becomes `dokku/NEW:release-vN`.
+pub fn trigger_rename_setup(argv: &[String]) -> Result<()> {
+    let (Some(old), Some(new)) = (argv.first(), argv.get(1)) else {
+        bail!("post-app-rename-setup needs OLD NEW");
+    };
+    appname::validate(old)?;
+    appname::validate(new)?;
+    let from = store::dir(old);
+    if !from.exists() {
+        return Ok(());
+    }
+    let to = store::dir(new);
+    std::fs::rename(&from, &to)
+        .with_context(|| format!("cannot move {} to {}", from.display(), to.display()))?;
+    let _lock = store::lock(new)?;
+    let mut releases = store::load(new)?;
+    for r in releases.iter_mut().filter(|r| !r.pruned) {
+        let tagged = release_image(new, r.version);
+        if docker::image_exists(&r.image) {
+            docker::output(["tag", &r.image_id, &tagged])
+                .with_context(|| format!("cannot tag {tagged}"))?;
+            let _ = docker::output(["image", "rm", &r.image]);
+        }
+        r.image = tagged;
+    }
+    store::save(new, &releases)
+}
