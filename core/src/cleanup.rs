@@ -7,7 +7,7 @@
 //! build records and logs past the builds plugin's retention. The installer's daily cron entry
 //! (`/etc/cron.d/dokku-cleanup`) runs it.
 
-use crate::docker::{self, APP_LABEL, LABEL};
+use crate::docker::{self, APP_LABEL, LABEL, ROOT_LABEL};
 use anyhow::{Context, Result};
 
 /// `dokku cleanup [APP]`.
@@ -109,9 +109,10 @@ pub fn release_images(app: &str) -> Result<usize> {
     Ok(removed)
 }
 
-/// Removes the build caches (volumes `cache-APP` labelled `dokku` and `com.dokku.app-name=APP`)
-/// of apps that no longer exist. A volume still mounted by a container is refused by the engine
-/// and kept. Returns the names removed.
+/// Removes the build caches (volumes `cache-APP` labelled `dokku`, `com.dokku.app-name=APP` and
+/// this installation's `com.dokku.root`) of apps that no longer exist; another installation's
+/// on the same engine, and one without the root label, are kept. A volume still mounted by a
+/// container is refused by the engine and kept. Returns the names removed.
 pub fn orphan_caches() -> Result<Vec<String>> {
     let apps = crate::appname::all()?;
     let listed = docker::output([
@@ -120,15 +121,18 @@ pub fn orphan_caches() -> Result<Vec<String>> {
         "--filter",
         &format!("label={LABEL}"),
         "--format",
-        &format!("{{{{.Name}}}} {{{{.Label \"{APP_LABEL}\"}}}}"),
+        &format!("{{{{.Name}}}}\t{{{{.Label \"{APP_LABEL}\"}}}}\t{{{{.Label \"{ROOT_LABEL}\"}}}}"),
     ])
     .context("cannot list the build caches")?;
+    let ours = crate::paths().dokku_root.display().to_string();
     let mut removed = Vec::new();
     for line in lines(&listed) {
-        let Some((name, app)) = line.split_once(' ') else {
+        let mut fields = line.split('\t');
+        let (Some(name), Some(app), Some(root)) = (fields.next(), fields.next(), fields.next())
+        else {
             continue;
         };
-        if name != format!("cache-{app}") || apps.iter().any(|a| a == app) {
+        if root != ours || name != format!("cache-{app}") || apps.iter().any(|a| a == app) {
             continue;
         }
         let out = docker::command(["volume", "rm", name])

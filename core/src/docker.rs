@@ -10,6 +10,17 @@ use std::process::{Command, Stdio};
 pub const LABEL: &str = "dokku";
 /// The label naming the app of a container or image.
 pub const APP_LABEL: &str = "com.dokku.app-name";
+/// The label naming the installation (its `DOKKU_ROOT`) that made a volume, so that one
+/// installation's cleanup never takes another's on a shared engine.
+pub const ROOT_LABEL: &str = "com.dokku.root";
+
+/// `--label com.dokku.root=DOKKU_ROOT` for what this installation creates.
+pub fn root_labels() -> Vec<String> {
+    vec![
+        "--label".into(),
+        format!("{ROOT_LABEL}={}", crate::paths().dokku_root.display()),
+    ]
+}
 /// The label naming the process type of a container.
 pub const PROCESS_LABEL: &str = "com.dokku.process-type";
 /// The label naming a container's kind: `deploy` (scheduled) or `run` (one-off).

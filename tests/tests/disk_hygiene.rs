@@ -51,7 +51,8 @@ fn exited(name: &str, labels: &[String]) -> String {
     name.to_string()
 }
 
-fn volume(name: &str, app: &str) {
+/// A build-cache-shaped volume of `app`, made by the installation whose `DOKKU_ROOT` is `root`.
+fn volume(name: &str, app: &str, root: &std::path::Path) {
     docker_stdout(&[
         "volume",
         "create",
@@ -59,6 +60,8 @@ fn volume(name: &str, app: &str) {
         "dokku",
         "--label",
         &format!("com.dokku.app-name={app}"),
+        "--label",
+        &format!("com.dokku.root={}", root.display()),
         name,
     ]);
 }
@@ -100,9 +103,16 @@ fn cleanup_removes_dokku_leftovers_and_never_another_tools() {
 
     let gone = format!("{app}-gone");
     let orphan = format!("cache-{gone}");
-    volume(&orphan, &gone);
+    volume(&orphan, &gone, &sb.dokku_root());
+    // Another installation's cache on the same engine (its app is not ours): never taken.
+    let elsewhere = format!("cache-{app}-elsewhere");
+    volume(
+        &elsewhere,
+        &format!("{app}-elsewhere"),
+        std::path::Path::new("/elsewhere"),
+    );
     let live = format!("cache-{app}");
-    volume(&live, &app);
+    volume(&live, &app, &sb.dokku_root());
     let unlabelled = format!("cache-{app}-other");
     docker_stdout(&["volume", "create", &unlabelled]);
 
@@ -150,7 +160,15 @@ fn cleanup_removes_dokku_leftovers_and_never_another_tools() {
         .args(["rmi", "-f", &foreign_tag, &foreign_dangling, &tag])
         .output();
     let _ = Command::new("docker")
-        .args(["volume", "rm", "-f", &orphan, &live, &unlabelled])
+        .args([
+            "volume",
+            "rm",
+            "-f",
+            &orphan,
+            &live,
+            &unlabelled,
+            &elsewhere,
+        ])
         .output();
 }
 
@@ -164,7 +182,7 @@ fn report_prints_the_disk_dokku_uses() {
     let tag = format!("dokku/{app}:rep");
     build(&tag, &["dokku", &app_label], &app);
     let cache = format!("cache-{app}");
-    volume(&cache, &app);
+    volume(&cache, &app, &sb.dokku_root());
     record(&sb, &app, 1);
 
     let out = sb.dokku(&["report", &app]).ok();

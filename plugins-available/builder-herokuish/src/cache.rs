@@ -1,5 +1,5 @@
-//! An app's build cache: the Docker volume `cache-APP` (labelled `dokku` and
-//! `com.dokku.app-name=APP`), mounted at `/cache` for `bin/compile`, kept between builds and
+//! An app's build cache: the Docker volume `cache-APP` (labelled `dokku`,
+//! `com.dokku.app-name=APP` and `com.dokku.root=DOKKU_ROOT`), mounted at `/cache` for `bin/compile`, kept between builds and
 //! removed with the app.
 
 use anyhow::{Context, Result};
@@ -16,6 +16,7 @@ pub fn ensure(app: &str) -> Result<String> {
     let name = volume(app);
     let mut args = vec!["volume".to_string(), "create".to_string()];
     args.extend(docker::labels(app));
+    args.extend(docker::root_labels());
     args.push(name.clone());
     docker::output(&args).with_context(|| format!("cannot create the build cache of {app}"))?;
     Ok(name)
