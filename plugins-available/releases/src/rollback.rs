@@ -1,5 +1,6 @@
 //! `releases:rollback APP [vN] [--with-config]`: redeploys a kept release's image through the
-//! release step (`release-and-deploy APP latest` with `latest` pointed at it), so it is
+//! release step (`release-and-deploy APP latest` with `latest` pointed at it, after
+//! `post-release-builder`, so that a scheduler pulling from a registry gets it pushed), so it is
 //! health-checked and switched over like any deploy; the rollback is itself a new release.
 
 use crate::record::{self, ROLLBACK_ENV};
@@ -117,8 +118,17 @@ pub fn command(argv: &[String]) -> Result<()> {
     let latest = docker::app_image(&app, "latest");
     let previous_latest = docker::output(["image", "inspect", "--format", "{{.Id}}", &latest]).ok();
     std::env::set_var(ROLLBACK_ENV, t.version.to_string());
+    // `post-release-builder` hands the kept image to the registry plugin as a build's would
+    // be: with a scheduler that pulls (swarm) or push-on-release, it is pushed as the next tag
+    // and the deploy pulls that.
+    let builder = if t.builder.is_empty() {
+        "unknown"
+    } else {
+        t.builder.as_str()
+    };
     let done = docker::output(["tag", &t.image_id, &latest])
         .map(|_| ())
+        .and_then(|_| dokku_core::trigger("post-release-builder", &[builder, &app, &latest]))
         .and_then(|_| dokku_core::trigger("release-and-deploy", &[&app, "latest"]));
     std::env::remove_var(ROLLBACK_ENV);
     if let Err(e) = done {
