@@ -99,21 +99,36 @@ pub fn services(m: &Endpoint, app: &str) -> Result<Vec<Service>> {
     Ok(out)
 }
 
-/// The tasks of a service (all states Swarm still lists).
+/// The tasks of a service (all states Swarm still lists). Swarm may drop a task between the
+/// listing and its inspection (a scale-down, its history trimmed): then the service is listed
+/// again, a few times.
 pub fn tasks(m: &Endpoint, service: &str, kind: &str) -> Result<Vec<Task>> {
-    let ids = m.output(["service", "ps", "-q", "--no-trunc", service])?;
-    let ids: Vec<&str> = ids.lines().filter(|l| !l.is_empty()).collect();
-    if ids.is_empty() {
-        return Ok(Vec::new());
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let ids = m.output(["service", "ps", "-q", "--no-trunc", service])?;
+        let ids: Vec<&str> = ids.lines().filter(|l| !l.is_empty()).collect();
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut args = vec!["inspect", "--type", "task"];
+        args.extend(ids.iter().copied());
+        let text = match m.output(&args) {
+            Ok(text) => text,
+            Err(e) if attempt < 5 && format!("{e:#}").contains("not found") => {
+                std::thread::sleep(std::time::Duration::from_millis(200));
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        let v: Value = serde_json::from_str(&text).context("docker inspect of tasks")?;
+        return Ok(v
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|t| parse_task(t, kind))
+            .collect());
     }
-    let mut args = vec!["inspect", "--type", "task"];
-    args.extend(ids.iter().copied());
-    let v: Value = serde_json::from_str(&m.output(&args)?).context("docker inspect of tasks")?;
-    Ok(v.as_array()
-        .into_iter()
-        .flatten()
-        .map(|t| parse_task(t, kind))
-        .collect())
 }
 
 /// A task from its `docker inspect` JSON.
