@@ -162,6 +162,40 @@ pub fn docker_stdout(args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
+/// Whether the engine has the `kind` (`container`, `image`, `volume`) named `id`.
+pub fn object_exists(kind: &str, id: &str) -> bool {
+    Command::new("docker")
+        .args([kind, "inspect", id])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .unwrap()
+        .success()
+}
+
+/// Builds `tag` from [`BUSYBOX_IMAGE`] with a RUN step that differs by `salt`, with `labels`;
+/// returns the image id. Building one tag twice leaves the first image dangling.
+pub fn build_salted_image(tag: &str, labels: &[&str], salt: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("Dockerfile"),
+        format!("FROM {}\nRUN echo {salt} > /salt\n", busybox_image()),
+    )
+    .unwrap();
+    let mut c = Command::new("docker");
+    c.args(["build", "--quiet", "--tag", tag]);
+    for l in labels {
+        c.args(["--label", l]);
+    }
+    let out = c.arg(dir.path()).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
 /// A Dockerfile `FROM` [`BUSYBOX_IMAGE`] that serves `body` at `/` with busybox httpd on `$PORT`.
 pub fn web_dockerfile(body: &str) -> String {
     format!(

@@ -4,7 +4,9 @@
 //! under a real pseudo-terminal: a command's output, TAB completion, history, `exit`),
 //! `repo:gc` and `repo:purge-cache`; help, `--help` and one-line refusals.
 
-use dokku_tests::docker::{busybox_image, docker_stdout};
+use dokku_tests::docker::{
+    build_salted_image as build, busybox_image, docker_stdout, object_exists as exists,
+};
 use dokku_tests::{http_body, refused, Sandbox};
 use std::io::{Read, Write};
 use std::process::{Command, Stdio};
@@ -204,39 +206,6 @@ fn repo_purge_cache_removes_only_the_apps_labelled_cache_volume() {
         .ok()
         .out_has("Purging the build cache");
     assert!(!exists(&vol));
-}
-
-/// Builds `tag` from a Dockerfile whose RUN step differs by `salt`, with `labels`; building it
-/// twice leaves the first image dangling.
-fn build(tag: &str, labels: &[&str], salt: &str) -> String {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("Dockerfile"),
-        format!("FROM {}\nRUN echo {salt} > /salt\n", busybox_image()),
-    )
-    .unwrap();
-    let mut c = Command::new("docker");
-    c.args(["build", "--quiet", "--tag", tag]);
-    for l in labels {
-        c.args(["--label", l]);
-    }
-    let out = c.arg(dir.path()).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
-fn exists(kind: &str, id: &str) -> bool {
-    Command::new("docker")
-        .args([kind, "inspect", id])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .unwrap()
-        .success()
 }
 
 #[test]

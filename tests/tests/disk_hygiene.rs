@@ -3,41 +3,11 @@
 //! builds retention) and never another tool's containers or images; `dokku report` prints the
 //! disk dokku uses; the installer's daily cron entry runs `dokku cleanup`.
 
-use dokku_tests::docker::{busybox_image, docker_stdout};
+use dokku_tests::docker::{
+    build_salted_image as build, busybox_image, docker_stdout, object_exists as exists,
+};
 use dokku_tests::Sandbox;
-use std::process::{Command, Stdio};
-
-fn exists(kind: &str, id: &str) -> bool {
-    Command::new("docker")
-        .args([kind, "inspect", id])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .unwrap()
-        .success()
-}
-
-/// Builds an image from busybox with `labels`, different per `salt`; returns its id.
-fn build(tag: &str, labels: &[&str], salt: &str) -> String {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("Dockerfile"),
-        format!("FROM {}\nRUN echo {salt} > /salt\n", busybox_image()),
-    )
-    .unwrap();
-    let mut c = Command::new("docker");
-    c.args(["build", "--quiet", "--tag", tag]);
-    for l in labels {
-        c.args(["--label", l]);
-    }
-    let out = c.arg(dir.path()).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
+use std::process::Command;
 
 /// An exited container named `name` with `labels`.
 fn exited(name: &str, labels: &[String]) -> String {
