@@ -186,30 +186,48 @@ pub fn docker_cleanup(app: &str) -> Result<()> {
     ls.extend(["--filter".into(), "status=exited".into()]);
     ls.extend(["--filter".into(), "status=dead".into()]);
     ls.extend(filters(app));
-    let ids = docker::output(&ls).context("cannot list the exited containers")?;
-    let ids: Vec<&str> = ids
+    remove_listed(&ls, "container", "cannot list the exited containers")?;
+    // Listing and removing the dangling images one by one rather than `docker image prune`:
+    // the engine runs one prune at a time and refuses a second ("a prune operation is already
+    // running"), which an operator's own `docker system prune` or a parallel cleanup would hit.
+    let mut ls: Vec<String> = ["image", "ls", "--quiet", "--no-trunc"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    ls.extend(["--filter".into(), "dangling=true".into()]);
+    ls.extend(filters(app));
+    remove_listed(&ls, "image", "cannot list the dangling images")?;
+    Ok(())
+}
+
+/// Runs the docker listing `ls`, then `docker KIND rm` on the ids it printed. An object another
+/// process removed meanwhile, or an image a container still uses, is not worth failing on: the
+/// engine's other complaints are printed as warnings.
+fn remove_listed(ls: &[String], kind: &str, what: &'static str) -> Result<()> {
+    let ids = docker::output(ls).context(what)?;
+    let mut ids: Vec<&str> = ids
         .lines()
         .map(str::trim)
         .filter(|l| !l.is_empty())
         .collect();
-    if !ids.is_empty() {
-        let mut rm = vec!["container", "rm"];
-        rm.extend(ids.iter().copied());
-        let out = docker::command(&rm)
-            .stdin(std::process::Stdio::null())
-            .stdout(std::process::Stdio::null())
-            .output()
-            .with_context(|| format!("cannot run {}", docker::bin()))?;
-        // A container another process removes meanwhile is not an error worth failing on.
-        for line in String::from_utf8_lossy(&out.stderr).lines() {
-            if !line.trim().is_empty() && !line.contains("No such container") {
-                crate::log::warn(line.trim_start_matches("Error response from daemon: "));
-            }
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let mut rm = vec![kind, "rm"];
+    rm.extend(ids.iter().copied());
+    let out = docker::command(&rm)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .output()
+        .with_context(|| format!("cannot run {}", docker::bin()))?;
+    for line in String::from_utf8_lossy(&out.stderr).lines() {
+        let benign = ["No such container", "No such image", "conflict:", "is being used"];
+        if !line.trim().is_empty() && !benign.iter().any(|b| line.contains(b)) {
+            crate::log::warn(line.trim_start_matches("Error response from daemon: "));
         }
     }
-    let mut prune: Vec<String> = vec!["image".into(), "prune".into(), "--force".into()];
-    prune.extend(filters(app));
-    docker::output(&prune).context("cannot remove the dangling images")?;
     Ok(())
 }
 
