@@ -5,6 +5,7 @@
 pub mod appdata;
 pub mod appname;
 pub mod args;
+pub mod batch;
 pub mod buildrec;
 pub mod builtin;
 pub mod cleanup;
