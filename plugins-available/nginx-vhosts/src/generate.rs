@@ -83,6 +83,8 @@ pub struct Inputs {
     /// Every `nginx:set` key of the app in effect (see `settings::APP_KEYS`); a key missing
     /// here takes its default.
     pub settings: BTreeMap<String, String>,
+    /// The folder ACME http-01 challenges are answered from (see `acme`), when there is one.
+    pub acme_dir: Option<String>,
 }
 
 impl Inputs {
@@ -212,6 +214,9 @@ fn server_head(out: &mut String, i: &Inputs, port: u16, ssl: bool) {
     ] {
         let _ = writeln!(out, "  {directive} {};", i.setting(key));
     }
+    if !ssl {
+        crate::acme::location(out, i);
+    }
 }
 
 /// The `Strict-Transport-Security` value: `max-age=N`, `includeSubDomains` and `preload` as
@@ -253,6 +258,7 @@ pub fn placeholder(i: &Inputs) -> String {
         let _ = writeln!(out, "  }}");
         let _ = writeln!(out, "}}");
     }
+    crate::acme::fallback_server(&mut out, i);
     out
 }
 
@@ -315,6 +321,7 @@ pub fn config(i: &Inputs) -> String {
             _ => {} // tcp/udp maps are not proxied by the http server
         }
     }
+    crate::acme::fallback_server(&mut out, i);
     out
 }
 
@@ -340,6 +347,7 @@ mod tests {
             error_log: "/l/e.log".into(),
             bind6: String::new(),
             settings: BTreeMap::new(),
+            acme_dir: None,
         }
     }
 

@@ -8,6 +8,7 @@
 //! Commands `nginx:show-config|validate-config|set|report|access-logs|error-logs|start|stop|
 //! reload`.
 
+mod acme;
 mod apply;
 mod generate;
 mod service;
@@ -236,6 +237,7 @@ fn inputs(app: &str) -> Result<Inputs> {
         access_log: values["access-log-path"].clone(),
         error_log: values["error-log-path"].clone(),
         settings: values,
+        acme_dir: acme::challenge_dir(app)?,
     })
 }
 
