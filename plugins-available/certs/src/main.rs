@@ -328,6 +328,9 @@ fn report_cmd(argv: &[String]) -> Result<()> {
 
 /// Trigger `certs-exists APP`: `true` when the app has a certificate and key, else `false`.
 fn trigger_exists(argv: &[String]) -> Result<()> {
+    if dokku_core::batch::answer(argv, |app, _| Ok(vec![store::exists(app).to_string()]))? {
+        return Ok(());
+    }
     let Some(app) = argv.first() else {
         bail!("certs-exists needs APP");
     };

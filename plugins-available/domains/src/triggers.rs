@@ -19,6 +19,14 @@ fn app_arg<'a>(argv: &'a [String], name: &str) -> Result<&'a str> {
 /// Trigger `domains-list APP`: the app's domains, one per line; nothing when they are disabled
 /// (or the app has none).
 pub fn list(argv: &[String]) -> Result<()> {
+    if dokku_core::batch::answer(argv, |app, _| {
+        if !store::is_enabled(app)? {
+            return Ok(Vec::new());
+        }
+        store::app_domains(app)
+    })? {
+        return Ok(());
+    }
     let app = app_arg(argv, "domains-list")?;
     if !store::is_enabled(app)? {
         return Ok(());

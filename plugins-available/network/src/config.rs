@@ -138,24 +138,37 @@ pub fn trigger_get_listeners(argv: &[String]) -> Result<()> {
     let Some(app) = argv.first() else {
         bail!("network-get-listeners needs APP [PROC_TYPE]");
     };
-    appname::verify(app)?;
+    if app != dokku_core::batch::ALL {
+        appname::verify(app)?;
+    }
     let kind = argv
         .get(1)
         .map(String::as_str)
         .filter(|k| !k.is_empty())
         .unwrap_or("web");
     procfile::validate_type(kind)?;
-    if kind == "web" {
-        let fixed = static_web_listener(app)?;
-        if !fixed.is_empty() {
-            println!("{fixed}");
-            return Ok(());
-        }
+    if dokku_core::batch::answer(argv, |app, _| listener_lines(app, kind))? {
+        return Ok(());
     }
-    for (_, l) in listeners_of(app, kind) {
+    for l in listener_lines(app, kind)? {
         println!("{l}");
     }
     Ok(())
+}
+
+/// The lines of `network-get-listeners APP KIND`: the static web listener when set, else one
+/// `IP:PORT` per instance.
+fn listener_lines(app: &str, kind: &str) -> Result<Vec<String>> {
+    if kind == "web" {
+        let fixed = static_web_listener(app)?;
+        if !fixed.is_empty() {
+            return Ok(vec![fixed]);
+        }
+    }
+    Ok(listeners_of(app, kind)
+        .into_iter()
+        .map(|(_, l)| l)
+        .collect())
 }
 
 /// Trigger `network-clear-listeners APP PROC_TYPE`: forgets where the instances of PROC_TYPE

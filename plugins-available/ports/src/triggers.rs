@@ -21,6 +21,14 @@ fn app_arg<'a>(argv: &'a [String], name: &str) -> Result<&'a str> {
 /// The maps in force, plus `https:443:PORT` (PORT: the first http map's container port) when
 /// the app has a certificate (`certs-exists APP` says `true`) and no https map.
 pub fn maps_with_tls(app: &str) -> Result<Vec<PortMap>> {
+    maps_with(app, || {
+        Ok(trigger_value("certs-exists", &[app])?
+            .is_some_and(|v| v.lines().any(|l| l.trim() == "true")))
+    })
+}
+
+/// The maps in force, plus the https map when `has_cert()` says the app has a certificate.
+fn maps_with(app: &str, has_cert: impl FnOnce() -> Result<bool>) -> Result<Vec<PortMap>> {
     let mut maps = store::effective(app)?;
     if maps.iter().any(|m| m.scheme == "https") {
         return Ok(maps);
@@ -32,9 +40,7 @@ pub fn maps_with_tls(app: &str) -> Result<Vec<PortMap>> {
     else {
         return Ok(maps);
     };
-    let has_cert = trigger_value("certs-exists", &[app])?
-        .is_some_and(|v| v.lines().any(|l| l.trim() == "true"));
-    if has_cert {
+    if has_cert()? {
         maps.push(PortMap {
             scheme: "https".into(),
             host: 443,
@@ -44,8 +50,29 @@ pub fn maps_with_tls(app: &str) -> Result<Vec<PortMap>> {
     Ok(maps)
 }
 
-/// Trigger `ports-get APP`: the maps in force, one per line.
+/// Trigger `ports-get APP`: the maps in force, one per line (batch form `ports-get --all`,
+/// asking `certs-exists --all` once).
 pub fn ports_get(argv: &[String]) -> Result<()> {
+    if argv.first().map(String::as_str) == Some(dokku_core::batch::ALL) {
+        let apps = appname::all()?;
+        let certs = dokku_core::batch::lines("certs-exists", &[], &apps, |app| {
+            Ok(trigger_value("certs-exists", &[app])?
+                .unwrap_or_default()
+                .lines()
+                .map(str::to_string)
+                .collect())
+        })?;
+        dokku_core::batch::answer(argv, |app, _| {
+            let has = certs
+                .get(app)
+                .is_some_and(|v| v.iter().any(|l| l.trim() == "true"));
+            Ok(maps_with(app, || Ok(has))?
+                .iter()
+                .map(|m| m.to_string())
+                .collect())
+        })?;
+        return Ok(());
+    }
     let app = app_arg(argv, "ports-get")?;
     let mut o = std::io::stdout().lock();
     for m in maps_with_tls(app)? {
@@ -57,6 +84,14 @@ pub fn ports_get(argv: &[String]) -> Result<()> {
 /// Trigger `ports-get-container-port APP`: the container port of the first http map (else of
 /// the first map); the scheduler publishes it and sets `PORT` to it.
 pub fn container_port(argv: &[String]) -> Result<()> {
+    if dokku_core::batch::answer(argv, |app, _| {
+        Ok(map::container_port(&store::effective(app)?)
+            .map(|p| p.to_string())
+            .into_iter()
+            .collect())
+    })? {
+        return Ok(());
+    }
     let app = app_arg(argv, "ports-get-container-port")?;
     if let Some(p) = map::container_port(&store::effective(app)?) {
         println!("{p}");

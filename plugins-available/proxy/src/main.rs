@@ -312,6 +312,9 @@ fn report_cmd(argv: &[String]) -> Result<()> {
 
 /// Trigger `proxy-type APP`.
 fn trigger_type(argv: &[String]) -> Result<()> {
+    if dokku_core::batch::answer(argv, |app, _| Ok(vec![proxy_type(app)?]))? {
+        return Ok(());
+    }
     let app = argv.first().map(String::as_str).unwrap_or(property::GLOBAL);
     println!("{}", proxy_type(app)?);
     Ok(())
@@ -322,6 +325,9 @@ fn trigger_is_enabled(argv: &[String]) -> Result<()> {
     let Some(app) = argv.first() else {
         bail!("proxy-is-enabled needs APP");
     };
+    if dokku_core::batch::answer(argv, |app, _| Ok(vec![is_enabled(app)?.to_string()]))? {
+        return Ok(());
+    }
     println!("{}", is_enabled(app)?);
     Ok(())
 }
@@ -341,11 +347,16 @@ fn trigger_get_property(argv: &[String]) -> Result<()> {
         println!("{}", property::get_or(PROPS, app, key, "")?);
         return Ok(());
     }
-    appname::validate(app)?;
-    let value = match key.as_str() {
-        "type" => proxy_type(app)?,
-        k => app_or_global(app, k)?.unwrap_or_default(),
+    let value_of = |app: &str| -> Result<String> {
+        Ok(match key.as_str() {
+            "type" => proxy_type(app)?,
+            k => app_or_global(app, k)?.unwrap_or_default(),
+        })
     };
-    println!("{value}");
+    if dokku_core::batch::answer(argv, |app, _| Ok(vec![value_of(app)?]))? {
+        return Ok(());
+    }
+    appname::validate(app)?;
+    println!("{}", value_of(app)?);
     Ok(())
 }
