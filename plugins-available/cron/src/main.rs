@@ -62,6 +62,11 @@ static PLUGIN: Plugin = Plugin {
     ],
     bare_commands: &[],
     triggers: &[
+        // Ours: a plugin's `cron-entries` answer changed (letsencrypt:cron-job): rewrite now.
+        Trigger {
+            name: "cron-entries-changed",
+            run: trigger_write,
+        },
         Trigger {
             name: "cron-get-property",
             run: trigger_get_property,
