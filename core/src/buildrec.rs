@@ -206,6 +206,7 @@ fn cvt(r: libc::c_int, what: &str) -> anyhow::Result<libc::c_int> {
 }
 
 impl Tee {
+    #[allow(unsafe_code)]
     fn start(log: File, secrets: Vec<Vec<u8>>) -> anyhow::Result<Tee> {
         let _ = std::io::stdout().flush();
         let _ = std::io::stderr().flush();
@@ -233,6 +234,7 @@ impl Tee {
 
     /// Puts the original fds back and waits (a bounded time: a process that kept the pipe
     /// open must not hold the deploy) for the thread to drain what was written.
+    #[allow(unsafe_code)]
     fn stop(self) {
         let _ = std::io::stdout().flush();
         let _ = std::io::stderr().flush();
@@ -246,6 +248,7 @@ impl Tee {
     }
 }
 
+#[allow(unsafe_code)]
 fn copy_loop(readers: [RawFd; 2], outs: [RawFd; 2], mut log: File, secrets: &[Vec<u8>]) {
     let mut open = [true, true];
     let mut pending: [Vec<u8>; 2] = [Vec::new(), Vec::new()];

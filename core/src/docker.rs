@@ -257,6 +257,7 @@ pub struct Env {
 
 impl Env {
     /// The env of `vars` (keys must be env-var names; values hold no NUL byte).
+    #[allow(unsafe_code)]
     pub fn new(vars: &std::collections::BTreeMap<String, String>) -> Result<Env> {
         use std::io::{Seek, Write};
         use std::os::unix::io::FromRawFd;
@@ -319,6 +320,7 @@ impl Env {
 
     /// A `docker ARGS…` command that can read it: the env file's descriptor inherited (by this
     /// command alone) and the values it names set in the command's environment.
+    #[allow(unsafe_code)]
     pub fn command<I, S>(&self, args: I) -> Command
     where
         I: IntoIterator<Item = S>,

@@ -26,6 +26,7 @@ pub mod procfile;
 pub mod property;
 pub mod report;
 pub mod shell;
+pub mod signals;
 pub mod source;
 pub mod sshcommand;
 pub mod trace;
@@ -134,6 +135,7 @@ pub fn app_config(app: &str) -> Result<std::collections::BTreeMap<String, String
 /// Starts this executable again with `args`, detached: its own session (so it outlives the
 /// command and an interrupt of it), nothing on its standard streams. For work that must happen
 /// later (retiring containers, a one-off's time to live).
+#[allow(unsafe_code)]
 pub fn spawn_detached<I, S>(args: I) -> Result<()>
 where
     I: IntoIterator<Item = S>,

@@ -36,6 +36,7 @@ impl Drop for RawMode {
     }
 }
 
+#[allow(unsafe_code)]
 fn stdin_fd() -> BorrowedFd<'static> {
     // SAFETY: descriptor 0 stays open for the life of the process.
     unsafe { BorrowedFd::borrow_raw(0) }
@@ -49,6 +50,7 @@ pub fn is_terminal() -> bool {
 
 /// One byte from descriptor 0 (unbuffered, so that commands started later read what follows);
 /// `None` at end of input.
+#[allow(unsafe_code)]
 fn read_byte() -> Option<u8> {
     let mut b = [0u8; 1];
     loop {

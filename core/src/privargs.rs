@@ -14,6 +14,7 @@ pub const ENV_VAR: &str = "DOKKU_ARGS_FD";
 
 /// Writes `args` (each ended by a NUL byte) into a new in-memory file that a later `exec`
 /// keeps open, and returns its descriptor number for [`ENV_VAR`].
+#[allow(unsafe_code)]
 pub fn hand_over(args: &[String]) -> Result<i32> {
     if args.iter().any(|a| a.contains('\0')) {
         bail!("an argument holds a NUL byte");
@@ -39,6 +40,7 @@ pub fn hand_over(args: &[String]) -> Result<i32> {
 
 /// The arguments handed over through [`ENV_VAR`], if any; the variable is removed and the
 /// descriptor closed, so that nothing this process starts inherits them.
+#[allow(unsafe_code)]
 pub fn take() -> Result<Option<Vec<String>>> {
     let Some(raw) = std::env::var_os(ENV_VAR) else {
         return Ok(None);

@@ -75,6 +75,7 @@ impl Completer for Names {
 /// handler, unlike an ignored signal, is reset in the commands it starts).
 extern "C" fn on_interrupt(_: libc::c_int) {}
 
+#[allow(unsafe_code)]
 fn keep_running_on_interrupt() {
     use nix::sys::signal::{sigaction, SaFlags, SigAction, SigHandler, SigSet, Signal};
     let act = SigAction::new(

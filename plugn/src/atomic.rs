@@ -41,6 +41,7 @@ fn owner_pid(name: &str, base: &str) -> Option<i32> {
 }
 
 /// Whether process `pid` exists (kill(pid, 0); one of another user counts).
+#[allow(unsafe_code)]
 fn alive(pid: i32) -> bool {
     // SAFETY: signal 0 only checks that the process exists and may be signalled.
     let r = unsafe { libc::kill(pid, 0) };
@@ -50,6 +51,7 @@ fn alive(pid: i32) -> bool {
 /// Removes, in `dir`, the temp files and folders named `BASE…<pid>-RANDOM` that this user owns,
 /// whose process is gone and that were not touched for [`STALE_AFTER`]. Never follows a
 /// symlink; what cannot be removed (raced by another sweeper, another user's) is left.
+#[allow(unsafe_code)]
 pub fn sweep(dir: &Path, base: &str) {
     use std::os::unix::fs::MetadataExt;
     let Ok(entries) = fs::read_dir(dir) else {
@@ -139,6 +141,7 @@ pub fn write(path: &Path, data: &[u8], mode: u32) -> Result<()> {
 }
 
 /// flock(2) on an open file, retried when interrupted by a signal.
+#[allow(unsafe_code)]
 fn flock(file: &File, op: libc::c_int) -> std::io::Result<()> {
     loop {
         // SAFETY: flock on a valid, open descriptor owned by `file`.

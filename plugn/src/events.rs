@@ -44,6 +44,7 @@ pub fn set_enabled(paths: &Paths, on: bool) -> Result<()> {
 }
 
 /// Local time as syslog writes it: `Mon DD HH:MM:SS` (day padded with a space).
+#[allow(unsafe_code)]
 pub fn syslog_time() -> String {
     let mut buf = [0u8; 64];
     // SAFETY: localtime_r fills `tm` from a valid time_t; strftime writes at most buf.len()

@@ -37,6 +37,7 @@ fn script() -> PathBuf {
     crate::repo().join("scripts").join("test-cluster")
 }
 
+#[allow(unsafe_code)]
 fn is_root() -> bool {
     // SAFETY: geteuid has no preconditions.
     unsafe { libc::geteuid() == 0 }

@@ -21,6 +21,7 @@ fn answers() -> bool {
 
 /// Makes sure a Docker engine answers, starting `dockerd` when we may; panics otherwise (with
 /// `CI=true` or not: a test that needs Docker never passes without it).
+#[allow(unsafe_code)]
 pub fn ensure_engine() {
     static READY: OnceLock<()> = OnceLock::new();
     READY.get_or_init(|| {
@@ -54,6 +55,7 @@ pub fn ensure_engine() {
 }
 
 /// An exclusive lock shared by every test process (one file per `name` under /tmp).
+#[allow(unsafe_code)]
 fn lock(name: &str) -> std::fs::File {
     let f = std::fs::OpenOptions::new()
         .create(true)
@@ -80,6 +82,7 @@ fn image_exists(image: &str) -> bool {
 
 /// Makes sure `image` exists, running `script` (root, debootstrap) once under a lock shared by
 /// test processes when it is missing; panics when it cannot be built (never skips).
+#[allow(unsafe_code)]
 pub fn ensure_built(image: &str, script: &Path) {
     ensure_engine();
     if image_exists(image) {

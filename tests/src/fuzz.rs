@@ -594,6 +594,7 @@ struct RunOut {
 }
 
 /// Runs `cmd` in its own process group, killing the group after `timeout`.
+#[allow(unsafe_code)]
 fn run_bounded(mut cmd: Command, timeout: Duration) -> RunOut {
     cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())

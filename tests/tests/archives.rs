@@ -586,6 +586,7 @@ fn atime(path: &Path) -> i64 {
 }
 
 #[test]
+#[allow(unsafe_code)]
 fn plugin_install_checks_a_folder_before_copying_anything() {
     let sb = Sandbox::new();
     let before = sb.plugin_entries();
@@ -625,6 +626,7 @@ fn plugin_install_checks_a_folder_before_copying_anything() {
     assert!(st.success());
     let fifo = withfifo.join("zz-pipe");
     let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: mkfifo on a valid NUL-terminated path.
     assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
     let install = withfifo.join("install");
     age_atime(&install);

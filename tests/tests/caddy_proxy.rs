@@ -17,11 +17,13 @@ use std::time::Duration;
 struct CaddyGuard<'a>(&'a Sandbox);
 
 impl Drop for CaddyGuard<'_> {
+    #[allow(unsafe_code)]
     fn drop(&mut self) {
         let pid = caddy_pid(self.0);
         let _ = self.0.dokku(&["caddy:stop"]);
         // Should `caddy:stop` itself fail, the process still goes.
         if let Some(pid) = pid.filter(|p| alive(*p)) {
+            // SAFETY: kill(2) on the pid of the sandbox's own caddy.
             unsafe {
                 libc::kill(pid, libc::SIGKILL);
             }

@@ -244,6 +244,7 @@ fn env_file_makes_dokku_work() {
 }
 
 #[test]
+#[allow(unsafe_code)]
 fn root_runs_commands_as_the_owner_of_dokku_root() {
     use std::os::unix::fs::MetadataExt;
     // SAFETY: geteuid has no preconditions.

@@ -689,6 +689,7 @@ fn storage_bad_input_is_one_error_line_and_writes_nothing() {
 }
 
 #[test]
+#[allow(unsafe_code)]
 fn storage_ensure_directory() {
     let sb = Sandbox::new();
     let dir = sb.lib_root().join("data/storage/my-app_data");

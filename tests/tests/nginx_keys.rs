@@ -331,6 +331,7 @@ fn nginx_running(sb: &Sandbox) -> bool {
 }
 
 #[test]
+#[allow(unsafe_code)]
 fn start_stop_reload_the_private_nginx_and_follow_its_logs() {
     let sb = Sandbox::with_nginx();
     sb.fake_app("web", "hello");

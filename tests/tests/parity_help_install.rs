@@ -152,6 +152,7 @@ fn owner_mode(p: &Path) -> (u32, u32, u32) {
     (m.mode() & 0o7777, m.uid(), m.gid())
 }
 
+#[allow(unsafe_code)]
 fn is_root() -> bool {
     // SAFETY: geteuid has no preconditions and cannot fail.
     unsafe { libc::geteuid() == 0 }

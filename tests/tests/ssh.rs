@@ -135,6 +135,7 @@ fn user_auth_can_refuse_a_command() {
 }
 
 #[test]
+#[allow(unsafe_code)]
 fn install_writes_ssh_env_and_stop_stops_sshd() {
     let sb = Sandbox::with_ssh();
     let env = fs::read_to_string(sb.root.join("env")).unwrap();

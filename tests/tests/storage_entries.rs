@@ -52,6 +52,7 @@ fn walk(d: &std::path::Path) -> Vec<std::path::PathBuf> {
 }
 
 #[test]
+#[allow(unsafe_code)]
 fn an_entry_persists_across_deploys_and_reaches_dokku_run_with_its_subpath_and_owner() {
     let sb = Sandbox::new();
     sb.quick_deploys();
@@ -78,6 +79,7 @@ fn an_entry_persists_across_deploys_and_reaches_dokku_run_with_its_subpath_and_o
     // The subfolder is made and given the owner at once.
     use std::os::unix::fs::MetadataExt;
     let meta = fs::metadata(root.join("sub")).unwrap();
+    // SAFETY: geteuid has no preconditions.
     if unsafe { libc::geteuid() } == 0 {
         assert_eq!((meta.uid(), meta.gid()), (1234, 2345));
     }

@@ -61,6 +61,7 @@ fn tree(root: i32) -> (Vec<i32>, Vec<i32>) {
     (below, leaves)
 }
 
+#[allow(unsafe_code)]
 fn signal(pid: i32, sig: libc::c_int) {
     // SAFETY: kill(2) on a pid of the build's tree.
     unsafe {

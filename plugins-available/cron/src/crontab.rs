@@ -270,6 +270,7 @@ pub fn render(entries: &[Entry], user: Option<&str>) -> Result<String> {
 pub struct Lock(#[allow(dead_code)] std::fs::File);
 
 /// Takes the crontab lock (`DOKKU_LIB_ROOT/data/cron/crontab.lock`), waiting for it.
+#[allow(unsafe_code)]
 pub fn lock() -> Result<Lock> {
     let dir = dokku_core::paths().lib_root.join("data/cron");
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;

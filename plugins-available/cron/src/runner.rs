@@ -94,12 +94,8 @@ pub fn command(argv: &[String]) -> Result<()> {
     ];
     // The run plugin adds herokuish's `/exec` itself.
     targs.extend(docker::shell_command("", &cmd));
-    // SAFETY: setting a signal disposition to SIG_IGN is always sound; the container gets the
-    // interrupt and this process waits for its exit code.
-    unsafe {
-        libc::signal(libc::SIGINT, libc::SIG_IGN);
-        libc::signal(libc::SIGQUIT, libc::SIG_IGN);
-    }
+    // The container gets the interrupt and this process waits for its exit code.
+    dokku_core::signals::ignore_interrupts();
     dokku_core::trigger_through("scheduler-run", &targs)
 }
 

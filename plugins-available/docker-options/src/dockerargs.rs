@@ -3,7 +3,7 @@
 //! caller's splitter (`dokku_core::docker::args_trigger`, no shell) gives it back as is.
 
 use anyhow::{Context, Result};
-use std::io::{Read, Write};
+use std::io::{IsTerminal, Read, Write};
 
 /// Characters that never need quoting.
 fn is_safe(c: char) -> bool {
@@ -27,8 +27,7 @@ pub fn join(words: &[String]) -> String {
 
 /// Reads all of stdin; nothing when stdin is a terminal (a trigger fired by hand).
 pub fn read_stdin() -> Result<Vec<u8>> {
-    // SAFETY: isatty has no preconditions.
-    if unsafe { libc::isatty(0) } == 1 {
+    if std::io::stdin().is_terminal() {
         return Ok(Vec::new());
     }
     let mut buf = Vec::new();

@@ -43,13 +43,8 @@ fn enter(argv: &[String]) -> Result<()> {
     appname::verify(&app)?;
     let mut targs = vec![dokku_core::scheduler(&app)?, app];
     targs.extend(rest.iter().cloned());
-    // While the command runs, an interrupt is the container's business (docker passes it on):
-    // this process waits for its exit code instead of dying first.
-    // SAFETY: setting a signal disposition to SIG_IGN is always sound.
-    unsafe {
-        libc::signal(libc::SIGINT, libc::SIG_IGN);
-        libc::signal(libc::SIGQUIT, libc::SIG_IGN);
-    }
+    dokku_core::signals::ignore_interrupts();
+    let targs: Vec<&str> = targs.iter().map(String::as_str).collect();
     dokku_core::trigger_through("scheduler-enter", &targs)
 }
 

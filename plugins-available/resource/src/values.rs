@@ -88,7 +88,9 @@ pub fn validate(resource: &str, value: &str) -> Result<()> {
     }
     let ok = match resource {
         "cpu" => is_positive_number(value),
-        "memory" => is_memory(value) && is_positive_number(number_and_unit(value).unwrap().0),
+        "memory" => {
+            is_memory(value) && number_and_unit(value).is_some_and(|(n, _)| is_positive_number(n))
+        }
         "memory-swap" => value == "-1" || is_memory(value),
         "nvidia-gpu" => {
             value == "all"

@@ -7,7 +7,7 @@ use dokku_core::docker::{self, APP_LABEL, CONTAINER_TYPE_LABEL, LABEL};
 use dokku_core::report::Format;
 use dokku_core::{appname, log, trigger};
 use std::collections::BTreeMap;
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::os::unix::process::CommandExt;
 
 /// The scheduler these triggers answer for.
@@ -72,17 +72,7 @@ fn env_flag(name: &str) -> bool {
 
 /// Whether stdin is a terminal.
 fn stdin_is_tty() -> bool {
-    // SAFETY: isatty has no preconditions.
-    unsafe { libc::isatty(0) == 1 }
-}
-
-/// Restores the default action of the signals the `run` command ignores while it waits.
-fn default_interrupts() {
-    // SAFETY: setting a signal disposition to SIG_DFL is always sound.
-    unsafe {
-        libc::signal(libc::SIGINT, libc::SIG_DFL);
-        libc::signal(libc::SIGQUIT, libc::SIG_DFL);
-    }
+    std::io::stdin().is_terminal()
 }
 
 /// Trigger `scheduler-run SCHEDULER APP ENV_COUNT ENV… [--] COMMAND…`: runs the command in a
@@ -219,7 +209,8 @@ pub fn trigger_run(argv: &[String]) -> Result<()> {
     let mut start: Vec<String> = vec!["container".into(), "start".into(), "--attach".into()];
     start.push("--interactive".into());
     start.push(id);
-    default_interrupts();
+    // The signals the `run` command ignores while it waits.
+    dokku_core::signals::default_interrupts();
     // Replaced by docker: its exit code (the command's) becomes the trigger's.
     let err = docker::command(&start).exec();
     Err(anyhow::Error::new(err).context(format!("cannot run {}", docker::bin())))

@@ -93,16 +93,6 @@ fn main() {
     PLUGIN.main()
 }
 
-/// While the container runs, an interrupt is the container's business (docker passes it on):
-/// this process waits for its exit code instead of dying first.
-fn ignore_interrupts() {
-    // SAFETY: setting a signal disposition to SIG_IGN is always sound.
-    unsafe {
-        libc::signal(libc::SIGINT, libc::SIG_IGN);
-        libc::signal(libc::SIGQUIT, libc::SIG_IGN);
-    }
-}
-
 /// `run` and `run:detached`.
 fn start(argv: &[String], detach: bool) -> Result<()> {
     let usage = if detach {
@@ -134,7 +124,7 @@ fn start(argv: &[String], detach: bool) -> Result<()> {
     targs.extend(r.env.iter().cloned());
     targs.push("--".into());
     targs.extend(r.command.iter().cloned());
-    ignore_interrupts();
+    dokku_core::signals::ignore_interrupts();
     dokku_core::trigger_through("scheduler-run", &targs)
 }
 

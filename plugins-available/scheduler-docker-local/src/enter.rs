@@ -4,6 +4,7 @@
 use crate::dynos::{self, Dyno};
 use anyhow::{bail, Context, Result};
 use dokku_core::{appname, docker};
+use std::io::IsTerminal;
 use std::os::unix::process::CommandExt;
 use std::process::Stdio;
 
@@ -160,8 +161,7 @@ pub fn trigger_enter(argv: &[String]) -> Result<()> {
         "exec".into(),
         "--interactive".into(),
     ];
-    // SAFETY: isatty has no preconditions.
-    if unsafe { libc::isatty(0) } == 1 {
+    if std::io::stdin().is_terminal() {
         args.push("--tty".into());
     }
     args.push(c.c.id.clone());
@@ -178,11 +178,7 @@ pub fn trigger_enter(argv: &[String]) -> Result<()> {
     } else {
         args.extend(e.command.iter().cloned());
     }
-    // SAFETY: setting a signal disposition to SIG_DFL is always sound.
-    unsafe {
-        libc::signal(libc::SIGINT, libc::SIG_DFL);
-        libc::signal(libc::SIGQUIT, libc::SIG_DFL);
-    }
+    dokku_core::signals::default_interrupts();
     let err = docker::command(&args).exec();
     Err(anyhow::Error::new(err).context(format!("cannot run {}", docker::bin())))
 }

@@ -7,7 +7,7 @@
 use crate::dynos::{self, Dyno};
 use anyhow::{bail, Context, Result};
 use dokku_core::docker;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, IsTerminal, Read, Write};
 use std::os::unix::process::CommandExt;
 use std::process::{Child, Stdio};
 use std::sync::mpsc;
@@ -27,8 +27,7 @@ struct Style {
 impl Style {
     /// The style for `-q` (`raw`), colored when stdout is a terminal.
     fn new(raw: bool) -> Style {
-        // SAFETY: isatty has no preconditions.
-        let color = unsafe { libc::isatty(1) } == 1;
+        let color = std::io::stdout().is_terminal();
         Style { raw, color }
     }
 
@@ -85,6 +84,7 @@ fn sort_key(time: &str) -> String {
 }
 
 /// `docker logs --timestamps [--follow] [--tail N] ID` with both outputs piped.
+#[allow(unsafe_code)]
 fn spawn_logs(c: &Dyno, num: Option<usize>, follow: bool) -> Result<Child> {
     let mut args = vec!["logs".to_string(), "--timestamps".into()];
     if follow {
@@ -238,6 +238,7 @@ fn flag(name: &str, v: &str) -> Result<bool> {
 /// NUM lines (`all`: every line) of the app's deployed containers (of PROCESS_TYPE[.N] when not
 /// empty), prefixed with their time and dyno unless PRETTY_PRINT is `true` (Dokku passes the
 /// `--quiet` flag there: the text alone); with TAIL `true` follows them.
+#[allow(unsafe_code)]
 pub fn trigger_logs(argv: &[String]) -> Result<()> {
     let [scheduler, app, process, tail, quiet, num, ..] = argv else {
         bail!("scheduler-logs needs SCHEDULER APP PROCESS_TYPE TAIL PRETTY_PRINT NUM");

@@ -213,6 +213,7 @@ pub fn node_endpoint(node_id: &str) -> Result<Option<Endpoint>> {
 }
 
 /// An exclusive lock on this plugin's global properties (read-modify-write of `nodes`).
+#[allow(unsafe_code)]
 fn lock() -> Result<std::fs::File> {
     use std::os::unix::io::AsRawFd;
     let d = property::dir(PROPS, property::GLOBAL)?;

@@ -6,6 +6,7 @@ use crate::engine::{self, Endpoint};
 use crate::tasks;
 use anyhow::{bail, Context, Result};
 use dokku_core::{appname, docker, log, Exit};
+use std::io::IsTerminal;
 use std::os::unix::process::CommandExt;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -89,6 +90,7 @@ pub fn app_status(app: &str) -> Result<()> {
 }
 
 /// `scheduler-logs swarm APP PROCESS_TYPE TAIL PRETTY_PRINT NUM`.
+#[allow(unsafe_code)]
 pub fn logs(app: &str, rest: &[String]) -> Result<()> {
     let [process, tail, raw, num, ..] = rest else {
         bail!("scheduler-logs needs SCHEDULER APP PROCESS_TYPE TAIL PRETTY_PRINT NUM");
@@ -312,8 +314,7 @@ pub fn enter(app: &str, rest: &[String]) -> Result<()> {
         format!("no endpoint is recorded for the node running {kind}.{} (add it with scheduler-swarm:cluster-add)", t.slot)
     })?;
     let mut args = vec!["exec".to_string(), "--interactive".into()];
-    // SAFETY: isatty has no preconditions.
-    if unsafe { libc::isatty(0) } == 1 {
+    if std::io::stdin().is_terminal() {
         args.push("--tty".into());
     }
     args.push(t.container.clone());
