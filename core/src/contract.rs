@@ -8,32 +8,6 @@ use anyhow::{bail, Context, Result};
 /// The web process's container port when nothing says otherwise, as Dokku's default.
 pub const DEFAULT_WEB_PORT: u16 = 5000;
 
-/// Fires a return-value trigger and returns its captured output (trimmed); a trigger that
-/// fails is an error naming it, since a missing answer must not pass for "not set".
-fn fire_value(name: &str, args: &[&str]) -> Result<String> {
-    let argv: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-    let o = plugn::fire(
-        crate::paths(),
-        name,
-        &argv,
-        plugn::Input::Null,
-        plugn::Output::Capture,
-    )
-    .with_context(|| format!("cannot fire {name}"))?;
-    if !o.success() {
-        bail!(
-            "{name} {} failed (exit {}{})",
-            args.join(" "),
-            o.code,
-            o.failed
-                .as_deref()
-                .map(|p| format!(", plugin {p}"))
-                .unwrap_or_default()
-        );
-    }
-    Ok(o.text())
-}
-
 /// Parses `TYPE=COUNT` lines (blank lines skipped); a bad line is an error naming it.
 pub fn parse_scale_lines(text: &str) -> Result<Vec<(String, u32)>> {
     let mut out = Vec::new();
@@ -55,41 +29,43 @@ pub fn parse_scale_lines(text: &str) -> Result<Vec<(String, u32)>> {
 /// `ps-current-scale APP`: how many instances of each process type should run, one
 /// `(TYPE, COUNT)` per type of the deployed Procfile (`web` 1 when there is none).
 pub fn current_scale(app: &str) -> Result<Vec<(String, u32)>> {
-    parse_scale_lines(&fire_value("ps-current-scale", &[app])?)
+    parse_scale_lines(&crate::trigger_output("ps-current-scale", &[app], "")?)
 }
 
 /// `procfile-get-command APP PROC_TYPE PORT`: the deployed Procfile's command for that type,
 /// `$PORT` replaced by `port`; empty when the type is absent (for `web` without a Procfile: run
 /// the image's own CMD).
 pub fn process_command(app: &str, kind: &str, port: u16) -> Result<String> {
-    fire_value("procfile-get-command", &[app, kind, &port.to_string()])
+    crate::trigger_output("procfile-get-command", &[app, kind, &port.to_string()], "")
 }
 
 /// `ps-get-property APP KEY`: a ps property as computed by ps (app, else global, else the
 /// default), e.g. `restart-policy`.
 pub fn ps_property(app: &str, key: &str) -> Result<String> {
-    fire_value("ps-get-property", &[app, key])
+    crate::trigger_output("ps-get-property", &[app, key], "")
 }
 
 /// `checks-get-property APP KEY`: a checks property as computed by checks (`wait-to-retire`,
 /// `disabled`, `skipped`, …; app, else global, else the default).
 pub fn checks_property(app: &str, key: &str) -> Result<String> {
-    fire_value("checks-get-property", &[app, key])
+    crate::trigger_output("checks-get-property", &[app, key], "")
 }
 
 /// `network-get-listeners APP PROC_TYPE`: one `IP:PORT` per running instance of that type, in
 /// index order, as the scheduler recorded them.
 pub fn listeners(app: &str, kind: &str) -> Result<Vec<String>> {
-    Ok(fire_value("network-get-listeners", &[app, kind])?
-        .split_whitespace()
-        .map(str::to_string)
-        .collect())
+    Ok(
+        crate::trigger_output("network-get-listeners", &[app, kind], "")?
+            .split_whitespace()
+            .map(str::to_string)
+            .collect(),
+    )
 }
 
 /// `app-json-get-content APP`: the deployed app.json, `None` when the app has none. Read as
 /// HuJSON (comments, trailing commas), as Dokku reads app.json.
 pub fn app_json(app: &str) -> Result<Option<serde_json::Value>> {
-    let text = fire_value("app-json-get-content", &[app])?;
+    let text = crate::trigger_output("app-json-get-content", &[app], "")?;
     if text.trim().is_empty() {
         return Ok(None);
     }
@@ -101,12 +77,14 @@ pub fn app_json(app: &str) -> Result<Option<serde_json::Value>> {
 /// `ports-get-container-port APP`: the port the web process listens on inside its container
 /// (the first http port map, a Dockerfile's `EXPOSE`), else 5000.
 pub fn web_port(app: &str) -> Result<u16> {
-    Ok(fire_value("ports-get-container-port", &[app])?
-        .lines()
-        .next()
-        .and_then(|l| l.trim().parse().ok())
-        .filter(|p: &u16| *p > 0)
-        .unwrap_or(DEFAULT_WEB_PORT))
+    Ok(
+        crate::trigger_output("ports-get-container-port", &[app], "")?
+            .lines()
+            .next()
+            .and_then(|l| l.trim().parse().ok())
+            .filter(|p: &u16| *p > 0)
+            .unwrap_or(DEFAULT_WEB_PORT),
+    )
 }
 
 /// A scheduler trigger's `(APP, rest…)` when its first argument (SCHEDULER) is `name`, `None`

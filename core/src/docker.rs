@@ -198,22 +198,7 @@ pub fn image_exists(image: &str) -> bool {
 /// and appends its own; the result is split into arguments as a shell would, without one
 /// (operators and substitutions are refused).
 pub fn args_trigger(name: &str, args: &[&str], initial: &str) -> Result<Vec<String>> {
-    let argv: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-    let o = plugn::fire(
-        crate::paths(),
-        name,
-        &argv,
-        plugn::Input::Bytes(initial.as_bytes().to_vec()),
-        plugn::Output::Capture,
-    )?;
-    if o.code != 0 {
-        bail!(
-            "{name} failed (exit {}{})",
-            o.code,
-            o.failed.map(|p| format!(" in {p}")).unwrap_or_default()
-        );
-    }
-    let text = String::from_utf8_lossy(&o.stdout).replace('\n', " ");
+    let text = crate::trigger_output(name, args, initial)?.replace('\n', " ");
     crate::sshcommand::parse(&text).with_context(|| format!("{name} answered {text:?}"))
 }
 

@@ -1,6 +1,7 @@
 //! The library Rust plugins share: paths, the property store, app-name checks, the ENV file
 //! format, report output, log output in Dokku's style, argument parsing and the multi-call
-//! plugin runtime. Triggers are fired in-process through `plugn`.
+//! plugin runtime. Triggers are fired in-process through `plugn`, always by the helpers of
+//! [`triggers`].
 
 pub mod appdata;
 pub mod appname;
@@ -30,8 +31,13 @@ pub mod signals;
 pub mod source;
 pub mod sshcommand;
 pub mod trace;
+pub mod triggers;
 
 pub use plugn::Paths;
+pub use triggers::{
+    exit_code, failure_message, trigger, trigger_lines, trigger_outcome, trigger_output,
+    trigger_through, trigger_value,
+};
 
 use anyhow::Result;
 use std::sync::OnceLock;
@@ -52,33 +58,6 @@ impl std::error::Error for Exit {}
 pub fn paths() -> &'static Paths {
     static P: OnceLock<Paths> = OnceLock::new();
     P.get_or_init(Paths::from_env)
-}
-
-/// Fires a trigger with its output passed through and an empty stdin; fails with the
-/// trigger's exit code.
-pub fn trigger(name: &str, args: &[&str]) -> Result<()> {
-    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-    fire_passing(name, &args, plugn::Input::Null)
-}
-
-/// Fires a trigger with stdin, stdout and stderr passed through (a terminal too), as `run` and
-/// `enter` hand a command to the scheduler; fails with the trigger's exit code.
-pub fn trigger_through(name: &str, args: &[String]) -> Result<()> {
-    fire_passing(name, args, plugn::Input::Inherit)
-}
-
-fn fire_passing(name: &str, args: &[String], input: plugn::Input) -> Result<()> {
-    let o = plugn::fire(paths(), name, args, input, plugn::Output::Inherit)?;
-    if o.code != 0 {
-        return Err(Exit(o.code).into());
-    }
-    Ok(())
-}
-
-/// Asks a return-value trigger; `None` when it failed, otherwise its trimmed output.
-pub fn trigger_value(name: &str, args: &[&str]) -> Result<Option<String>> {
-    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-    plugn::trigger::value(paths(), name, &args)
 }
 
 /// The app's scheduler: the first line `scheduler-detect APP` answers, `docker-local` when
@@ -106,14 +85,9 @@ pub fn unix_now() -> String {
 /// The app's config merged over the global one, as the `config-export` trigger gives it (so a
 /// replacement config plugin is honoured).
 pub fn app_config(app: &str) -> Result<std::collections::BTreeMap<String, String>> {
-    let args: Vec<String> = [app, "false", "true", "json"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-    let o = plugn::fire(
-        paths(),
+    let o = trigger_outcome(
         "config-export",
-        &args,
+        &[app, "false", "true", "json"],
         plugn::Input::Null,
         plugn::Output::Capture,
     )?;

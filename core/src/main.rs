@@ -151,8 +151,8 @@ fn authorize_ssh_command(argv: &[String]) {
     // they would be on every user-auth plugin's command line.
     auth.extend(plugn::events::redacted(argv));
     let (fired, said) = with_stderr_captured(|| {
-        plugn::fire(
-            paths(),
+        let auth: Vec<&str> = auth.iter().map(String::as_str).collect();
+        dokku_core::trigger_outcome(
             "user-auth",
             &auth,
             plugn::Input::Null,
@@ -267,8 +267,8 @@ fn run_builtin(b: &builtin::Builtin, g: &Globals, args: Vec<String>) -> ! {
     rest.extend(args);
     match (b.run)(&rest) {
         Ok(code) => exit(code),
-        Err(e) => match e.downcast_ref::<dokku_core::Exit>() {
-            Some(dokku_core::Exit(c)) => exit(*c),
+        Err(e) => match dokku_core::exit_code(&e) {
+            Some(c) => exit(c),
             None => fail(&format!("{e:#}")),
         },
     }
@@ -326,8 +326,8 @@ fn main() {
                 .collect::<Vec<_>>(),
         ) {
             Ok(()) => exit(0),
-            Err(e) => match e.downcast_ref::<dokku_core::Exit>() {
-                Some(dokku_core::Exit(c)) => exit(*c),
+            Err(e) => match dokku_core::exit_code(&e) {
+                Some(c) => exit(c),
                 None => fail(&format!("{e:#}")),
             },
         },

@@ -2,7 +2,6 @@
 //! `commands`, `subcommands/NAME` and every trigger name to it, and the binary looks at the
 //! name it was started by. Started as itself with `--layout`, it prints those names.
 
-use crate::Exit;
 use anyhow::Result;
 use std::path::Path;
 
@@ -232,8 +231,8 @@ impl Plugin {
         crate::buildrec::set_source(&self.source_name(&argv0, &args));
         let code = match self.dispatch(&argv0, &args) {
             Ok(c) => c,
-            Err(e) => match e.downcast_ref::<Exit>() {
-                Some(Exit(c)) => *c,
+            Err(e) => match crate::exit_code(&e) {
+                Some(c) => c,
                 None => {
                     crate::log::error(&format!("{e:#}"));
                     1

@@ -96,6 +96,7 @@ pub fn command(argv: &[String]) -> Result<()> {
     targs.extend(docker::shell_command("", &cmd));
     // The container gets the interrupt and this process waits for its exit code.
     dokku_core::signals::ignore_interrupts();
+    let targs: Vec<&str> = targs.iter().map(String::as_str).collect();
     dokku_core::trigger_through("scheduler-run", &targs)
 }
 

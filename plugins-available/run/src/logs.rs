@@ -62,12 +62,12 @@ pub fn command(argv: &[String]) -> Result<()> {
     dokku_core::trigger_through(
         "scheduler-run-logs",
         &[
-            dokku_core::scheduler(&app)?,
-            app,
-            container,
-            tail.to_string(),
-            (!quiet).to_string(),
-            num,
+            &dokku_core::scheduler(&app)?,
+            &app,
+            &container,
+            &tail.to_string(),
+            &(!quiet).to_string(),
+            &num,
         ],
     )
 }

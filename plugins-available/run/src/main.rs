@@ -124,6 +124,7 @@ fn start(argv: &[String], detach: bool) -> Result<()> {
     targs.extend(r.env.iter().cloned());
     targs.push("--".into());
     targs.extend(r.command.iter().cloned());
+    let targs: Vec<&str> = targs.iter().map(String::as_str).collect();
     dokku_core::signals::ignore_interrupts();
     dokku_core::trigger_through("scheduler-run", &targs)
 }
@@ -150,11 +151,7 @@ fn list(argv: &[String]) -> Result<()> {
     };
     dokku_core::trigger_through(
         "scheduler-run-list",
-        &[
-            dokku_core::scheduler(&app)?,
-            app.clone(),
-            format.to_string(),
-        ],
+        &[&dokku_core::scheduler(&app)?, &app, format],
     )
 }
 
@@ -175,7 +172,7 @@ fn stop(argv: &[String]) -> Result<()> {
     }
     dokku_core::trigger_through(
         "scheduler-run-stop",
-        &[dokku_core::scheduler(&app)?, app, container],
+        &[&dokku_core::scheduler(&app)?, &app, &container],
     )
 }
 
@@ -203,10 +200,7 @@ fn retire(argv: &[String]) -> Result<()> {
         None => appname::all()?,
     };
     for app in apps {
-        dokku_core::trigger_through(
-            "scheduler-retire",
-            &[dokku_core::scheduler(&app)?, app.clone()],
-        )?;
+        dokku_core::trigger_through("scheduler-retire", &[&dokku_core::scheduler(&app)?, &app])?;
     }
     Ok(())
 }
