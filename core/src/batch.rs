@@ -2,8 +2,10 @@
 //! --all`, `dokku report`): one trigger call for all apps instead of one per app. A trigger
 //! that supports it is fired with `--all` in place of APP (the other arguments as usual) and
 //! answers one line `APP<TAB>LINE` per line its single-app form would print for that app, for
-//! every app. The single-app forms stay; an answer that is not in that form (a plugin that does
-//! not know `--all` fails, or answers plain lines) makes the caller ask app by app instead.
+//! every app, then a last line `--all` (so that an answer of no lines is told from a plugin
+//! that does not know the batch form). The single-app forms stay; an answer not in that form
+//! (a failure, a plain line, fewer `--all` lines than plugins implementing the trigger) makes
+//! the caller ask app by app instead.
 
 use anyhow::Result;
 use std::collections::BTreeMap;
@@ -52,10 +54,15 @@ fn ask_all(
     if !o.success() {
         return Ok(None);
     }
+    let implementers = plugn::discovery::implementers(crate::paths(), name)?.len();
+    let text = String::from_utf8_lossy(&o.stdout);
+    if text.lines().filter(|l| *l == ALL).count() != implementers {
+        return Ok(None);
+    }
     let mut out: BTreeMap<String, Vec<String>> =
         apps.iter().map(|a| (a.clone(), Vec::new())).collect();
-    for line in String::from_utf8_lossy(&o.stdout).lines() {
-        if line.trim().is_empty() {
+    for line in text.lines() {
+        if line.trim().is_empty() || line == ALL {
             continue;
         }
         let Some((app, value)) = line.split_once('\t') else {
@@ -71,7 +78,7 @@ fn ask_all(
 
 /// Answers a trigger's batch form when `argv` starts with `--all`: `each(app, rest)` for every
 /// app (the rest of the arguments after `--all`), each line it returns printed as
-/// `APP<TAB>LINE`; returns `false` (nothing printed) when `argv` is a single-app call.
+/// `APP<TAB>LINE`, then the closing `--all` line; returns `false` (nothing printed) when `argv` is a single-app call.
 pub fn answer<F>(argv: &[String], each: F) -> Result<bool>
 where
     F: Fn(&str, &[String]) -> Result<Vec<String>>,
@@ -85,6 +92,7 @@ where
             writeln!(o, "{app}\t{line}")?;
         }
     }
+    writeln!(o, "{ALL}")?;
     o.flush()?;
     Ok(true)
 }

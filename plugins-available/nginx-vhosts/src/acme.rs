@@ -10,10 +10,10 @@ use crate::generate::Inputs;
 use anyhow::{bail, Result};
 use std::fmt::Write;
 
-/// The folder the app's challenges are answered from (Trigger `acme-challenge-dir APP`), when
-/// a plugin answers one; it must be an absolute path nginx can take as it is.
-pub fn challenge_dir(app: &str) -> Result<Option<String>> {
-    let answer = dokku_core::trigger_value("acme-challenge-dir", &[app])?.unwrap_or_default();
+/// The folder the app's challenges are answered from: the first non-blank line of the answer
+/// to Trigger `acme-challenge-dir APP` (asked with the app's other facts, see `facts`), when a
+/// plugin answers one; it must be an absolute path nginx can take as it is.
+pub fn dir_from(app: &str, answer: &str) -> Result<Option<String>> {
     let Some(dir) = answer.lines().map(str::trim).find(|l| !l.is_empty()) else {
         return Ok(None);
     };

@@ -151,12 +151,21 @@ pub fn lock() -> Result<plugn::atomic::Lock> {
 
 /// Installs `text` as the app's config (empty: removes it), checked and reloaded.
 pub fn install(app: &str, text: &str) -> Result<()> {
-    install_many(&[(app.to_string(), text.to_string())])
+    install_many(&[(app.to_string(), text.to_string())], |app| {
+        Ok(crate::upstreams(app)?
+            .into_iter()
+            .next()
+            .unwrap_or_default())
+    })
 }
 
 /// Installs several apps' configs with one `nginx -t` and one reload; when the check fails,
-/// every file is put back as it was.
-pub fn install_many(configs: &[(String, String)]) -> Result<()> {
+/// every file is put back as it was. `first_upstream(APP)` is the app's first web listener
+/// (`IP:PORT`, maybe empty) that `nginx-pre-reload` is told.
+pub fn install_many(
+    configs: &[(String, String)],
+    first_upstream: impl Fn(&str) -> Result<String>,
+) -> Result<()> {
     let _lock = lock()?;
     let mut changed: Vec<(PathBuf, Option<Vec<u8>>)> = Vec::new();
     for (app, text) in configs {
@@ -190,7 +199,7 @@ pub fn install_many(configs: &[(String, String)]) -> Result<()> {
             continue;
         }
         std::env::set_var(LOCK_HELD, "1");
-        let hooked = crate::pre_reload(app);
+        let hooked = first_upstream(app).and_then(|first| crate::pre_reload(app, &first));
         std::env::remove_var(LOCK_HELD);
         if let Err(e) = hooked {
             restore(&changed)?;

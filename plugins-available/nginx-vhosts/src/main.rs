@@ -10,6 +10,7 @@
 
 mod acme;
 mod apply;
+mod facts;
 mod generate;
 mod service;
 mod settings;
@@ -20,6 +21,7 @@ use anyhow::{bail, Context, Result};
 use dokku_core::plugin::{Command, Plugin, Trigger};
 use dokku_core::report::{self, Report};
 use dokku_core::{appname, args, log, paths, property, trigger, trigger_value};
+use facts::Facts;
 use generate::{Inputs, PortMap};
 use std::path::PathBuf;
 
@@ -151,21 +153,17 @@ fn proxy_type(app: &str) -> Result<String> {
         .unwrap_or_else(|| TYPE.to_string()))
 }
 
-/// Whether this plugin serves the app: its proxy type is nginx and its proxy is enabled.
-fn serves(app: &str) -> Result<bool> {
-    let enabled = lines_of("proxy-is-enabled", app)?
-        .first()
-        .map(String::as_str)
-        != Some("false");
-    Ok(proxy_type(app)? == TYPE && enabled)
+/// Whether this plugin serves the app of `f`: its proxy type is nginx (or nothing answered)
+/// and its proxy is enabled.
+fn serves(f: &Facts) -> bool {
+    (f.proxy_type.is_empty() || f.proxy_type == TYPE) && f.enabled
 }
 
-/// The web instances' `IP:PORT`s, in index order, as the scheduler recorded them (Trigger
-/// `network-get-listeners APP web`, answered by the network plugin or its replacement); an
-/// answer that is not `IP:PORT` is left out, so it never reaches the config.
-fn upstreams(app: &str) -> Result<Vec<String>> {
-    Ok(dokku_core::contract::listeners(app, "web")?
-        .into_iter()
+/// The web listeners of `f` that are `IP:PORT`; an answer that is not is left out, so it
+/// never reaches the config.
+fn valid_upstreams(f: &Facts) -> Vec<String> {
+    f.listeners
+        .iter()
         .filter(|l| {
             l.rsplit_once(':').is_some_and(|(ip, port)| {
                 port.parse::<u16>().is_ok_and(|p| p > 0)
@@ -175,37 +173,38 @@ fn upstreams(app: &str) -> Result<Vec<String>> {
                         .all(|c| c.is_ascii_alphanumeric() || ".:-[]".contains(c))
             })
         })
-        .collect())
+        .cloned()
+        .collect()
 }
 
-/// Trigger `nginx-pre-reload APP INTERNAL_PORT INTERNAL_IP_ADDRESS` (the first web listener's
-/// port and address), fired once the app's new config
+/// The web instances' `IP:PORT`s, in index order, as the scheduler recorded them (Trigger
+/// `network-get-listeners APP web`, answered by the network plugin or its replacement); an
+/// answer that is not `IP:PORT` is left out, so it never reaches the config.
+fn upstreams(app: &str) -> Result<Vec<String>> {
+    let f = Facts {
+        listeners: dokku_core::contract::listeners(app, "web")?,
+        ..Facts::default()
+    };
+    Ok(valid_upstreams(&f))
+}
+
+/// The first valid web listener of `f` (empty when none), as `nginx-pre-reload` is told it.
+fn first_upstream(f: &Facts) -> String {
+    valid_upstreams(f).into_iter().next().unwrap_or_default()
+}
+
+/// Trigger `nginx-pre-reload APP INTERNAL_PORT INTERNAL_IP_ADDRESS` (`first`: the first web
+/// listener's `IP:PORT`), fired once the app's new config
 /// is in place and has passed `nginx -t`, just before nginx reloads (by `apply`, under the
 /// nginx lock); a failure puts the previous config back.
-pub fn pre_reload(app: &str) -> Result<()> {
-    let first = upstreams(app)?.into_iter().next().unwrap_or_default();
+pub fn pre_reload(app: &str, first: &str) -> Result<()> {
     let (ip, port) = first.rsplit_once(':').unwrap_or(("", ""));
     trigger("nginx-pre-reload", &[app, port, ip])
 }
 
-/// The template a plugin chose for the app: the first line of the answer to Trigger
-/// `nginx-app-template-source APP TEMPLATE_TYPE` (TEMPLATE_TYPE `app-config`), a path to a
-/// template file (none when nothing, or nothing but blank, answers).
-fn template_source(app: &str) -> Result<Option<PathBuf>> {
-    let answer = trigger_value("nginx-app-template-source", &[app, "app-config"])?;
-    Ok(answer
-        .unwrap_or_default()
-        .lines()
-        .map(str::trim)
-        .find(|l| !l.is_empty())
-        .map(PathBuf::from))
-}
-
-fn inputs(app: &str) -> Result<Inputs> {
-    let mut maps: Vec<PortMap> = lines_of("ports-get", app)?
-        .iter()
-        .filter_map(|l| PortMap::parse(l))
-        .collect();
+/// The app's inputs from its facts and nginx's own settings.
+fn inputs_from(app: &str, f: &Facts) -> Result<Inputs> {
+    let mut maps: Vec<PortMap> = f.ports.iter().filter_map(|l| PortMap::parse(l)).collect();
     if maps.is_empty() {
         maps.push(PortMap::parse("http:80:5000").expect("a valid map"));
     }
@@ -222,14 +221,14 @@ fn inputs(app: &str) -> Result<Inputs> {
     let bind = values["bind-address-ipv4"].clone();
     Ok(Inputs {
         app: app.to_string(),
-        domains: lines_of("domains-list", app)?,
+        domains: f.domains.clone(),
         maps,
-        upstreams: upstreams(app)?,
+        upstreams: valid_upstreams(f),
         tls,
         bind6: ipv6_listen(app, &bind)?,
         bind,
-        http_port: listen_port(app, "proxy-port", "http-port")?,
-        https_port: listen_port(app, "proxy-ssl-port", "https-port")?,
+        http_port: listen_port(app, &f.proxy_port, "proxy-port", "http-port")?,
+        https_port: listen_port(app, &f.proxy_ssl_port, "proxy-ssl-port", "https-port")?,
         client_max_body_size: values["client-max-body-size"].clone(),
         proxy_read_timeout: values["proxy-read-timeout"].clone(),
         proxy_connect_timeout: values["proxy-connect-timeout"].clone(),
@@ -237,7 +236,7 @@ fn inputs(app: &str) -> Result<Inputs> {
         access_log: values["access-log-path"].clone(),
         error_log: values["error-log-path"].clone(),
         settings: values,
-        acme_dir: acme::challenge_dir(app)?,
+        acme_dir: acme::dir_from(app, &f.acme.join("\n"))?,
     })
 }
 
@@ -260,10 +259,9 @@ fn ipv6_listen(app: &str, bind4: &str) -> Result<String> {
 }
 
 /// The port nginx listens on for the app where its maps say 80 (`proxy-port`) or 443
-/// (`proxy-ssl-port`): the app's `proxy:set` value (Trigger `proxy-get-property APP KEY`), else
-/// nginx's own `http-port` / `https-port`.
-fn listen_port(app: &str, proxy_key: &str, nginx_key: &str) -> Result<u16> {
-    let asked = trigger_value("proxy-get-property", &[app, proxy_key])?.unwrap_or_default();
+/// (`proxy-ssl-port`): the app's `proxy:set` value `asked` (Trigger `proxy-get-property APP
+/// KEY`), else nginx's own `http-port` / `https-port`.
+fn listen_port(app: &str, asked: &str, proxy_key: &str, nginx_key: &str) -> Result<u16> {
     let (value, what) = match asked.trim() {
         "" => (settings::global(nginx_key)?, format!("nginx {nginx_key}")),
         v => (v.to_string(), format!("proxy {proxy_key} of {app}")),
@@ -274,20 +272,15 @@ fn listen_port(app: &str, proxy_key: &str, nginx_key: &str) -> Result<u16> {
         .with_context(|| format!("{what} {value:?} is not a port"))
 }
 
-/// The app's config as it would be written now.
-fn render(app: &str) -> Result<String> {
-    render_with(inputs(app)?, false)
-}
-
-/// The config from `i`, with the template `nginx-app-template-source` chose, else the app's
+/// The config from `i`, with the `template` `nginx-app-template-source` chose, else the app's
 /// own (the pending one, when asked and present), else the generated config; for an app with
 /// no web listener (not deployed, no web process, stopped), the 502 placeholder.
-fn render_with(i: Inputs, pending: bool) -> Result<String> {
+fn render_with(i: Inputs, pending: bool, template: Option<PathBuf>) -> Result<String> {
     let app = i.app.clone();
     if i.upstreams.is_empty() {
         return Ok(generate::placeholder(&i));
     }
-    if let Some(src) = template_source(&app)? {
+    if let Some(src) = template {
         let t = std::fs::read_to_string(&src).with_context(|| {
             format!(
                 "nginx-app-template-source chose {} for {app}, which cannot be read",
@@ -314,16 +307,17 @@ fn render_with(i: Inputs, pending: bool) -> Result<String> {
 /// Builds and installs the app's config (or removes it when nginx does not serve the app); an
 /// app without web listeners gets the 502 placeholder.
 fn build(app: &str) -> Result<()> {
-    if !serves(app)? {
+    let f = Facts::of(app)?;
+    if !serves(&f) {
         return apply::install(app, "");
     }
-    let i = inputs(app)?;
+    let i = inputs_from(app, &f)?;
     let undeployed = i.upstreams.is_empty();
-    let text = render_with(i, false)?;
+    let domains = i.domains.clone();
+    let text = render_with(i, false, f.template.clone())?;
     if undeployed {
         return apply::install(app, &text);
     }
-    let domains = lines_of("domains-list", app)?;
     if !domains.is_empty() {
         log::info1(&format!("Configuring {}...", domains.join(", ")));
     }
@@ -347,8 +341,12 @@ fn trigger_build(argv: &[String]) -> Result<()> {
                 .with_context(|| format!("proxy-build-config --all: invalid count {n:?}"))?,
             None => 1,
         };
-        let configs = render_all(appname::all()?, workers)?;
-        apply::install_many(&configs)?;
+        let apps = appname::all()?;
+        let facts = Facts::all(&apps)?;
+        let configs = render_all(&apps, &facts, workers)?;
+        apply::install_many(&configs, |app| {
+            Ok(facts.get(app).map(first_upstream).unwrap_or_default())
+        })?;
         log::info1(&format!(
             "nginx config rebuilt for {} app(s)",
             configs.len()
@@ -361,7 +359,11 @@ fn trigger_build(argv: &[String]) -> Result<()> {
 
 /// Every app's config (empty for those nginx does not serve), `workers` apps rendered at a
 /// time; fails with the first app's error (in the apps' order) once all are done.
-fn render_all(apps: Vec<String>, workers: usize) -> Result<Vec<(String, String)>> {
+fn render_all(
+    apps: &[String],
+    facts: &std::collections::BTreeMap<String, Facts>,
+    workers: usize,
+) -> Result<Vec<(String, String)>> {
     let next = std::sync::atomic::AtomicUsize::new(0);
     let done = std::sync::Mutex::new(Vec::new());
     std::thread::scope(|s| {
@@ -371,8 +373,12 @@ fn render_all(apps: Vec<String>, workers: usize) -> Result<Vec<(String, String)>
                 let Some(app) = apps.get(i) else {
                     break;
                 };
-                let text =
-                    serves(app).and_then(|on| if on { render(app) } else { Ok(String::new()) });
+                let text = match facts.get(app) {
+                    Some(f) if serves(f) => {
+                        inputs_from(app, f).and_then(|i| render_with(i, false, f.template.clone()))
+                    }
+                    _ => Ok(String::new()),
+                };
                 done.lock()
                     .unwrap_or_else(|p| p.into_inner())
                     .push((i, text));
@@ -395,14 +401,16 @@ fn trigger_pre_deploy(argv: &[String]) -> Result<()> {
         bail!("pre-deploy needs APP");
     };
     appname::verify(app)?;
-    if !serves(app)? {
+    let f = Facts::of(app)?;
+    if !serves(&f) {
         return Ok(());
     }
-    let mut i = inputs(app)?;
+    let mut i = inputs_from(app, &f)?;
     if i.upstreams.is_empty() {
         i.upstreams.push("127.0.0.1:9".into());
     }
-    let checked = render_with(i, is_release()).and_then(|text| apply::check(app, &text));
+    let checked =
+        render_with(i, is_release(), f.template.clone()).and_then(|text| apply::check(app, &text));
     if checked.is_err() && is_release() {
         // The release will not happen: its template goes.
         let _ = std::fs::remove_dir_all(data_dir(app).join("pending"));
