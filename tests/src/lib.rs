@@ -1,6 +1,7 @@
 //! The test harness: every test gets its own installation (`scripts/install --root`) in a temp
 //! folder, and runs the real `dokku` and `plugn` binaries against it.
 
+pub mod acme;
 pub mod cluster;
 pub mod docker;
 pub mod fuzz;
