@@ -11,6 +11,7 @@
 
 mod http;
 mod legacy;
+mod listen;
 
 use anyhow::{bail, Context, Result};
 use dokku_core::plugin::{Command, Plugin, Trigger};
@@ -290,19 +291,51 @@ fn container_state(id: &str) -> Result<(bool, u64)> {
     ))
 }
 
-/// The default check: still running, never restarted, after `wait` seconds.
-fn uptime_check(id: &str, wait: u64) -> Result<()> {
+/// The default check: still running, never restarted, after `wait` seconds. With `target`
+/// (a web process with a published port), its port is watched meanwhile: a process that has
+/// not listened on it by the end of the wait fails (it would never serve), and one that exits
+/// fails at once.
+fn uptime_check(id: &str, wait: u64, target: Option<&listen::Target>) -> Result<()> {
     log::verbose(&format!("Waiting {wait} s for the container to stay up"));
     let end = Instant::now() + Duration::from_secs(wait);
+    let mut heard = target.is_none();
     loop {
         let (running, restarts) = container_state(id)?;
         if !running || restarts > 0 {
             bail!("the container exited (restarted {restarts} time(s)) within {wait} s");
         }
+        if let Some(t) = target.filter(|_| !heard) {
+            // Unreadable socket tables (None) tell nothing: Dokku's check alone then.
+            heard = t.listening() != Some(false);
+        }
         if Instant::now() >= end {
-            return Ok(());
+            break;
         }
         std::thread::sleep(Duration::from_millis(250).min(end - Instant::now()));
+    }
+    if let Some(t) = target.filter(|_| !heard) {
+        bail!(
+            "{} is not listening on port {} after {wait} s (the web process must listen on $PORT)",
+            t.dyno,
+            t.port
+        );
+    }
+    Ok(())
+}
+
+/// Until `target` listens, at most `limit`: an HTTP attempt against a process that does not
+/// listen yet would only fail. Without a target (or when nobody can tell), sleeps `limit`
+/// when `sleep_anyway`.
+fn until_listening(target: Option<&listen::Target>, limit: Duration, sleep_anyway: bool) {
+    let end = Instant::now() + limit;
+    match target {
+        Some(t) if t.listening().is_some() => {
+            while t.listening() == Some(false) && Instant::now() < end {
+                std::thread::sleep(Duration::from_millis(20).min(end - Instant::now()));
+            }
+        }
+        _ if sleep_anyway => std::thread::sleep(limit),
+        _ => {}
     }
 }
 
@@ -310,15 +343,23 @@ fn num(v: &serde_json::Value, key: &str, default: u64) -> u64 {
     v.get(key).and_then(|x| x.as_u64()).unwrap_or(default)
 }
 
-/// One `app.json` healthcheck.
-fn run_healthcheck(id: &str, port: Option<u16>, check: &serde_json::Value) -> Result<()> {
+/// One `app.json` healthcheck. With `target`, an attempt waits for the port to listen (at most
+/// `timeout` before the first, `wait` between attempts) instead of failing against a process
+/// still starting, and the wait after a refused connection ends as soon as it listens: the
+/// check passes as soon as the app answers.
+fn run_healthcheck(
+    id: &str,
+    port: Option<u16>,
+    target: Option<&listen::Target>,
+    check: &serde_json::Value,
+) -> Result<()> {
     let name = check
         .get("name")
         .and_then(|n| n.as_str())
         .unwrap_or("healthcheck");
     std::thread::sleep(Duration::from_secs(num(check, "initialDelay", 0)));
     if let Some(up) = check.get("uptime").and_then(|u| u.as_u64()) {
-        uptime_check(id, up)?;
+        uptime_check(id, up, None)?;
     }
     let Some(path) = check.get("path").and_then(|p| p.as_str()) else {
         return Ok(());
@@ -332,7 +373,17 @@ fn run_healthcheck(id: &str, port: Option<u16>, check: &serde_json::Value) -> Re
     let wait = Duration::from_secs(num(check, "wait", 5));
     let content = check.get("content").and_then(|c| c.as_str());
     let mut last = String::new();
+    until_listening(target, timeout, false);
+    let mut refused = false;
     for attempt in 1..=attempts {
+        if attempt > 1 {
+            if refused {
+                until_listening(target, wait, true);
+            } else {
+                std::thread::sleep(wait);
+            }
+        }
+        refused = false;
         match http::get(port, path, timeout) {
             Ok((status, body)) if (200..400).contains(&status) => {
                 if content.is_none_or(|c| body.contains(c)) {
@@ -345,14 +396,14 @@ fn run_healthcheck(id: &str, port: Option<u16>, check: &serde_json::Value) -> Re
                 );
             }
             Ok((status, _)) => last = format!("{path} answered {status}"),
-            Err(e) => last = format!("{path}: {e:#}"),
+            Err(e) => {
+                refused = target.is_some_and(|t| t.listening() == Some(false));
+                last = format!("{path}: {e:#}");
+            }
         }
         log::verbose(&format!(
             "{name}: attempt {attempt}/{attempts} failed: {last}"
         ));
-        if attempt < attempts {
-            std::thread::sleep(wait);
-        }
     }
     bail!("{name} failed after {attempts} attempt(s): {last}")
 }
@@ -367,11 +418,17 @@ fn trigger_check_deploy(argv: &[String]) -> Result<()> {
         return Ok(());
     }
     let port: Option<u16> = port.parse().ok();
+    let target = match port {
+        Some(p) => listen::target(id, kind, p)?,
+        None => None,
+    };
     let checks = healthchecks(app, kind)?;
     if checks.is_empty() {
-        return uptime_check(id, seconds(app, "default-wait", 10)?);
+        let wait = seconds(app, "default-wait", 10)?;
+        // A default-wait of 0 asks for no wait: nothing to watch then.
+        return uptime_check(id, wait, target.as_ref().filter(|_| wait > 0));
     }
-    run_checks(id, port, &checks)
+    run_checks(id, port, target.as_ref(), &checks)
 }
 
 /// The app.json `healthchecks` of a process type (from `app-json-get-content`).
@@ -387,9 +444,14 @@ fn healthchecks(app: &str, kind: &str) -> Result<Vec<serde_json::Value>> {
 
 /// Runs `checks` against container `id` (web port `port` on 127.0.0.1); it must still run
 /// afterwards.
-fn run_checks(id: &str, port: Option<u16>, checks: &[serde_json::Value]) -> Result<()> {
+fn run_checks(
+    id: &str,
+    port: Option<u16>,
+    target: Option<&listen::Target>,
+    checks: &[serde_json::Value],
+) -> Result<()> {
     for c in checks {
-        run_healthcheck(id, port, c)?;
+        run_healthcheck(id, port, target, c)?;
     }
     let (running, _) = container_state(id)?;
     if !running {
@@ -473,7 +535,7 @@ fn run_cmd(argv: &[String]) -> Result<()> {
                 }
                 return Ok(());
             }
-            run_checks(id, port, &checks)
+            run_checks(id, port, None, &checks)
         })();
         match result {
             Ok(()) => log::info2(&format!("{name}: checks passed")),
