@@ -103,9 +103,9 @@ fn symlink(work: &Path, rel: &str, target: &str) {
     std::os::unix::fs::symlink(target, p).unwrap();
 }
 
-/// The app: busybox with the build folder copied to `/app`, a process that stays up.
-const DOCKERFILE: &str =
-    "COPY . /app\nCMD [\"sh\", \"-c\", \"trap 'exit 0' TERM; while :; do sleep 1; done\"]\n";
+/// The app: busybox with the build folder copied to `/app`, served on `$PORT` (a web process
+/// must listen on its port to pass the default check).
+const DOCKERFILE: &str = "COPY . /app\nCMD [\"sh\", \"-c\", \"exec httpd -f -p $PORT -h /app\"]\n";
 
 fn dockerfile() -> String {
     format!(
