@@ -227,3 +227,52 @@ fn a_failed_rollback_keeps_the_current_release_serving() {
         list[1]["image_id"].as_str().unwrap()
     );
 }
+
+/// A deploy whose health check fails and one whose build fails are releases with status
+/// `failed`: never current, never the default rollback target, never rolled back to.
+#[test]
+fn failed_deploys_are_failed_releases_and_never_the_rollback_target() {
+    let sb = Sandbox::new();
+    sb.quick_deploys();
+    let app = sb.unique_app("fail");
+    sb.dokku(&["apps:create", &app]).ok();
+    for body in ["d-one", "d-two"] {
+        sb.deploy_source(&app, &[("Dockerfile", &web_dockerfile(body))])
+            .ok();
+    }
+    // v3: the image builds, its web process exits at once: the health check fails.
+    let exits = format!(
+        "FROM {}\nCMD [\"sh\", \"-c\", \"exit 3\"]\n",
+        dokku_tests::docker::busybox_image()
+    );
+    sb.deploy_source(&app, &[("Dockerfile", &exits)]).fails();
+    // v4: the build itself fails.
+    let broken = format!("FROM {}\nRUN false\n", dokku_tests::docker::busybox_image());
+    sb.deploy_source(&app, &[("Dockerfile", &broken)]).fails();
+    let list = releases_json(&sb, &app);
+    assert_eq!(versions(&list), ["v4", "v3", "v2", "v1"], "{list:#?}");
+    assert_eq!(list[0]["status"], "failed", "{list:#?}");
+    assert_eq!(list[1]["status"], "failed", "{list:#?}");
+    assert_eq!(list[0]["image_id"], "", "a failed build has no image");
+    let failed_image = list[1]["image_id"].as_str().unwrap();
+    assert!(
+        failed_image.starts_with("sha256:") && failed_image != list[2]["image_id"],
+        "{list:#?}"
+    );
+    assert_eq!(list[1]["image_kept"], false);
+    assert_eq!(current(&list), "v2");
+    let body = dokku_tests::http_body(sb.web_port(&app, "web.1"));
+    assert_eq!(body.as_deref(), Some("d-two"));
+    refused(
+        sb.dokku(&["releases:rollback", &app, "v3"]),
+        "failed release",
+    );
+    // The default target is the previous good release, v1, not the failed v3.
+    sb.dokku(&["releases:rollback", &app]).ok();
+    let list = releases_json(&sb, &app);
+    assert_eq!(versions(&list)[0], "v5", "{list:#?}");
+    assert_eq!(list[0]["rollback_of"], "v1", "{list:#?}");
+    assert_eq!(current(&list), "v5");
+    let body = dokku_tests::http_body(sb.web_port(&app, "web.1"));
+    assert_eq!(body.as_deref(), Some("d-one"));
+}

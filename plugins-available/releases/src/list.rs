@@ -77,7 +77,11 @@ pub fn list(argv: &[String]) -> Result<()> {
             },
             r.ssh_name,
             r.created_at,
-            if r.pruned { " (image pruned)" } else { "" },
+            if r.pruned && r.status != store::FAILED {
+                " (image pruned)"
+            } else {
+                ""
+            },
         );
     }
     Ok(())

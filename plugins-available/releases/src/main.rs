@@ -4,7 +4,9 @@
 //! `releases:info APP vN`, `releases:rollback APP [vN] [--with-config]`, `releases:set
 //! [--global|APP] keep N`, `releases:report`.
 //! Fires `post-release APP vN`, `pre-rollback APP vN` and `post-rollback APP vN`.
-//! Answers `releases-images-in-use APP` for `dokku cleanup`.
+//! Answers `releases-images-in-use APP` for `dokku cleanup`; a deploy that fails (its build
+//! record ends non-zero: `builds-record-finalize`) is a release with status `failed`.
+mod failed;
 mod list;
 mod record;
 mod rollback;
@@ -53,6 +55,10 @@ static PLUGIN: Plugin = Plugin {
     bare_commands: &[],
     triggers: &[
         Trigger {
+            name: "builds-record-finalize",
+            run: failed::trigger_finalize,
+        },
+        Trigger {
             name: "post-app-rename-setup",
             run: record::trigger_rename_setup,
         },
@@ -63,6 +69,10 @@ static PLUGIN: Plugin = Plugin {
         Trigger {
             name: "post-deploy",
             run: record::trigger_post_deploy,
+        },
+        Trigger {
+            name: "pre-deploy",
+            run: failed::trigger_pre_deploy,
         },
         Trigger {
             name: "releases-images-in-use",

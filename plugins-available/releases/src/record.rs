@@ -34,19 +34,22 @@ pub fn export_env(app: &str) -> Result<String> {
     Ok(if text.is_empty() { "{}".into() } else { text })
 }
 
-fn keys_of(env: &str) -> Result<Vec<String>> {
+/// The keys of a config as `config-export` gives it in JSON.
+pub fn keys_of(env: &str) -> Result<Vec<String>> {
     let v: serde_json::Map<String, serde_json::Value> =
         serde_json::from_str(env).context("config-export answered something other than JSON")?;
     Ok(v.keys().cloned().collect())
 }
 
-fn same_env(app: &str, version: u64, env: &str) -> bool {
+/// Whether `env` is the config snapshot of release `version`.
+pub fn same_env(app: &str, version: u64, env: &str) -> bool {
     let old = std::fs::read_to_string(store::env_file(app, version)).unwrap_or_default();
     let parse = |t: &str| serde_json::from_str::<serde_json::Value>(t).ok();
     parse(&old).is_some() && parse(&old) == parse(env)
 }
 
-fn value(name: &str, app: &str) -> String {
+/// The first answer of trigger `name APP`, empty when none.
+pub fn value(name: &str, app: &str) -> String {
     dokku_core::trigger_value(name, &[app])
         .ok()
         .flatten()

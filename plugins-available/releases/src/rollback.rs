@@ -64,7 +64,7 @@ fn target(releases: &[Release], wanted: Option<&String>, app: &str) -> Result<Re
     };
     if r.status == store::FAILED {
         bail!(
-            "v{} of {app} is a failed rollback: nothing to roll back to",
+            "v{} of {app} is a failed release: nothing to roll back to",
             r.version
         );
     }

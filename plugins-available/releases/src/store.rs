@@ -16,7 +16,7 @@ pub const DEFAULT_KEEP: usize = 5;
 pub const DEPLOYED: &str = "deployed";
 /// A release a rollback replaced.
 pub const ROLLED_BACK: &str = "rolled back";
-/// A rollback that did not deploy: the release before it kept serving.
+/// A deploy or rollback that did not come up: the release before it kept serving.
 pub const FAILED: &str = "failed";
 
 /// One release of an app.
@@ -63,6 +63,11 @@ pub fn dir(app: &str) -> PathBuf {
 
 fn file(app: &str) -> PathBuf {
     dir(app).join("releases.json")
+}
+
+/// The deploy running now: `BUILD_ID IMAGE_ID`, written at `pre-deploy`.
+pub fn pending_file(app: &str) -> PathBuf {
+    dir(app).join("pending")
 }
 
 /// The ENV snapshot file of release `version`.
