@@ -213,18 +213,8 @@ pub fn entries() -> Result<Vec<Entry>> {
         if !uses {
             continue;
         }
-        let args = vec![sched.clone()];
-        let o = plugn::fire(
-            dokku_core::paths(),
-            "cron-entries",
-            &args,
-            plugn::Input::Null,
-            plugn::Output::Capture,
-        )?;
-        if !o.success() {
-            bail!("cron-entries {sched} failed (exit {})", o.code);
-        }
-        out.extend(parse_injected(&o.text())?.into_iter().map(|(_, e)| e));
+        let text = dokku_core::trigger_output("cron-entries", &[&sched], "")?;
+        out.extend(parse_injected(&text)?.into_iter().map(|(_, e)| e));
     }
     Ok(out)
 }

@@ -8,18 +8,7 @@
 
 use crate::store;
 use anyhow::{bail, Result};
-use dokku_core::{appname, args, trigger, trigger_value};
-
-/// The non-empty lines of a trigger's answer, trimmed (none when it failed).
-fn lines_of(name: &str, argv: &[&str]) -> Result<Vec<String>> {
-    Ok(trigger_value(name, argv)?
-        .unwrap_or_default()
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .map(str::to_string)
-        .collect())
-}
+use dokku_core::{appname, args, trigger, trigger_lines, trigger_value};
 
 /// `SCHEME://HOST`, with `:PORT` unless the port is 80 or 443.
 fn url(scheme: &str, host: &str, port: &str) -> String {
@@ -58,14 +47,14 @@ fn hosts(app: &str) -> Result<Vec<String>> {
 /// Every URL of the app made from its domains and ports (unsorted).
 fn generate(app: &str, scheme: &str, default_port: &str) -> Result<Vec<String>> {
     let hosts = hosts(app)?;
-    let proxy_off = lines_of("proxy-is-enabled", &[app])?
+    let proxy_off = trigger_lines("proxy-is-enabled", &[app])?
         .first()
         .map(String::as_str)
         == Some("false");
     // (scheme, port) pairs.
     let mut ports: Vec<(String, String)> = Vec::new();
     if proxy_off {
-        for l in lines_of("network-get-listeners", &[app, "web"])? {
+        for l in trigger_lines("network-get-listeners", &[app, "web"])? {
             for listener in l.split_whitespace() {
                 if let Some((_, port)) = listener.rsplit_once(':') {
                     ports.push((scheme.to_string(), port.to_string()));
@@ -74,7 +63,7 @@ fn generate(app: &str, scheme: &str, default_port: &str) -> Result<Vec<String>> 
         }
     }
     if ports.is_empty() {
-        for m in lines_of("ports-get", &[app])? {
+        for m in trigger_lines("ports-get", &[app])? {
             let mut it = m.split(':');
             if let (Some(s), Some(p)) = (it.next(), it.next()) {
                 ports.push((s.to_string(), p.to_string()));
@@ -95,7 +84,7 @@ fn generate(app: &str, scheme: &str, default_port: &str) -> Result<Vec<String>> 
 
 /// The app's URLs for `url_type` (`url`: at most one; `urls`: all, sorted and unique).
 pub fn urls(app: &str, url_type: &str) -> Result<Vec<String>> {
-    let has_cert = lines_of("certs-exists", &[app])?
+    let has_cert = trigger_lines("certs-exists", &[app])?
         .first()
         .map(String::as_str)
         == Some("true");

@@ -107,7 +107,7 @@ pub fn backend(_argv: &[String]) -> Result<()> {
     let _lock = match prepared {
         Ok(l) => l,
         Err(e) => {
-            let msg = match e.downcast_ref::<Exit>() {
+            let msg = match dokku_core::exit_code(&e) {
                 Some(_) => format!("refused by a plugin for {app}"),
                 None => format!("{e:#}"),
             };

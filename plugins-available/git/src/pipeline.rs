@@ -10,7 +10,7 @@
 use crate::{repo, settings};
 use anyhow::{bail, Context, Result};
 use dokku_core::appname::{self, app_dir};
-use dokku_core::{deploylock, docker, log, property, trigger, trigger_value, Exit};
+use dokku_core::{deploylock, docker, log, property, trigger, trigger_value};
 use std::path::Path;
 use std::process::{Command, Stdio};
 
@@ -21,7 +21,7 @@ pub const DEFAULT_BUILDER: &str = "herokuish";
 /// it), turning a bare failure into a message.
 pub fn run_receive_app(app: &str, rev: &str) -> Result<()> {
     match trigger("receive-app", &[app, rev]) {
-        Err(e) if e.downcast_ref::<Exit>().is_some() => {
+        Err(e) if dokku_core::exit_code(&e).is_some() => {
             // The failing step has already said why in its one error line; the outcome
             // follows as a detail line on stdout, so the error stays one line.
             log::verbose(&format!(
@@ -132,7 +132,7 @@ fn release(app: &str, rev: &str) -> Result<()> {
         if let Some(v) = &var {
             let _ = set_config_var(app, v, previous.as_deref());
         }
-        if let Some(Exit(code)) = e.downcast_ref::<Exit>() {
+        if let Some(code) = dokku_core::exit_code(&e) {
             bail!("{app}: the deploy of {} failed (exit {code})", short(rev));
         }
         return Err(e);
@@ -192,7 +192,7 @@ pub fn build(app: &str, rev: &str) -> Result<()> {
     let previous = previous.id();
     if let Err(e) = trigger("builder-build", &[&builder, app, &dir_s]) {
         restore_image(previous.as_deref(), &image);
-        if let Some(Exit(code)) = e.downcast_ref::<Exit>() {
+        if let Some(code) = dokku_core::exit_code(&e) {
             bail!(
                 "{app}: the {builder} build of {} failed (exit {code})",
                 short(rev)
@@ -202,7 +202,7 @@ pub fn build(app: &str, rev: &str) -> Result<()> {
     }
     if let Err(e) = trigger("builder-release", &[&builder, app, IMAGE_TAG]) {
         restore_image(previous.as_deref(), &image);
-        if let Some(Exit(code)) = e.downcast_ref::<Exit>() {
+        if let Some(code) = dokku_core::exit_code(&e) {
             bail!(
                 "{app}: the {builder} release of {} failed (exit {code})",
                 short(rev)

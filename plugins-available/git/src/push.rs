@@ -11,14 +11,7 @@ use std::process::Command;
 /// Fires a trigger while git's protocol owns stdout: the plugins' output goes to stderr, which
 /// the client shows as `remote:` lines.
 pub fn trigger_beside_protocol(name: &str, args: &[&str]) -> Result<()> {
-    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-    let o = plugn::fire(
-        dokku_core::paths(),
-        name,
-        &args,
-        plugn::Input::Null,
-        plugn::Output::Capture,
-    )?;
+    let o = dokku_core::trigger_outcome(name, args, plugn::Input::Null, plugn::Output::Capture)?;
     std::io::stderr()
         .write_all(&o.stdout)
         .context("cannot write to stderr")?;
@@ -33,7 +26,7 @@ pub fn authorize(app: &str) -> Result<()> {
     let user = std::env::var("SSH_USER").unwrap_or_default();
     let name = std::env::var("SSH_NAME").unwrap_or_else(|_| "default".into());
     if let Err(e) = trigger_beside_protocol("user-auth-app", &[&user, &name, app]) {
-        if e.downcast_ref::<Exit>().is_some() {
+        if dokku_core::exit_code(&e).is_some() {
             bail!("Access denied to {app} for {name}");
         }
         return Err(e);

@@ -8,7 +8,7 @@
 use crate::archive::{self, Kind};
 use crate::{pipeline, repo, settings};
 use anyhow::{bail, Context, Result};
-use dokku_core::{appname, args, log, property, trigger, Exit};
+use dokku_core::{appname, args, log, property, trigger};
 use std::io::Write;
 use std::path::Path;
 
@@ -243,23 +243,11 @@ pub fn author(name: Option<&String>, email: Option<&String>) -> Result<(String, 
 /// Fires a trigger with output passed through and, when `stdin`, this process's stdin handed
 /// on (an archive read from `-`); fails with the trigger's exit code.
 fn fire_trigger(name: &str, args: &[&str], stdin: bool) -> Result<()> {
-    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-    let input = if stdin {
-        plugn::Input::Inherit
+    if stdin {
+        dokku_core::trigger_through(name, args)
     } else {
-        plugn::Input::Null
-    };
-    let o = plugn::fire(
-        dokku_core::paths(),
-        name,
-        &args,
-        input,
-        plugn::Output::Inherit,
-    )?;
-    if o.code != 0 {
-        return Err(Exit(o.code).into());
+        trigger(name, args)
     }
-    Ok(())
 }
 
 /// Whether an archive URL means standard input (`-`, or Dokku's `--`).

@@ -462,7 +462,8 @@ fn fire_trigger(argv: &[String]) -> Result<()> {
             "Please specify a trigger to fire; usage: dokku plugin:trigger <trigger> [<args...>]"
         );
     };
-    let o = plugn::fire(paths(), name, rest, Input::Inherit, Output::Inherit)?;
+    let rest: Vec<&str> = rest.iter().map(String::as_str).collect();
+    let o = dokku_core::trigger_outcome(name, &rest, Input::Inherit, Output::Inherit)?;
     if o.code != 0 {
         return Err(Exit(o.code).into());
     }

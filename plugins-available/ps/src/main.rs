@@ -17,7 +17,7 @@ use anyhow::{bail, Context, Result};
 use dokku_core::plugin::{Command, Plugin, Trigger};
 use dokku_core::procfile::{self, data_dir};
 use dokku_core::report::{self, Report};
-use dokku_core::{appname, args, docker, log, property, trigger, trigger_value, Exit};
+use dokku_core::{appname, args, docker, log, property, trigger, trigger_value};
 
 static PLUGIN: Plugin = Plugin {
     prefix: "ps",
@@ -172,8 +172,8 @@ fn stop(argv: &[String]) -> Result<()> {
 
 /// Fires `pre-start APP`; a failure stops the start with Dokku's message.
 fn pre_start(app: &str) -> Result<()> {
-    trigger("pre-start", &[app]).map_err(|e| match e.downcast_ref::<Exit>() {
-        Some(Exit(c)) => anyhow::anyhow!("Failure in pre-start hook of {app} (exit {c})"),
+    trigger("pre-start", &[app]).map_err(|e| match dokku_core::exit_code(&e) {
+        Some(c) => anyhow::anyhow!("Failure in pre-start hook of {app} (exit {c})"),
         None => e.context(format!("Failure in pre-start hook of {app}")),
     })
 }
@@ -188,7 +188,7 @@ fn start_app(app: &str) -> Result<()> {
             property::delete(PROPS, app, "stopped")?;
             Ok(())
         }
-        Err(e) if matches!(e.downcast_ref::<Exit>(), Some(Exit(1))) => release::redeploy(app),
+        Err(e) if dokku_core::exit_code(&e) == Some(1) => release::redeploy(app),
         Err(e) => Err(e),
     }
 }

@@ -8,7 +8,7 @@
 
 use anyhow::{bail, Context, Result};
 use dokku_core::procfile::{self, data_dir};
-use dokku_core::{appname, deploylock, docker, log, property, trigger, Exit};
+use dokku_core::{appname, deploylock, docker, log, property, trigger};
 use std::path::Path;
 
 /// Tells the deploy's triggers whether a new build is being released (`release`) or the
@@ -116,8 +116,8 @@ fn run_script(app: &str, image: &str, appjson: &serde_json::Value, name: &str) -
     log::info1(&format!("Running {name} for {app}: {cmd}"));
     let builder = docker::image_label(image, "com.dokku.builder-type")?;
     if let Err(e) = docker::run_oneoff(app, image, &docker::shell_command(&builder, cmd), name) {
-        let code = match e.downcast_ref::<Exit>() {
-            Some(Exit(c)) => c.to_string(),
+        let code = match dokku_core::exit_code(&e) {
+            Some(c) => c.to_string(),
             None => format!("{e:#}"),
         };
         bail!("the {name} script of {app} failed (exit {code})");

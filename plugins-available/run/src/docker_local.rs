@@ -187,8 +187,8 @@ pub fn trigger_run(argv: &[String]) -> Result<()> {
     drop(env);
     if let Err(e) = trigger("post-container-create", &["app", &id, app, "run"]) {
         let _ = docker::output(["container", "rm", "--force", &id]);
-        return Err(match e.downcast_ref::<dokku_core::Exit>() {
-            Some(dokku_core::Exit(c)) => anyhow!("post-container-create exited {c}"),
+        return Err(match dokku_core::exit_code(&e) {
+            Some(c) => anyhow!("post-container-create exited {c}"),
             None => e,
         });
     }

@@ -138,8 +138,8 @@ fn create_and_start(
     for attempt in 1..=5 {
         let id = env.output(&*args)?;
         let started = trigger("post-container-create", &["app", &id, app, "deploy", kind])
-            .map_err(|e| match e.downcast_ref::<dokku_core::Exit>() {
-                Some(dokku_core::Exit(c)) => anyhow::anyhow!("post-container-create exited {c}"),
+            .map_err(|e| match dokku_core::exit_code(&e) {
+                Some(c) => anyhow::anyhow!("post-container-create exited {c}"),
                 None => e,
             })
             .and_then(|_| docker::output(["container", "start", &id]));
@@ -297,8 +297,8 @@ fn start_checked(r: &Release, process: &Process, index: u32) -> Result<Started, 
         let output = crate::logs::failed_output(app, &dyno, &s.id);
         show_logs(&output);
         let _ = containers::remove(std::slice::from_ref(&s.id));
-        let why = match e.downcast_ref::<dokku_core::Exit>() {
-            Some(dokku_core::Exit(c)) => format!("check-deploy exited {c}"),
+        let why = match dokku_core::exit_code(&e) {
+            Some(c) => format!("check-deploy exited {c}"),
             None => format!("{e:#}"),
         };
         return Err(Failure {
