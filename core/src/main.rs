@@ -2,7 +2,7 @@
 //! `dokku PLUGIN:SUBCOMMAND args` to the plugin that implements it.
 
 use dokku_core::dispatch::{self, Target};
-use dokku_core::{builtin, help, log, paths, trace};
+use dokku_core::{builtin, help, log, paths, signals, trace};
 use std::process::exit;
 
 const USAGE: &str = "Usage: dokku [--quiet|--trace|--force|--rm] [--app APP] [--global] COMMAND <app> [command-specific-options]";
@@ -269,12 +269,15 @@ fn run_builtin(b: &builtin::Builtin, g: &Globals, args: Vec<String>) -> ! {
         Ok(code) => exit(code),
         Err(e) => match dokku_core::exit_code(&e) {
             Some(c) => exit(c),
+            None if signals::is_broken_pipe(&e) => exit(0),
             None => fail(&format!("{e:#}")),
         },
     }
 }
 
 fn main() {
+    // A reader that went away (`dokku help | head -1`) ends the command quietly.
+    signals::quiet_broken_pipe();
     let mut args = utf8_args();
     // Arguments a caller kept off the command line (see dokku_core::privargs).
     match dokku_core::privargs::take() {
@@ -328,6 +331,7 @@ fn main() {
             Ok(()) => exit(0),
             Err(e) => match dokku_core::exit_code(&e) {
                 Some(c) => exit(c),
+                None if signals::is_broken_pipe(&e) => exit(0),
                 None => fail(&format!("{e:#}")),
             },
         },

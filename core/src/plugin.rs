@@ -204,6 +204,7 @@ impl Plugin {
 
     /// The `main` of a plugin binary: dispatch, print errors in Dokku's style, exit.
     pub fn main(&self) -> ! {
+        crate::signals::quiet_broken_pipe();
         let mut argv = Vec::new();
         for (i, a) in std::env::args_os().enumerate() {
             match a.into_string() {
@@ -233,6 +234,8 @@ impl Plugin {
             Ok(c) => c,
             Err(e) => match crate::exit_code(&e) {
                 Some(c) => c,
+                // The reader went away (`| head`): not the command's failure.
+                None if crate::signals::is_broken_pipe(&e) => 0,
                 None => {
                     crate::log::error(&format!("{e:#}"));
                     1
