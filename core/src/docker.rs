@@ -3,6 +3,8 @@
 //! `docker-args-*` triggers, whose output (one argument string that each plugin extends) is
 //! split into arguments without a shell.
 
+pub mod dockerargs;
+
 use anyhow::{bail, Context, Result};
 use std::process::{Command, Stdio};
 

@@ -1,6 +1,6 @@
 //! The `docker-args-*` trigger contract: each implementer reads all of stdin (the arguments so
 //! far), prints it unchanged, then appends its own arguments, each a word quoted so that the
-//! caller's splitter (`dokku_core::docker::args_trigger`, no shell) gives it back as is.
+//! caller's splitter ([`super::args_trigger`], no shell) gives it back as is.
 
 use anyhow::{Context, Result};
 use std::io::{IsTerminal, Read, Write};
@@ -16,7 +16,7 @@ pub fn quote(word: &str) -> String {
     if !word.is_empty() && word.chars().all(is_safe) {
         word.to_string()
     } else {
-        dokku_core::envfile::shell_quote(word)
+        crate::envfile::shell_quote(word)
     }
 }
 
@@ -76,7 +76,7 @@ mod tests {
         .map(|s| s.to_string())
         .collect();
         let line = join(&words);
-        assert_eq!(dokku_core::sshcommand::parse(&line).unwrap(), words);
+        assert_eq!(crate::sshcommand::parse(&line).unwrap(), words);
         assert_eq!(quote("--cpus=0.5"), "--cpus=0.5");
         assert_eq!(quote("a b"), "'a b'");
     }

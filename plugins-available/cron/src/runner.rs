@@ -5,9 +5,9 @@
 //! while one runs, `replace` stops them first, `allow` starts regardless.
 
 use anyhow::{bail, Result};
+use dokku_core::docker::dockerargs;
 use dokku_core::docker::{self, APP_LABEL};
 use dokku_core::{appname, args, log};
-use dokku_docker_options::dockerargs;
 
 /// The container label naming the task a container runs.
 pub const CRON_ID_LABEL: &str = "com.dokku.cron-id";

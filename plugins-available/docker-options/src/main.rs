@@ -7,10 +7,10 @@
 //! `install` drains the `$DOKKU_ROOT/APP/DOCKER_OPTIONS_*` files of older releases.
 
 use anyhow::{bail, Result};
+use dokku_core::docker::dockerargs;
 use dokku_core::plugin::{Command, Plugin, Trigger};
 use dokku_core::report::{self, Report};
 use dokku_core::{appname, log};
-use dokku_docker_options::dockerargs;
 use dokku_docker_options::store::{self, Phase};
 
 static PLUGIN: Plugin = Plugin {

@@ -325,7 +325,7 @@ pub fn option_lines(args: &[String]) -> Result<Vec<String>> {
     }
     let mut lines = Vec::new();
     for g in groups {
-        let line = crate::dockerargs::join(&g);
+        let line = dokku_core::docker::dockerargs::join(&g);
         validate_option(&line)?;
         if !lines.contains(&line) {
             lines.push(line);

@@ -5,9 +5,9 @@
 //! docker arguments.
 
 use anyhow::{bail, Context, Result};
+use dokku_core::docker::dockerargs;
 use dokku_core::report::{self, Report};
 use dokku_core::{appname, docker, log, property};
-use dokku_docker_options::dockerargs;
 
 /// The property store name of the logs settings.
 const PROPS: &str = "logs";

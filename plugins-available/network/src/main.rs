@@ -15,10 +15,10 @@ mod config;
 mod net;
 
 use anyhow::{bail, Context, Result};
+use dokku_core::docker::dockerargs;
 use dokku_core::plugin::{Command, Plugin, Trigger};
 use dokku_core::report::{self, Format, Report};
 use dokku_core::{appname, args, docker, log, property};
-use dokku_docker_options::dockerargs;
 
 static PLUGIN: Plugin = Plugin {
     prefix: "network",

@@ -10,9 +10,9 @@ mod report;
 mod values;
 
 use anyhow::{bail, Result};
+use dokku_core::docker::dockerargs;
 use dokku_core::plugin::{Command, Plugin, Trigger};
 use dokku_core::{appname, args, log, property};
-use dokku_docker_options::dockerargs;
 use values::{Kind, DEFAULT_PROCESS, RESOURCES};
 
 static PLUGIN: Plugin = Plugin {

@@ -631,13 +631,13 @@ fn trigger_storage_list(argv: &[String]) -> Result<()> {
 /// The shared body of the `docker-args-*` triggers: echo stdin, then the `-v` of the app's
 /// entry mounts for `phase` (and `process`, for deployed containers).
 fn docker_args(phase: &str, app: &str, process: Option<&str>) -> Result<()> {
-    let stdin = dokku_docker_options::dockerargs::read_stdin()?;
+    let stdin = dokku_core::docker::dockerargs::read_stdin()?;
     let words = if appname::is_valid(app) && appname::exists(app) {
         attach::docker_words(app, phase, process)?
     } else {
         Vec::new()
     };
-    dokku_docker_options::dockerargs::emit(&stdin, &words)
+    dokku_core::docker::dockerargs::emit(&stdin, &words)
 }
 
 /// Trigger `docker-args-deploy APP IMAGE_TAG [PROC_TYPE [INDEX]]`.
