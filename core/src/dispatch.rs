@@ -132,11 +132,32 @@ pub fn exec(plugin_dir: &Path, exe: &Path, args: &[String]) -> anyhow::Error {
     anyhow::Error::new(err).context(format!("cannot run {}", exe.display()))
 }
 
-/// Asks each enabled plugin's `commands` file; `None` when none took the command.
+/// The folder in which a plugin names what its `commands` file answers (core Rust plugins
+/// lay it out from their command table: `answers/help`, `answers/PREFIX` for `PREFIX` and
+/// `PREFIX:…`, `answers/NAME` for a bare command such as `git-receive-pack`).
+pub const ANSWERS_DIR: &str = "answers";
+
+/// Whether plugin folder `dir` may answer `cmd` through its `commands` file: always, unless
+/// it has an `answers/` folder that names neither `cmd` nor its `PREFIX:`. A push asks one
+/// plugin, not every core plugin in turn (~12 ms each).
+fn may_answer(dir: &Path, cmd: &str) -> bool {
+    let answers = dir.join(ANSWERS_DIR);
+    if !answers.is_dir() {
+        return true;
+    }
+    let named = |n: &str| {
+        !n.is_empty() && !n.contains('/') && !n.starts_with('.') && answers.join(n).exists()
+    };
+    named(cmd) || cmd.split_once(':').is_some_and(|(prefix, _)| named(prefix))
+}
+
+/// Asks each enabled plugin's `commands` file that may answer (`may_answer`), in order;
+/// `None` when none took the command.
 pub fn ask_commands(paths: &Paths, argv: &[String]) -> Result<Option<i32>> {
+    let cmd = argv.first().map(String::as_str).unwrap_or("");
     for p in discovery::enabled(paths)? {
         let c = p.dir.join("commands");
-        if !runnable(&c) {
+        if !runnable(&c) || !may_answer(&p.dir, cmd) {
             continue;
         }
         if plugn::trigger::tracing() {
@@ -219,5 +240,21 @@ mod tests {
         assert!(suggestions("zzzzzzzzzz", &known).is_empty());
         assert_eq!(strip_order_prefix("20_events"), "events");
         assert_eq!(strip_order_prefix("my_plugin"), "my_plugin");
+    }
+
+    #[test]
+    fn answers() {
+        let d = tempfile::tempdir().unwrap();
+        assert!(may_answer(d.path(), "anything"));
+        std::fs::create_dir(d.path().join(ANSWERS_DIR)).unwrap();
+        for n in ["help", "git", "git-hook"] {
+            std::fs::write(d.path().join(ANSWERS_DIR).join(n), "").unwrap();
+        }
+        for yes in ["help", "git", "git:nope", "git-hook"] {
+            assert!(may_answer(d.path(), yes), "{yes}");
+        }
+        for no in ["apps", "apps:list", "git-receive-pack", "", ":x", "../git"] {
+            assert!(!may_answer(d.path(), no), "{no}");
+        }
     }
 }

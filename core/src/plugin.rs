@@ -87,6 +87,11 @@ impl Plugin {
         if self.answers_report() {
             s.push_str("report\n");
         }
+        // What `commands` answers, so that dokku asks it only for these (dispatch::may_answer).
+        s.push_str(&format!("answers/help\nanswers/{}\n", self.prefix));
+        for c in self.bare_commands {
+            s.push_str(&format!("answers/{}\n", c.name));
+        }
         s
     }
 
