@@ -15,6 +15,7 @@ pub mod deploy;
 pub mod deploylock;
 pub mod dispatch;
 pub mod docker;
+pub mod domainname;
 pub mod envfile;
 pub mod help;
 pub mod hostname;

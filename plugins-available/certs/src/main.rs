@@ -12,10 +12,10 @@ mod store;
 mod tarball;
 
 use anyhow::{bail, Context, Result};
+use dokku_core::domainname::{self as validate, Scope};
 use dokku_core::plugin::{Command, Plugin, Trigger};
 use dokku_core::report::{self, Report};
 use dokku_core::{appname, args, log, trigger, trigger_value};
-use dokku_domains::validate::{self, Scope};
 use std::io::{IsTerminal, Read, Write};
 use std::path::Path;
 

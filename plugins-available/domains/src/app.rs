@@ -4,8 +4,8 @@
 
 use crate::store;
 use anyhow::{bail, Result};
+use dokku_core::domainname::{self as validate, Scope};
 use dokku_core::{appname, args, log, trigger};
-use dokku_domains::validate::{self, Scope};
 
 /// Checks and lowercases every domain given, dropping repeats with a warning; fails on the
 /// first invalid one, before anything is written.

@@ -4,8 +4,8 @@
 use crate::app::normalize_all;
 use crate::store;
 use anyhow::{bail, Result};
+use dokku_core::domainname::Scope;
 use dokku_core::{appname, args, log, trigger};
-use dokku_domains::validate::Scope;
 
 /// The domains given (at least one unless `none_ok`), as they were typed.
 fn domains_arg(argv: &[String], usage: &str, none_ok: bool) -> Result<Vec<String>> {

@@ -3,8 +3,8 @@
 //! domains are in use: property `domains`/APP/`disabled`.
 
 use anyhow::{Context, Result};
+use dokku_core::domainname::{self as validate, Scope};
 use dokku_core::{appname, log, paths, property, trigger_value};
-use dokku_domains::validate::{self, Scope};
 use std::path::{Path, PathBuf};
 
 /// The property plugin name of the domains plugin.
