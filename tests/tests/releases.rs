@@ -4,7 +4,8 @@
 //! v4. With `keep 1`, the image of a release past keep is removed (never the running one or the
 //! rollback target) and a rollback to it is refused with one line.
 
-use dokku_tests::{curl_host, docker::web_dockerfile, refused, Sandbox};
+use dokku_tests::docker::{docker_stdout, web_dockerfile};
+use dokku_tests::{curl_host, refused, Sandbox};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -275,4 +276,67 @@ fn failed_deploys_are_failed_releases_and_never_the_rollback_target() {
     assert_eq!(current(&list), "v5");
     let body = dokku_tests::http_body(sb.web_port(&app, "web.1"));
     assert_eq!(body.as_deref(), Some("d-one"));
+}
+
+/// The figure: 20 deploys with keep 3 leave exactly 3 images of the app, the running
+/// one among them (v18, v19, v20: the running v20 and its rollback target v19 are within keep).
+#[test]
+fn twenty_deploys_with_keep_3_leave_3_images() {
+    let sb = Sandbox::new();
+    sb.quick_deploys();
+    let app = sb.unique_app("twenty");
+    sb.dokku(&["apps:create", &app]).ok();
+    sb.dokku(&["releases:set", &app, "keep", "3"]).ok();
+    sb.dokku(&["checks:skip", &app]).ok();
+    // 20 distinct images, built cheaply: they differ by a label only (no RUN step).
+    let ctx = tempfile::tempdir().unwrap();
+    std::fs::write(
+        ctx.path().join("Dockerfile"),
+        format!(
+            "FROM {}\nCMD [\"sh\", \"-c\", \"exec httpd -f -p $PORT -h /\"]\n",
+            dokku_tests::docker::busybox_image()
+        ),
+    )
+    .unwrap();
+    let dir = ctx.path().to_str().unwrap();
+    let t = std::time::Instant::now();
+    for n in 1..=20 {
+        let salt = format!("com.dokku.test-salt={app}-{n}");
+        let tag = format!("dokku/{app}:s{n}");
+        docker_stdout(&["build", "--quiet", "--label", &salt, "--tag", &tag, dir]);
+    }
+    let built = t.elapsed();
+    for n in 1..=20 {
+        sb.dokku(&["deploy", &app, &format!("s{n}")]).ok();
+        // Only the releases' own tags hold the images now.
+        docker_stdout(&["image", "rm", &format!("dokku/{app}:s{n}")]);
+    }
+    eprintln!(
+        "20 images built in {built:?}, deployed in {:?}",
+        t.elapsed() - built
+    );
+    let list = releases_json(&sb, &app);
+    assert_eq!(list.len(), 20, "{list:#?}");
+    assert_eq!(current(&list), "v20");
+    let kept: Vec<_> = list
+        .iter()
+        .filter(|r| r["image_kept"] == true)
+        .map(|r| r["version"].as_str().unwrap())
+        .collect();
+    assert_eq!(kept, ["v20", "v19", "v18"], "{list:#?}");
+    let images = docker_stdout(&[
+        "images",
+        "--no-trunc",
+        "--filter",
+        &format!("reference=dokku/{app}"),
+        "--format",
+        "{{.ID}} {{.Tag}}",
+    ]);
+    let mut ids: Vec<&str> = images.lines().filter_map(|l| l.split(' ').next()).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 3, "{images}");
+    let running = docker_stdout(&["inspect", "--format", "{{.Image}}", &format!("{app}.web.1")]);
+    assert_eq!(running.trim(), list[0]["image_id"].as_str().unwrap());
+    assert!(ids.contains(&running.trim()), "{images}");
 }
