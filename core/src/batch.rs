@@ -26,7 +26,7 @@ pub fn lines<F>(
 where
     F: Fn(&str) -> Result<Vec<String>>,
 {
-    if let Some(all) = ask_all(name, args, apps)? {
+    if let Some(all) = ask(name, args, apps)? {
         return Ok(all);
     }
     apps.iter()
@@ -35,9 +35,9 @@ where
 }
 
 /// `name --all ARGS` parsed into each app's lines (every app of `apps` present, maybe with
-/// none); `None` when the trigger failed or answered a line that is not `APP<TAB>LINE` for one
-/// of `apps`.
-fn ask_all(
+/// none); `None` when the trigger failed or its answer is not in the batch form (the caller
+/// then asks app by app).
+pub fn ask(
     name: &str,
     args: &[&str],
     apps: &[String],

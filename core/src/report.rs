@@ -69,7 +69,16 @@ impl Format {
 
 /// Prints one report. With `info_flag` (e.g. `--app-dir`) only that value is printed.
 pub fn print(report: &Report, format: Format, info_flag: Option<&str>) -> Result<()> {
-    let mut o = std::io::stdout().lock();
+    write(&mut std::io::stdout().lock(), report, format, info_flag)
+}
+
+/// Writes one report to `o`, as [`print`] prints it.
+fn write(
+    o: &mut impl Write,
+    report: &Report,
+    format: Format,
+    info_flag: Option<&str>,
+) -> Result<()> {
     if let Some(flag) = info_flag {
         let key = flag.trim_start_matches("--");
         match report.rows.iter().find(|(k, _, _)| k == key) {
@@ -150,6 +159,22 @@ fn split_report_args(argv: &[String]) -> (Vec<String>, Vec<String>) {
     (rest, info)
 }
 
+/// The batch form of the `report` trigger (`report --all`, see [`crate::batch`]): every app's
+/// report made by `build`, line by line; `false` (nothing printed) for any other `argv`.
+pub fn answer_all(argv: &[String], build: impl Fn(&str) -> Result<Report>) -> Result<bool> {
+    if !(argv.len() == 1 && argv[0] == crate::batch::ALL) {
+        return Ok(false);
+    }
+    crate::batch::answer(argv, |app, _| {
+        let mut text = Vec::new();
+        write(&mut text, &build(app)?, Format::Stdout, None)?;
+        Ok(String::from_utf8_lossy(&text)
+            .lines()
+            .map(str::to_string)
+            .collect())
+    })
+}
+
 /// A whole `PLUGIN:report [APP|--global] [--format stdout|json] [--FLAG]` command: `fields`
 /// are the (flag, label) pairs the report has, `build` makes one app's report; without an
 /// app, every app's report is printed (with Dokku's warning when there is none). With
@@ -163,6 +188,9 @@ pub fn command(
     usage: &str,
     build: impl Fn(&str) -> Result<Report>,
 ) -> Result<()> {
+    if answer_all(argv, &build)? {
+        return Ok(());
+    }
     let (mut rest, mut info) = split_report_args(argv);
     let has_global = fields.iter().any(|(k, _)| is_global_row(k));
     if !has_global {
@@ -277,6 +305,18 @@ pub fn dokku_report(args: &[String]) -> Result<()> {
     }
     if apps.is_empty() {
         crate::log::warn("You haven't deployed any applications yet");
+    }
+    if apps.len() > 1 {
+        // One `report --all` for every app (each plugin asked once), printed app by app.
+        if let Some(all) = crate::batch::ask("report", &[], &apps)? {
+            let mut o = std::io::stdout().lock();
+            for app in &apps {
+                for line in all.get(app).into_iter().flatten() {
+                    writeln!(o, "{line}")?;
+                }
+            }
+            return Ok(());
+        }
     }
     for app in &apps {
         crate::trigger("report", &[app])?;

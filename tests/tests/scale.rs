@@ -75,7 +75,8 @@ fn batch_forms_answer_what_the_single_app_forms_answer() {
     let sb = Sandbox::with_nginx();
     let apps = varied_apps(&sb);
 
-    // Each batch form: one line APP<TAB>LINE per line of the app's own answer, then `--all`.
+    // Each batch form: lines APP<TAB>LINE, which taken app by app (in the order given, each
+    // implementing plugin's in turn) are the app's own answer, then an `--all` line.
     for (trigger, args) in [
         ("proxy-type", &[][..]),
         ("proxy-is-enabled", &[][..]),
@@ -85,21 +86,30 @@ fn batch_forms_answer_what_the_single_app_forms_answer() {
         ("certs-exists", &[][..]),
         ("domains-list", &[][..]),
         ("network-get-listeners", &["web"][..]),
+        ("report", &[][..]),
     ] {
-        let mut expected = String::new();
+        let mut expected: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for app in &apps {
             let mut argv = vec!["trigger", trigger, app.as_str()];
             argv.extend_from_slice(args);
             let one = sb.plugn(&argv).ok().stdout;
-            for line in one.lines() {
-                expected.push_str(&format!("{app}\t{line}\n"));
-            }
+            expected.insert(app.clone(), one.lines().map(str::to_string).collect());
         }
-        expected.push_str("--all\n");
         let mut argv = vec!["trigger", trigger, "--all"];
         argv.extend_from_slice(args);
         let all = sb.plugn(&argv).ok().stdout;
-        assert_eq!(all, expected, "{trigger} --all");
+        assert_eq!(all.lines().last(), Some("--all"), "{trigger} --all");
+        let mut got: BTreeMap<String, Vec<String>> =
+            apps.iter().map(|a| (a.clone(), Vec::new())).collect();
+        for line in all.lines().filter(|l| *l != "--all") {
+            let (app, value) = line
+                .split_once('\t')
+                .unwrap_or_else(|| panic!("{trigger} --all answered {line:?}"));
+            got.get_mut(app)
+                .unwrap_or_else(|| panic!("{trigger} --all named {app:?}"))
+                .push(value.to_string());
+        }
+        assert_eq!(got, expected, "{trigger} --all");
     }
 
     // proxy:build-config --all writes, byte for byte, what building each app writes.
@@ -112,4 +122,19 @@ fn batch_forms_answer_what_the_single_app_forms_answer() {
     clear(&sb, &apps);
     sb.dokku(&["proxy:build-config", "--all"]).ok();
     assert_eq!(configs(&sb, &apps), one_by_one);
+
+    // `dokku report`: after the host's lines, every app's report as `dokku report APP` has it.
+    let reports = |out: String| -> String {
+        out.lines()
+            .filter(|l| !l.starts_with("-----> "))
+            .map(|l| format!("{l}\n"))
+            .collect()
+    };
+    let all = reports(sb.dokku(&["report"]).ok().stdout);
+    let each: String = apps
+        .iter()
+        .map(|a| reports(sb.dokku(&["report", a]).ok().stdout))
+        .collect();
+    assert!(all.contains("=====> s23 app information"), "{all}");
+    assert_eq!(all, each);
 }

@@ -51,6 +51,9 @@ fn report_of(app: &str) -> Result<Report> {
 
 /// `resource:report [APP] [--format stdout|json] [--resource-PROC.KIND.RESOURCE]`.
 pub fn command(argv: &[String]) -> Result<()> {
+    if report::answer_all(argv, report_of)? {
+        return Ok(());
+    }
     let mut format = None;
     let mut info = None;
     let mut apps = Vec::new();
