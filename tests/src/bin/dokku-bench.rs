@@ -1,5 +1,7 @@
 //! `scripts/bench`: latency figures for the core paths, each a median over repeated runs, in a
 //! throwaway installation. Targets are printed beside the figures; timed tests never assert them.
+//! `--only deploy` times a push of a 4-container app with an app.json healthcheck until all four
+//! serve, against the same build, 4 starts and one check each by hand.
 //! `--only swarm` times a 6-replica app on a 3-host test cluster (scripts/test-cluster)
 //! against docker-local, and the cut of a host until all replicas run and answer again.
 
@@ -48,7 +50,7 @@ fn main() {
         .nth(1)
         .and_then(|v| v.parse().ok())
         .unwrap_or(30);
-    // `--only push|redeploy|proxy|swarm`: just that figure (swarm runs only when asked: ~3 min).
+    // `--only push|redeploy|deploy|proxy|swarm`: just that figure (swarm runs only when asked: ~3 min).
     match std::env::args()
         .skip_while(|a| a != "--only")
         .nth(1)
@@ -56,6 +58,7 @@ fn main() {
     {
         Some("push") => return push_benchmark(runs.min(20)),
         Some("redeploy") => return redeploy_benchmark(runs.min(10)),
+        Some("deploy") => return deploy_benchmark(runs.min(10)),
         Some("proxy") => return proxy_benchmark(),
         Some("swarm") => return swarm_benchmark(swarm_runs()),
         _ => {}
@@ -637,6 +640,136 @@ fn redeploy_benchmark(runs: usize) {
         ratio <= 1.3,
     );
     println!("{:<52} ratio  {ratio:>8.2}x", "  on the server / floor");
+}
+
+/// (6b) A push of a 4-container app (`ps:scale web=4`, `parallel-schedule-count 4`) with an
+/// app.json healthcheck on `/`, until all four answer, against the floor: the same `docker
+/// build` (cached), 4 `docker run` and one HTTP check each, by hand.
+fn deploy_benchmark(runs: usize) {
+    let sb = Sandbox::with_ssh();
+    sb.use_docker();
+    let base = dokku_tests::docker::busybox_image();
+    let app = sb.unique_app("bench4");
+    let dokku = |args: &[&str]| run_quiet(sb.command(sb.root.join("bin/dokku")).args(args));
+    dokku(&["apps:create", &app]);
+    dokku(&["checks:set", &app, "wait-to-retire", "0"]);
+    dokku(&["ps:scale", "--skip-deploy", &app, "web=4"]);
+    dokku(&[
+        "scheduler-docker-local:set",
+        &app,
+        "parallel-schedule-count",
+        "4",
+    ]);
+    let work = sb.work_tree("deploy4");
+    let dockerfile = format!(
+        "FROM {base}\nRUN mkdir -p /www && echo ready > /www/index.html\nCMD [\"sh\", \"-c\", \"exec httpd -f -p $PORT -h /www\"]\n"
+    );
+    let app_json =
+        r#"{"healthchecks":{"web":[{"type":"startup","name":"root","path":"/","attempts":5}]}}"#;
+    sb.commit(
+        &work,
+        &[("Dockerfile", &dockerfile), ("app.json", app_json)],
+        "app",
+    );
+    let admin_ssh = sb.ssh_command_with(&sb.root.join("id_ed25519"));
+    let url = sb.push_url(&app);
+    let push = || {
+        run_quiet(git(&work).args(["commit", "--quiet", "--allow-empty", "-m", "again"]));
+        run_quiet(
+            git(&work)
+                .env("GIT_SSH_COMMAND", &admin_ssh)
+                .args(["push", "--quiet", &url, "main"]),
+        );
+        for i in 1..=4 {
+            wait_for_body(web_port_of(&sb, &app, i), "ready");
+        }
+    };
+    let floor_tag = format!("{app}-floor:latest");
+    let floor = || {
+        run_quiet(
+            Command::new("docker")
+                .args(["build", "-q", "-t", &floor_tag])
+                .arg(&work),
+        );
+        let mut started = Vec::new();
+        for _ in 0..4 {
+            let l = std::net::TcpListener::bind(("127.0.0.1", 0)).unwrap();
+            let port = l.local_addr().unwrap().port();
+            drop(l);
+            let out = Command::new("docker")
+                .args(["run", "-d", "--label"])
+                .arg(format!("com.dokku.app-name={app}"))
+                .args(["-e", "PORT=5000", "-p"])
+                .arg(format!("127.0.0.1:{port}:5000"))
+                .arg(&floor_tag)
+                .output()
+                .unwrap();
+            assert!(out.status.success());
+            started.push((
+                port,
+                String::from_utf8_lossy(&out.stdout).trim().to_string(),
+            ));
+        }
+        for (port, _) in &started {
+            wait_for_body(*port, "ready");
+        }
+        // Removing the floor's containers is not part of its figure.
+        let ids: Vec<String> = started.into_iter().map(|(_, id)| id).collect();
+        std::thread::spawn(move || {
+            let _ = Command::new("docker")
+                .args(["rm", "-f"])
+                .args(&ids)
+                .output();
+        });
+    };
+    let (mut app_times, mut floor_times) = (Vec::new(), Vec::new());
+    for i in 0..runs + 2 {
+        let t = Instant::now();
+        push();
+        let a = t.elapsed().as_secs_f64() * 1000.0;
+        let t = Instant::now();
+        floor();
+        let f = t.elapsed().as_secs_f64() * 1000.0;
+        if i >= 2 {
+            app_times.push(a);
+            floor_times.push(f);
+        }
+    }
+    let _ = Command::new("docker")
+        .args(["rmi", "-f", &floor_tag])
+        .output();
+    let stats = |v: &mut Vec<f64>| {
+        v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        (v[v.len() / 2], v[(v.len() * 9 / 10).min(v.len() - 1)])
+    };
+    let floor = stats(&mut floor_times);
+    let app_t = stats(&mut app_times);
+    row(
+        "floor: build (cached) + start 4 + one check each",
+        floor,
+        "-",
+        true,
+    );
+    let ratio = app_t.0 / floor.0;
+    row(
+        "deploy: push of 4 web (healthcheck) until all serve",
+        app_t,
+        "<=1.3x floor",
+        ratio <= 1.3,
+    );
+    println!(
+        "{:<52} ratio  {ratio:>8.2}x",
+        "  push to all serving / floor"
+    );
+}
+
+/// The recorded port of an app's `web.N`.
+fn web_port_of(sb: &Sandbox, app: &str, n: u32) -> u16 {
+    std::fs::read_to_string(sb.dokku_root().join(app).join(format!("PORT.web.{n}")))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap()
 }
 
 /// `wrk` for `secs` seconds against 127.0.0.1:port; requests per second.
