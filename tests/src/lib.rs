@@ -501,6 +501,70 @@ impl Sandbox {
             std::os::unix::fs::symlink(Path::new("../available").join(name), link).unwrap();
         }
     }
+
+    /// Installs the recorder plugin `plugin` (its name sets its place in the firing order:
+    /// `aa-` before the core plugins, `zz-` after them): each of `triggers` appends one line
+    /// `NAME ARGS…` to the log returned.
+    pub fn record_triggers(&self, plugin: &str, triggers: &[&str]) -> Recorded {
+        let log = Recorded(self.dir.path().join(format!("fired-{plugin}")));
+        self.record_triggers_with(plugin, triggers, &log.script());
+        log
+    }
+
+    /// Installs plugin `plugin` answering each of `triggers` with `script` (a recorder of its
+    /// own, e.g. one that also records stdin or fails on demand).
+    pub fn record_triggers_with(&self, plugin: &str, triggers: &[&str], script: &str) {
+        let mut files = vec![("plugin.toml", RECORDER_MANIFEST)];
+        files.extend(triggers.iter().map(|t| (*t, script)));
+        self.write_plugin(plugin, &files);
+    }
+
+    /// The events log (`events:on`) as written: `INVOKED: NAME( ARGS )` lines among others.
+    pub fn events_log(&self) -> String {
+        std::fs::read_to_string(self.logs_dir().join("events.log")).unwrap_or_default()
+    }
+
+    /// The `NAME( ARGS )` of every trigger the events log recorded, in firing order.
+    pub fn events(&self) -> Vec<String> {
+        self.events_log()
+            .lines()
+            .filter_map(|l| l.split_once("INVOKED: "))
+            .filter_map(|(_, rest)| rest.split_once(" ) ").map(|(e, _)| format!("{e} )")))
+            .collect()
+    }
+
+    /// Empties the events log.
+    pub fn clear_events(&self) {
+        std::fs::write(self.logs_dir().join("events.log"), "").unwrap();
+    }
+}
+
+const RECORDER_MANIFEST: &str =
+    "[plugin]\ndescription = \"test: records the triggers it answers\"\nversion = \"0.1.0\"\n";
+
+/// The log of a recorder plugin ([`Sandbox::record_triggers`]): one `NAME ARGS…` line a call.
+pub struct Recorded(pub PathBuf);
+
+impl Recorded {
+    /// The log file.
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+
+    /// The recorder's script: appends `NAME ARGS…` to the log.
+    pub fn script(&self) -> String {
+        format!(
+            "#!/bin/sh\necho \"$(basename \"$0\") $*\" >> '{}'\n",
+            self.0.display()
+        )
+    }
+
+    /// The recorded calls since the last take (empty when none), then a fresh log.
+    pub fn take(&self) -> String {
+        let s = std::fs::read_to_string(&self.0).unwrap_or_default();
+        let _ = std::fs::remove_file(&self.0);
+        s
+    }
 }
 
 /// A static file server for `dir` on 127.0.0.1 (a port the kernel picks), killed on drop.

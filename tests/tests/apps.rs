@@ -4,10 +4,6 @@
 use dokku_tests::Sandbox;
 use std::fs;
 
-fn events_log(sb: &Sandbox) -> String {
-    fs::read_to_string(sb.logs_dir().join("events.log")).unwrap_or_default()
-}
-
 #[test]
 fn create_list_exists_destroy() {
     let sb = Sandbox::new();
@@ -16,7 +12,7 @@ fn create_list_exists_destroy() {
         .ok()
         .out_has("-----> Creating web...");
     assert!(sb.dokku_root().join("web").is_dir());
-    assert!(events_log(&sb).contains("INVOKED: post-create( web )"));
+    assert!(sb.events_log().contains("INVOKED: post-create( web )"));
     sb.dokku(&["apps:create", "web"])
         .fails()
         .err_has("Name is already taken");
@@ -58,7 +54,7 @@ fn create_list_exists_destroy() {
         .ok()
         .out_has("Destroying web");
     assert!(!sb.dokku_root().join("web").exists());
-    let log = events_log(&sb);
+    let log = sb.events_log();
     assert!(
         log.contains("INVOKED: pre-delete( web latest )")
             && log.contains("INVOKED: post-delete( web latest )")
@@ -162,7 +158,7 @@ fn rename_moves_folder_properties_and_fires_triggers() {
     assert_eq!(sb.dokku(&["config:get", "new", "K"]).ok().stdout, "v\n");
     assert!(sb.lib_root().join("config/apps/new/created-at").exists());
     assert!(!sb.lib_root().join("config/apps/old").exists());
-    let log = events_log(&sb);
+    let log = sb.events_log();
     assert!(
         log.contains("INVOKED: post-app-rename-setup( old new )"),
         "{log}"
@@ -212,7 +208,7 @@ fn clone_copies_env_and_properties() {
         1,
         "the clone must not inherit the lock"
     );
-    let log = events_log(&sb);
+    let log = sb.events_log();
     assert!(log.contains("INVOKED: post-app-clone-setup( src dst )"));
     assert!(log.contains("INVOKED: post-app-clone( src dst )"));
     sb.dokku(&["apps:clone", "src", "dst"])

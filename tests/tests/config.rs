@@ -9,8 +9,6 @@ use std::fs;
 use std::path::PathBuf;
 use std::process::Stdio;
 
-const TOML: &str = "[plugin]\ndescription = \"test plugin\"\nversion = \"1.0.0\"\n";
-
 /// Values that break naive quoting: quotes, `$`, backslashes, newlines, `=`, spaces, UTF-8.
 const AWKWARD: &[(&str, &str)] = &[
     ("SINGLE", "it's a 'quoted' value"),
@@ -70,30 +68,6 @@ fn b64(data: &[u8]) -> String {
             }
         }
     }
-    s
-}
-
-/// A plugin that records the triggers config fires, one line each, in `SANDBOX/fired`.
-fn add_recorder(sb: &Sandbox) -> PathBuf {
-    let log = sb.dir.path().join("fired");
-    let script = format!(
-        "#!/bin/sh\necho \"$(basename \"$0\") $*\" >> '{}'\n",
-        log.display()
-    );
-    sb.write_plugin(
-        "recorder",
-        &[
-            ("plugin.toml", TOML),
-            ("post-config-update", &script),
-            ("app-restart", &script),
-        ],
-    );
-    log
-}
-
-fn take_log(log: &PathBuf) -> String {
-    let s = fs::read_to_string(log).unwrap_or_default();
-    let _ = fs::remove_file(log);
     s
 }
 
@@ -352,36 +326,33 @@ fn unset_and_clear() {
 fn fires_post_config_update_and_app_restart() {
     let sb = Sandbox::new();
     app(&sb, "web");
-    let log = add_recorder(&sb);
+    let log = sb.record_triggers("recorder", &["post-config-update", "app-restart"]);
     let o = sb.dokku(&["config:set", "web", "B=2", "A=1"]).ok();
     // The restart is the scheduler's to do and announce (through `app-restart`); config
     // itself prints nothing about it, so an app never deployed shows no restart.
     assert!(!o.stdout.contains("Restarting"), "{o:#?}");
     assert_eq!(
-        take_log(&log),
+        log.take(),
         "post-config-update web set B A\napp-restart web\n"
     );
     sb.dokku(&["config:set", "--no-restart", "web", "C=3"]).ok();
-    assert_eq!(take_log(&log), "post-config-update web set C\n");
+    assert_eq!(log.take(), "post-config-update web set C\n");
     sb.dokku(&["config:unset", "web", "A", "ZZZ"]).ok();
     assert_eq!(
-        take_log(&log),
+        log.take(),
         "post-config-update web unset A\napp-restart web\n"
     );
     // Nothing to unset: nothing changed, nothing fired.
     sb.dokku(&["config:unset", "web", "ZZZ"]).ok();
-    assert_eq!(take_log(&log), "");
+    assert_eq!(log.take(), "");
     sb.dokku(&["config:clear", "--no-restart", "web"]).ok();
-    assert_eq!(take_log(&log), "post-config-update web clear\n");
+    assert_eq!(log.take(), "post-config-update web clear\n");
     // Global: post-config-update with --global, never a restart.
     sb.dokku(&["config:set", "--global", "G=1"]).ok();
-    assert_eq!(take_log(&log), "post-config-update --global set G\n");
+    assert_eq!(log.take(), "post-config-update --global set G\n");
     // DOKKU_APP_RESTORE=0 turns the restart off.
     sb.dokku(&["config:set", "web", "DOKKU_APP_RESTORE=0"]).ok();
-    assert_eq!(
-        take_log(&log),
-        "post-config-update web set DOKKU_APP_RESTORE\n"
-    );
+    assert_eq!(log.take(), "post-config-update web set DOKKU_APP_RESTORE\n");
     // A failing listener is a warning: the change is kept.
     sb.write_plugin("recorder", &[("post-config-update", "#!/bin/sh\nexit 3\n")]);
     let o = sb

@@ -51,18 +51,6 @@ esac
 echo "$line" >> "$data/aa-record.log"
 "#;
 
-/// Adds the recording plugin, answering `triggers`.
-fn add_recorder(sb: &Sandbox, triggers: &[&str]) {
-    let mut files: Vec<(&str, &str)> = vec![(
-        "plugin.toml",
-        "[plugin]\ndescription = \"test: records the triggers it answers\"\nversion = \"0.1.0\"\n",
-    )];
-    for t in triggers {
-        files.push((t, RECORDER));
-    }
-    sb.write_plugin("aa-record", &files);
-}
-
 /// The recorded calls, one `NAME|ARGS…` line each.
 fn recorded(sb: &Sandbox) -> Vec<String> {
     std::fs::read_to_string(sb.lib_root().join("data/aa-record.log"))
@@ -128,8 +116,8 @@ fn docker_sandbox() -> Sandbox {
 fn the_pipeline_fires_core_post_extract_and_builder_release_at_dokkus_moments() {
     let sb = Sandbox::new();
     sb.use_fx_builder();
-    add_recorder(
-        &sb,
+    sb.record_triggers_with(
+        "aa-record",
         &[
             "receive-app",
             "core-post-extract",
@@ -140,6 +128,7 @@ fn the_pipeline_fires_core_post_extract_and_builder_release_at_dokkus_moments() 
             "builder-release",
             "release-and-deploy",
         ],
+        RECORDER,
     );
     sb.dokku(&["apps:create", "web"]).ok();
     // build-dir is applied at core-post-extract: a post-extract sorted before every core
@@ -306,9 +295,10 @@ fn git_answers_revision_deploy_branch_properties_and_has_code() {
 fn git_from_archive_and_image_go_through_the_git_from_triggers() {
     let sb = Sandbox::new();
     sb.use_fx_builder();
-    add_recorder(
-        &sb,
+    sb.record_triggers_with(
+        "aa-record",
         &["git-from-archive", "git-from-image", "git-from-directory"],
+        RECORDER,
     );
     let src = sb.work_tree("src");
     sb.commit(&src, &[("id.txt", "arch")], "a");
@@ -428,8 +418,8 @@ fn a_dockerfile_build_and_release_fire_dokkus_triggers_and_a_refused_release_rol
     let sb = docker_sandbox();
     let app = sb.unique_app("tbd");
     sb.dokku(&["apps:create", &app]).ok();
-    add_recorder(
-        &sb,
+    sb.record_triggers_with(
+        "aa-record",
         &[
             "pre-build-dockerfile",
             "pre-build",
@@ -442,6 +432,7 @@ fn a_dockerfile_build_and_release_fire_dokkus_triggers_and_a_refused_release_rol
             "post-release-builder",
             "release-and-deploy",
         ],
+        RECORDER,
     );
     let image = format!("dokku/{app}:latest");
     sb.deploy_source(
@@ -622,8 +613,8 @@ fn a_buildpack_build_fires_the_buildpack_triggers_first_and_its_image_is_herokui
     let buildpack = dokku_tests::fixture("buildpacks/busybox-web");
     sb.dokku(&["buildpacks:add", &app, &buildpack.display().to_string()])
         .ok();
-    add_recorder(
-        &sb,
+    sb.record_triggers_with(
+        "aa-record",
         &[
             "pre-build-buildpack",
             "pre-build",
@@ -636,6 +627,7 @@ fn a_buildpack_build_fires_the_buildpack_triggers_first_and_its_image_is_herokui
             "post-release-builder",
             "release-and-deploy",
         ],
+        RECORDER,
     );
     sb.deploy_source(&app, &[("index.html", "buildpack v1")])
         .ok();

@@ -8,36 +8,13 @@
 //! `post-domains-update` and `post-proxy-ports-update`. A recorder plugin logs every call it
 //! receives (`NAME ARGS…`, one line each, in order).
 
-use dokku_tests::{refused, Sandbox};
+use dokku_tests::{refused, Recorded, Sandbox};
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::time::Duration;
 
 const MANIFEST: &str = "[plugin]\ndescription = \"test fixture\"\nversion = \"0.1.0\"\n";
-
-/// A plugin (`zz-recorder`, so it runs after the core plugins) that appends `NAME ARGS…` to
-/// `SANDBOX/fired` for each of `triggers`; returns the log's path.
-fn recorder(sb: &Sandbox, triggers: &[&str]) -> PathBuf {
-    let log = sb.dir.path().join("fired");
-    let script = format!(
-        "#!/bin/sh\necho \"$(basename \"$0\") $*\" >> '{}'\n",
-        log.display()
-    );
-    let mut files: Vec<(&str, &str)> = vec![("plugin.toml", MANIFEST)];
-    for t in triggers {
-        files.push((t, &script));
-    }
-    sb.write_plugin("zz-recorder", &files);
-    log
-}
-
-/// The recorded calls since the last take, then a fresh log.
-fn take(log: &PathBuf) -> String {
-    let s = std::fs::read_to_string(log).unwrap_or_default();
-    let _ = std::fs::remove_file(log);
-    s
-}
 
 fn app_file(sb: &Sandbox, app: &str, name: &str) -> PathBuf {
     sb.dokku_root().join(app).join(name)
@@ -71,11 +48,11 @@ fn status(port: u16, host: &str) -> u16 {
 fn certs_fire_post_certs_update_and_remove_after_the_files_change() {
     let sb = Sandbox::new();
     sb.dokku(&["apps:create", "tls"]).ok();
-    let log = sb.dir.path().join("fired");
+    let log = Recorded(sb.dir.path().join("fired"));
     // Each call records whether the certificate was in place when it ran.
     let script = format!(
         "#!/bin/sh\nif [ -f \"$DOKKU_ROOT/$1/tls/server.crt\" ]; then s=present; else s=absent; fi\necho \"$(basename \"$0\") $* $s\" >> '{}'\n",
-        log.display()
+        log.path().display()
     );
     sb.write_plugin(
         "zz-recorder",
@@ -89,7 +66,7 @@ fn certs_fire_post_certs_update_and_remove_after_the_files_change() {
 
     sb.dokku(&["certs:generate", "tls"]).ok();
     assert_eq!(
-        take(&log),
+        log.take(),
         "post-certs-update tls present\nproxy-build-config tls present\n"
     );
 
@@ -103,7 +80,7 @@ fn certs_fire_post_certs_update_and_remove_after_the_files_change() {
     for cmd in ["certs:add", "certs:update"] {
         sb.dokku(&[cmd, "tls", crt, key]).ok();
         assert_eq!(
-            take(&log),
+            log.take(),
             "post-certs-update tls present\nproxy-build-config tls present\n",
             "{cmd}"
         );
@@ -111,7 +88,7 @@ fn certs_fire_post_certs_update_and_remove_after_the_files_change() {
 
     sb.dokku(&["certs:remove", "tls"]).ok();
     assert_eq!(
-        take(&log),
+        log.take(),
         "post-certs-remove tls absent\nproxy-build-config tls absent\n"
     );
 
@@ -125,15 +102,15 @@ fn certs_fire_post_certs_update_and_remove_after_the_files_change() {
     ])
     .fails();
     sb.dokku(&["certs:remove", "tls"]).fails();
-    assert_eq!(take(&log), "");
+    assert_eq!(log.take(), "");
 }
 
 #[test]
 fn domains_enable_and_disable_fire_pre_vhost_triggers_and_answer_the_domains_triggers() {
     let sb = Sandbox::new();
     sb.dokku(&["apps:create", "web"]).ok();
-    let log = recorder(
-        &sb,
+    let log = sb.record_triggers(
+        "zz-recorder",
         &[
             "pre-enable-vhost",
             "pre-disable-vhost",
@@ -152,11 +129,11 @@ fn domains_enable_and_disable_fire_pre_vhost_triggers_and_answer_the_domains_tri
     sb.dokku(&["events:on"]).ok();
     sb.dokku(&["domains:disable", "web"]).ok();
     assert_eq!(
-        take(&log),
+        log.take(),
         "pre-disable-vhost web\nproxy-build-config web\n"
     );
     assert_eq!(enabled(&sb), "false");
-    let events = read(&sb.logs_dir().join("events.log")).unwrap_or_default();
+    let events = sb.events_log();
     let pos = |needle: &str| {
         events
             .find(needle)
@@ -169,10 +146,10 @@ fn domains_enable_and_disable_fire_pre_vhost_triggers_and_answer_the_domains_tri
     sb.dokku(&["domains:disable", "web"])
         .ok()
         .out_has("already disabled");
-    assert_eq!(take(&log), "");
+    assert_eq!(log.take(), "");
 
     sb.dokku(&["domains:enable", "web"]).ok();
-    assert_eq!(take(&log), "pre-enable-vhost web\nproxy-build-config web\n");
+    assert_eq!(log.take(), "pre-enable-vhost web\nproxy-build-config web\n");
     assert_eq!(enabled(&sb), "true");
 
     // A failing pre-disable-vhost stops the change.
@@ -186,24 +163,24 @@ fn domains_enable_and_disable_fire_pre_vhost_triggers_and_answer_the_domains_tri
     sb.dokku(&["domains:disable", "web"]).fails();
     assert_eq!(enabled(&sb), "true");
     sb.dokku(&["plugin:disable", "zz-veto"]).ok();
-    take(&log);
+    log.take();
 
     // The triggers: RESTART_APP `--no-restart` (or `false`) leaves the proxy config alone.
     sb.plugn(&["trigger", "domains-disable", "web", "--no-restart"])
         .ok();
-    assert_eq!(take(&log), "pre-disable-vhost web\n");
+    assert_eq!(log.take(), "pre-disable-vhost web\n");
     assert_eq!(enabled(&sb), "false");
     sb.plugn(&["trigger", "domains-enable", "web", "false"])
         .ok();
-    assert_eq!(take(&log), "pre-enable-vhost web\n");
+    assert_eq!(log.take(), "pre-enable-vhost web\n");
     assert_eq!(enabled(&sb), "true");
     sb.plugn(&["trigger", "domains-disable", "web"]).ok();
     assert_eq!(
-        take(&log),
+        log.take(),
         "pre-disable-vhost web\nproxy-build-config web\n"
     );
     sb.plugn(&["trigger", "domains-enable", "web", "true"]).ok();
-    assert_eq!(take(&log), "pre-enable-vhost web\nproxy-build-config web\n");
+    assert_eq!(log.take(), "pre-enable-vhost web\nproxy-build-config web\n");
     refused(
         sb.plugn(&["trigger", "domains-enable", "nosuch"]),
         "nosuch does not exist",
@@ -211,10 +188,10 @@ fn domains_enable_and_disable_fire_pre_vhost_triggers_and_answer_the_domains_tri
 
     // Adding a domain to an app whose domains are disabled enables them: pre-enable-vhost first.
     sb.dokku(&["domains:disable", "web"]).ok();
-    take(&log);
+    log.take();
     sb.dokku(&["domains:add", "web", "a.example.com"]).ok();
     assert_eq!(
-        take(&log),
+        log.take(),
         "pre-enable-vhost web\npost-domains-update web add a.example.com\nproxy-build-config web\n"
     );
 
@@ -224,7 +201,7 @@ fn domains_enable_and_disable_fire_pre_vhost_triggers_and_answer_the_domains_tri
         .ok();
     sb.dokku(&["domains:clear", "web"]).ok();
     assert_eq!(
-        take(&log),
+        log.take(),
         "post-domains-update web remove a.example.com\nproxy-build-config web\n\
          post-domains-update web set b.example.com c.example.com\nproxy-build-config web\n\
          post-domains-update web clear\nproxy-build-config web\n"
@@ -249,18 +226,18 @@ fn domains_enable_and_disable_fire_pre_vhost_triggers_and_answer_the_domains_tri
 #[test]
 fn a_default_domain_asks_nginx_hostname() {
     let sb = Sandbox::new();
-    let log = sb.dir.path().join("fired");
+    let log = Recorded(sb.dir.path().join("fired"));
     // Answers for app `h` only; records every call.
     let script = format!(
         "#!/bin/sh\necho \"nginx-hostname $*\" >> '{}'\nif [ \"$1\" = h ]; then echo \"custom-$2.$3\"; fi\n",
-        log.display()
+        log.path().display()
     );
     sb.write_plugin(
         "zz-hostname",
         &[("plugin.toml", MANIFEST), ("nginx-hostname", &script)],
     );
     sb.dokku(&["apps:create", "h"]).ok();
-    assert_eq!(take(&log), "nginx-hostname h h dokku.localhost\n");
+    assert_eq!(log.take(), "nginx-hostname h h dokku.localhost\n");
     assert_eq!(
         read(&app_file(&sb, "h", "VHOST")).as_deref(),
         Some("custom-h.dokku.localhost\n")
@@ -270,7 +247,7 @@ fn a_default_domain_asks_nginx_hostname() {
     sb.dokku(&["apps:create", "plain"]).ok();
     sb.dokku(&["apps:create", "sub.dokku.localhost"]).ok();
     assert_eq!(
-        take(&log),
+        log.take(),
         "nginx-hostname plain plain dokku.localhost\n\
          nginx-hostname sub.dokku.localhost sub dokku.localhost\n"
     );
@@ -285,10 +262,10 @@ fn a_default_domain_asks_nginx_hostname() {
     // One call per global domain that is not an IP address; domains:clear asks again.
     sb.dokku(&["domains:set-global", "one.test", "127.0.0.1", "two.test"])
         .ok();
-    take(&log);
+    log.take();
     sb.dokku(&["domains:clear", "h"]).ok();
     assert_eq!(
-        take(&log),
+        log.take(),
         "nginx-hostname h h one.test\nnginx-hostname h h two.test\n"
     );
     assert_eq!(
@@ -343,11 +320,11 @@ fn urls_and_url_print_domains_urls_and_app_urls_overrides() {
     sb.dokku(&["domains:enable", "web"]).ok();
 
     // app-urls is asked first (APP URL_TYPE); a non-empty answer overrides.
-    let log = sb.dir.path().join("fired");
+    let log = Recorded(sb.dir.path().join("fired"));
     let flag = sb.dir.path().join("custom-urls");
     let script = format!(
         "#!/bin/sh\necho \"app-urls $*\" >> '{}'\nif [ -f '{}' ]; then echo 'https://z.example.com http://a.example.com'; fi\n",
-        log.display(),
+        log.path().display(),
         flag.display()
     );
     sb.write_plugin(
@@ -356,7 +333,7 @@ fn urls_and_url_print_domains_urls_and_app_urls_overrides() {
     );
     urls(&sb);
     url(&sb);
-    assert_eq!(take(&log), "app-urls web urls\napp-urls web url\n");
+    assert_eq!(log.take(), "app-urls web urls\napp-urls web url\n");
     std::fs::write(&flag, "").unwrap();
     assert_eq!(urls(&sb), "http://a.example.com\nhttps://z.example.com\n");
     // No certificate: `url` is the first http one.
@@ -375,7 +352,10 @@ fn urls_and_url_print_domains_urls_and_app_urls_overrides() {
 fn ports_answer_ports_clear_and_ports_configure_and_name_their_actions() {
     let sb = Sandbox::new();
     sb.dokku(&["apps:create", "web"]).ok();
-    let log = recorder(&sb, &["post-proxy-ports-update", "proxy-build-config"]);
+    let log = sb.record_triggers(
+        "zz-recorder",
+        &["post-proxy-ports-update", "proxy-build-config"],
+    );
     let report = |sb: &Sandbox, flag: &str| {
         sb.dokku(&["ports:report", "web", flag])
             .ok()
@@ -390,7 +370,7 @@ fn ports_answer_ports_clear_and_ports_configure_and_name_their_actions() {
     sb.dokku(&["ports:remove", "web", "8081"]).ok();
     sb.dokku(&["ports:clear", "web"]).ok();
     assert_eq!(
-        take(&log),
+        log.take(),
         "post-proxy-ports-update web add\nproxy-build-config web\n\
          post-proxy-ports-update web set\nproxy-build-config web\n\
          post-proxy-ports-update web remove\nproxy-build-config web\n\
@@ -399,18 +379,18 @@ fn ports_answer_ports_clear_and_ports_configure_and_name_their_actions() {
 
     // ports-clear APP: as ports:clear.
     sb.dokku(&["ports:set", "web", "http:8081:5000"]).ok();
-    take(&log);
+    log.take();
     sb.plugn(&["trigger", "ports-clear", "web"]).ok();
     assert_eq!(report(&sb, "--ports-map"), "");
     assert_eq!(
-        take(&log),
+        log.take(),
         "post-proxy-ports-update web clear\nproxy-build-config web\n"
     );
 
     // ports-configure APP: the default map, recorded as detected, when the app has none.
     sb.plugn(&["trigger", "ports-configure", "web"]).ok();
     assert_eq!(report(&sb, "--ports-map-detected"), "http:80:5000");
-    assert_eq!(take(&log), "");
+    assert_eq!(log.take(), "");
     sb.dokku(&["apps:create", "api"]).ok();
     sb.dokku(&["ports:set", "api", "http:9000:9000"]).ok();
     sb.plugn(&["trigger", "ports-configure", "api"]).ok();
@@ -432,21 +412,18 @@ fn nginx_answers_proxy_enable_and_disable_and_fires_nginx_pre_reload() {
     let sb = Sandbox::with_nginx();
     let port = sb.fake_app("web", "hello");
     let host = "web.dokku.localhost";
-    let log = sb.dir.path().join("fired");
+    let log = Recorded(sb.dir.path().join("fired"));
     let conf = app_file(&sb, "web", "nginx.conf");
     let veto = sb.dir.path().join("veto");
     let reenter = sb.dir.path().join("reenter");
     // nginx-pre-reload records whether the new config was in place, and fails when told to.
     let pre_reload = format!(
         "#!/bin/sh\nif [ -f \"$DOKKU_ROOT/$1/nginx.conf\" ]; then s=present; else s=absent; fi\necho \"nginx-pre-reload $* $s\" >> '{log}'\nif [ -f '{veto}' ]; then exit 3; fi\nif [ -f '{reenter}' ]; then dokku proxy:build-config \"$1\" 2>> '{log}' || exit 4; fi\n",
-        log = log.display(),
+        log = log.path().display(),
         veto = veto.display(),
         reenter = reenter.display()
     );
-    let rec = format!(
-        "#!/bin/sh\necho \"$(basename \"$0\") $*\" >> '{}'\n",
-        log.display()
-    );
+    let rec = log.script();
     sb.write_plugin(
         "zz-recorder",
         &[
@@ -461,27 +438,27 @@ fn nginx_answers_proxy_enable_and_disable_and_fires_nginx_pre_reload() {
 
     sb.dokku(&["proxy:build-config", "web"]).ok();
     assert_eq!(
-        take(&log),
+        log.take(),
         format!("nginx-pre-reload web {port} 127.0.0.1 present\nproxy-build-config web\n")
     );
     assert_eq!(status(sb.http_port(), host), 200);
     // Nothing changed: no reload, no nginx-pre-reload.
     sb.dokku(&["proxy:build-config", "web"]).ok();
-    assert_eq!(take(&log), "proxy-build-config web\n");
+    assert_eq!(log.take(), "proxy-build-config web\n");
 
     // proxy:disable fires proxy-disable (not proxy-clear-config); nginx answers it.
     sb.dokku(&["proxy:disable", "web"]).ok();
-    assert_eq!(take(&log), "proxy-disable web\n");
+    assert_eq!(log.take(), "proxy-disable web\n");
     assert!(!conf.exists());
     assert_ne!(status(sb.http_port(), host), 200);
     sb.dokku(&["proxy:disable", "web"])
         .ok()
         .out_has("already disabled");
-    assert_eq!(take(&log), "");
+    assert_eq!(log.take(), "");
 
     sb.dokku(&["proxy:enable", "web"]).ok();
     assert_eq!(
-        take(&log),
+        log.take(),
         format!("nginx-pre-reload web {port} 127.0.0.1 present\nproxy-enable web\n")
     );
     assert!(conf.exists());
@@ -489,7 +466,7 @@ fn nginx_answers_proxy_enable_and_disable_and_fires_nginx_pre_reload() {
     sb.dokku(&["proxy:enable", "web"])
         .ok()
         .out_has("already enabled");
-    assert_eq!(take(&log), "");
+    assert_eq!(log.take(), "");
 
     // An app of another proxy type: nginx leaves it to its proxy.
     sb.dokku(&["proxy:set", "web", "other"]).ok();
@@ -497,7 +474,7 @@ fn nginx_answers_proxy_enable_and_disable_and_fires_nginx_pre_reload() {
     assert!(conf.exists(), "nginx cleared another proxy's app");
     sb.dokku(&["proxy:enable", "web"]).ok();
     sb.dokku(&["proxy:set", "web", "nginx"]).ok();
-    take(&log);
+    log.take();
 
     // A failing nginx-pre-reload: the new config is not installed, nginx not reloaded.
     let before = read(&conf).unwrap();
@@ -512,7 +489,7 @@ fn nginx_answers_proxy_enable_and_disable_and_fires_nginx_pre_reload() {
     );
     assert_eq!(read(&conf).unwrap(), before);
     std::fs::remove_file(&veto).unwrap();
-    take(&log);
+    log.take();
 
     // A hook asking for another config change while the reload lock is held is refused at
     // once (it would otherwise wait for itself); the change it ran before is not installed.
@@ -526,7 +503,8 @@ fn nginx_answers_proxy_enable_and_disable_and_fires_nginx_pre_reload() {
         "{out:#?}"
     );
     assert!(
-        take(&log).contains("cannot change nginx configs from an nginx-pre-reload hook"),
+        log.take()
+            .contains("cannot change nginx configs from an nginx-pre-reload hook"),
         "the inner command's error"
     );
     assert_eq!(read(&conf).unwrap(), before);
@@ -537,7 +515,7 @@ fn nginx_answers_proxy_enable_and_disable_and_fires_nginx_pre_reload() {
     sb.dokku(&["nginx:set", "web", "client-max-body-size", "8m"])
         .ok();
     assert!(read(&conf).unwrap().contains("client_max_body_size 8m"));
-    take(&log);
+    log.take();
 
     // nginx-app-template-source APP app-config: a path answered is the template used.
     let template = sb.dir.path().join("chosen.conf.sigil");
@@ -549,7 +527,7 @@ fn nginx_answers_proxy_enable_and_disable_and_fires_nginx_pre_reload() {
     let chooser = sb.dir.path().join("choose");
     let source = format!(
         "#!/bin/sh\necho \"nginx-app-template-source $*\" >> '{}'\nif [ -f '{}' ]; then cat '{}'; fi\n",
-        log.display(),
+        log.path().display(),
         chooser.display(),
         chooser.display()
     );
@@ -561,7 +539,9 @@ fn nginx_answers_proxy_enable_and_disable_and_fires_nginx_pre_reload() {
         ],
     );
     sb.dokku(&["proxy:build-config", "web"]).ok();
-    assert!(take(&log).contains("nginx-app-template-source web app-config\n"));
+    assert!(log
+        .take()
+        .contains("nginx-app-template-source web app-config\n"));
     assert!(!read(&conf).unwrap().contains("# chosen"));
     std::fs::write(&chooser, format!("{}\n", template.display())).unwrap();
     sb.dokku(&["proxy:build-config", "web"]).ok();

@@ -25,21 +25,6 @@ fn sandbox() -> Sandbox {
     sb
 }
 
-/// The `NAME( ARGS )` of every trigger fired so far, in order.
-fn events(sb: &Sandbox) -> Vec<String> {
-    std::fs::read_to_string(sb.logs_dir().join("events.log"))
-        .unwrap_or_default()
-        .lines()
-        .filter_map(|l| l.split_once("INVOKED: "))
-        .filter_map(|(_, rest)| rest.split_once(" ) ").map(|(e, _)| format!("{e} )")))
-        .collect()
-}
-
-/// Empties the events log.
-fn clear_events(sb: &Sandbox) {
-    std::fs::write(sb.logs_dir().join("events.log"), "").unwrap();
-}
-
 /// The position of the first event equal to `wanted` at or after `from`; panics with the log.
 #[track_caller]
 fn at(ev: &[String], from: usize, wanted: &str) -> usize {
@@ -53,7 +38,7 @@ fn at(ev: &[String], from: usize, wanted: &str) -> usize {
 /// Checks that `wanted` were fired in this order (others may come between).
 #[track_caller]
 fn in_order(sb: &Sandbox, wanted: &[&str]) {
-    let ev = events(sb);
+    let ev = sb.events();
     let mut from = 0;
     for w in wanted {
         from = at(&ev, from, w) + 1;
@@ -62,7 +47,7 @@ fn in_order(sb: &Sandbox, wanted: &[&str]) {
 
 /// How many times `wanted` was fired.
 fn count(sb: &Sandbox, wanted: &str) -> usize {
-    events(sb).iter().filter(|e| *e == wanted).count()
+    sb.events().iter().filter(|e| *e == wanted).count()
 }
 
 fn docker_out(args: &[&str]) -> String {
@@ -192,7 +177,7 @@ fn a_deploy_fires_its_triggers_in_dokkus_order() {
     );
 
     // ps:stop: scheduler-stop (containers kept), then post-stop.
-    clear_events(&sb);
+    sb.clear_events();
     sb.dokku(&["ps:stop", &app]).ok();
     in_order(
         &sb,
@@ -208,7 +193,7 @@ fn a_deploy_fires_its_triggers_in_dokkus_order() {
         "1 false\n"
     );
     // ps:start and ps:restart: pre-start before the scheduler.
-    clear_events(&sb);
+    sb.clear_events();
     sb.dokku(&["ps:start", &app]).ok();
     in_order(
         &sb,
@@ -217,7 +202,7 @@ fn a_deploy_fires_its_triggers_in_dokkus_order() {
             &format!("scheduler-start( docker-local {app} )"),
         ],
     );
-    clear_events(&sb);
+    sb.clear_events();
     sb.dokku(&["ps:restart", &app]).ok();
     in_order(
         &sb,
@@ -227,7 +212,7 @@ fn a_deploy_fires_its_triggers_in_dokkus_order() {
         ],
     );
     // ps:restore APP: pre-restore with the app's scheduler, scheduler-pre-restore, pre-start.
-    clear_events(&sb);
+    sb.clear_events();
     sb.dokku(&["ps:restore", &app]).ok();
     in_order(
         &sb,
@@ -239,7 +224,7 @@ fn a_deploy_fires_its_triggers_in_dokkus_order() {
     );
     // For every app: pre-restore once, with the default scheduler.
     sb.dokku(&["apps:create", &format!("{app}-2")]).ok();
-    clear_events(&sb);
+    sb.clear_events();
     sb.dokku(&["ps:restore", "--all"]).ok();
     assert_eq!(count(&sb, "pre-restore( docker-local )"), 1);
     in_order(
@@ -257,7 +242,7 @@ fn a_deploy_fires_its_triggers_in_dokkus_order() {
     assert_eq!(fire(&sb, &["network-config-exists", &app]).code, 1);
 
     // apps:destroy: pre-delete, scheduler-stop (removing), scheduler-post-delete, post-delete.
-    clear_events(&sb);
+    sb.clear_events();
     sb.dokku(&["apps:destroy", "--force", &app]).ok();
     in_order(
         &sb,
@@ -302,7 +287,7 @@ fn the_deployed_image_is_the_one_the_deployed_app_triggers_name() {
             ("deployed-app-image-tag", "echo v2"),
         ],
     );
-    clear_events(&sb);
+    sb.clear_events();
     sb.dokku(&["ps:restart", &app]).ok();
     let name = format!("{app}.web.1");
     assert_eq!(
@@ -320,7 +305,7 @@ fn the_deployed_image_is_the_one_the_deployed_app_triggers_name() {
     // One-off containers run it too.
     sb.dokku(&["run", &app, "true"]).ok();
     // apps:destroy hands the tag on.
-    clear_events(&sb);
+    sb.clear_events();
     sb.dokku(&["apps:destroy", "--force", &app]).ok();
     in_order(
         &sb,
@@ -410,7 +395,7 @@ fn a_failed_retirement_fires_retire_container_failed() {
     .unwrap();
     Command::new("chmod").arg("755").arg(&bin).status().unwrap();
     let old = container_id(&format!("{app}.web.1"));
-    clear_events(&sb);
+    sb.clear_events();
     let mut c = sb.command(sb.root.join("bin/dokku"));
     c.args(["ps:restart", &app]).env("DOCKER_BIN", &bin);
     sb.run(c, b"").ok();
@@ -420,7 +405,7 @@ fn a_failed_retirement_fires_retire_container_failed() {
         assert!(
             start.elapsed() < Duration::from_secs(30),
             "no {wanted}:\n{}",
-            events(&sb).join("\n")
+            sb.events().join("\n")
         );
         std::thread::sleep(Duration::from_millis(200));
     }
@@ -593,7 +578,7 @@ fn logs_and_enter_go_through_the_scheduler() {
         )],
     )
     .ok();
-    clear_events(&sb);
+    sb.clear_events();
     let out = sb.dokku(&["logs", &app, "-n", "5", "-p", "web", "-q"]).ok();
     assert_eq!(out.stdout, "started-up\n");
     in_order(
@@ -643,7 +628,7 @@ fn logs_and_enter_go_through_the_scheduler() {
     .ok();
 
     // enter hands everything after the app to the scheduler; stdin and the exit code pass.
-    clear_events(&sb);
+    sb.clear_events();
     let out = sb.dokku_in(&["enter", &app, "web"], b"echo in-$0; exit 4\n");
     assert_eq!(out.code, 4, "{out:#?}");
     assert_eq!(out.stdout, "in-/bin/sh\n");
