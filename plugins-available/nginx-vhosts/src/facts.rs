@@ -120,7 +120,7 @@ impl Facts {
         let mut ssl_port = ask("proxy-get-property", &["proxy-ssl-port"])?;
         let mut template = ask("nginx-app-template-source", &["app-config"])?;
         let mut acme = ask("acme-challenge-dir", &[])?;
-        let mut take =
+        let take =
             |m: &mut BTreeMap<String, Vec<String>>, app: &str| m.remove(app).unwrap_or_default();
         Ok(apps
             .iter()
