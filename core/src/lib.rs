@@ -22,6 +22,7 @@ pub mod hostname;
 pub mod hujson;
 pub mod lineedit;
 pub mod log;
+pub mod oneoff;
 pub mod plugin;
 pub mod privargs;
 pub mod procfile;

@@ -1,17 +1,16 @@
 //! The run plugin: one-off containers of an app's image. `dokku run`, `run:detached`,
 //! `run:list` and `run:stop` ask the app's scheduler (`scheduler-detect`, `docker-local` when
 //! none answers) through Dokku's `scheduler-run`, `scheduler-run-list` and
-//! `scheduler-run-stop` triggers, which this plugin answers for the docker-local scheduler.
-//! `run:logs` (`scheduler-run-logs`) prints their output; `--ttl-seconds N` limits how long one
-//! lives, and `run:retire` (`scheduler-retire`) removes those whose time ran out (see `ttl`).
+//! `scheduler-run-stop` triggers (the scheduler-docker-local plugin answers them for
+//! docker-local). `run:logs` (`scheduler-run-logs`) prints their output; `--ttl-seconds N`
+//! limits how long one lives, and `run:retire` (`scheduler-retire`) removes those whose time
+//! ran out.
 
-mod docker_local;
 mod logs;
 mod options;
-mod ttl;
 
 use anyhow::{bail, Result};
-use dokku_core::plugin::{Command, Plugin, Trigger};
+use dokku_core::plugin::{Command, Plugin};
 use dokku_core::report::Format;
 use dokku_core::{appname, args};
 
@@ -57,39 +56,10 @@ static PLUGIN: Plugin = Plugin {
         },
     ],
     bare_commands: &[],
-    triggers: &[
-        Trigger {
-            name: "scheduler-run",
-            run: docker_local::trigger_run,
-        },
-        Trigger {
-            name: "scheduler-run-list",
-            run: docker_local::trigger_run_list,
-        },
-        Trigger {
-            name: "scheduler-run-stop",
-            run: docker_local::trigger_run_stop,
-        },
-        Trigger {
-            name: "scheduler-run-logs",
-            run: logs::trigger_run_logs,
-        },
-        Trigger {
-            name: "scheduler-retire",
-            run: ttl::trigger_retire,
-        },
-    ],
+    triggers: &[],
 };
 
 fn main() {
-    let argv: Vec<String> = std::env::args().skip(1).collect();
-    if argv.first().map(String::as_str) == Some("--reap") {
-        if let Err(e) = ttl::reap(&argv[1..]) {
-            dokku_core::log::error(&format!("{e:#}"));
-            std::process::exit(1);
-        }
-        return;
-    }
     PLUGIN.main()
 }
 
@@ -114,7 +84,7 @@ fn start(argv: &[String], detach: bool) -> Result<()> {
         std::env::set_var("DOKKU_FORCE_TTY", "true");
     }
     if let Some(ttl) = r.ttl {
-        std::env::set_var(ttl::TTL_ENV, ttl.to_string());
+        std::env::set_var(dokku_core::oneoff::TTL_ENV, ttl.to_string());
     }
     let mut targs = vec![
         dokku_core::scheduler(&r.app)?,

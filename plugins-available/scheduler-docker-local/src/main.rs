@@ -5,7 +5,9 @@
 //! `scheduler-stop … true` removed its containers before), `scheduler-logs` (the containers'
 //! output, for `dokku logs`), `scheduler-logs-failed` (what the containers of the last failed
 //! deploy printed, for `logs:failed`), `scheduler-enter` (`docker exec`, for `dokku enter`) and
-//! `scheduler-processes` (one line per container, for `ps:report`). When the app's scheduler is
+//! `scheduler-processes` (one line per container, for `ps:report`), and the one-off containers
+//! of `dokku run` (`scheduler-run`, `-run-list`, `-run-stop`, `-run-logs`, `scheduler-retire`:
+//! see `oneoff`). When the app's scheduler is
 //! another one, `post-deploy` and `post-delete` remove the containers it still has here (a
 //! switch of scheduler takes effect at the new scheduler's first deploy, without downtime).
 //! Commands `scheduler-docker-local:set|report` (`init-process`, `parallel-schedule-count`).
@@ -15,6 +17,9 @@ mod deploy;
 mod dynos;
 mod enter;
 mod logs;
+mod oneoff;
+mod oneoff_logs;
+mod oneoff_ttl;
 mod props;
 mod retire;
 
@@ -94,6 +99,26 @@ static PLUGIN: Plugin = Plugin {
             run: trigger_processes,
         },
         Trigger {
+            name: "scheduler-run",
+            run: oneoff::trigger_run,
+        },
+        Trigger {
+            name: "scheduler-run-list",
+            run: oneoff::trigger_run_list,
+        },
+        Trigger {
+            name: "scheduler-run-stop",
+            run: oneoff::trigger_run_stop,
+        },
+        Trigger {
+            name: "scheduler-run-logs",
+            run: oneoff_logs::trigger_run_logs,
+        },
+        Trigger {
+            name: "scheduler-retire",
+            run: oneoff_ttl::trigger_retire,
+        },
+        Trigger {
             name: "post-deploy",
             run: trigger_post_deploy,
         },
@@ -111,6 +136,13 @@ fn main() {
     let argv: Vec<String> = std::env::args().skip(1).collect();
     if argv.first().map(String::as_str) == Some("--retire") {
         if let Err(e) = retire::run(&argv[1..]) {
+            log::error(&format!("{e:#}"));
+            std::process::exit(1);
+        }
+        return;
+    }
+    if argv.first().map(String::as_str) == Some("--reap") {
+        if let Err(e) = oneoff_ttl::reap(&argv[1..]) {
             log::error(&format!("{e:#}"));
             std::process::exit(1);
         }

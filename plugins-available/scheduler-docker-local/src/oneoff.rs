@@ -1,4 +1,4 @@
-//! The docker-local scheduler's side of `run`: triggers `scheduler-run`, `scheduler-run-list`
+//! One-off containers, the docker-local scheduler's side of `run`: triggers `scheduler-run`, `scheduler-run-list`
 //! and `scheduler-run-stop`, answered when the app's scheduler is `docker-local` (any other
 //! scheduler's plugin answers them for its own apps).
 
@@ -11,7 +11,7 @@ use std::io::{IsTerminal, Write};
 use std::os::unix::process::CommandExt;
 
 /// The scheduler these triggers answer for.
-pub const SCHEDULER: &str = "docker-local";
+pub const SCHEDULER: &str = crate::NAME;
 
 /// The image label naming the builder that made an app's image.
 pub const BUILDER_LABEL: &str = "com.dokku.builder-type";
@@ -89,7 +89,7 @@ pub fn trigger_run(argv: &[String]) -> Result<()> {
     appname::verify(app)?;
     let (run_env, command) = dokku_core::contract::run_args(rest)?;
     for pair in run_env {
-        crate::options::validate_env(pair)?;
+        dokku_core::oneoff::validate_env(pair)?;
     }
 
     let image = docker::deploying_image(app, "latest")?;
@@ -105,9 +105,9 @@ pub fn trigger_run(argv: &[String]) -> Result<()> {
             .is_some_and(|v| !v.is_empty() && v != "0" && v != "false");
     let tty = !detach
         && (env_flag("DOKKU_FORCE_TTY") || (!env_flag("DOKKU_DISABLE_TTY") && stdin_is_tty()));
-    let ttl = crate::ttl::requested()?;
+    let ttl = crate::oneoff_ttl::requested()?;
     // Expired one-offs of the app go first (a reaper that did not run, say after a reboot).
-    let _ = crate::ttl::retire_expired(app);
+    let _ = crate::oneoff_ttl::retire_expired(app);
     let (name, dyno) = container_name(app)?;
 
     let mut args: Vec<String> = vec!["container".into(), "create".into()];
@@ -155,7 +155,7 @@ pub fn trigger_run(argv: &[String]) -> Result<()> {
         format!("{CONTAINER_TYPE_LABEL}=run"),
     ]);
     if let Some(ttl) = ttl {
-        args.extend(crate::ttl::label_args(ttl));
+        args.extend(crate::oneoff_ttl::label_args(ttl));
     }
     args.push(image);
     if herokuish {
@@ -193,7 +193,7 @@ pub fn trigger_run(argv: &[String]) -> Result<()> {
         });
     }
     if let Some(ttl) = ttl {
-        if let Err(e) = crate::ttl::spawn_reaper(ttl, &id) {
+        if let Err(e) = crate::oneoff_ttl::spawn_reaper(ttl, &id) {
             let _ = docker::output(["container", "rm", "--force", &id]);
             return Err(e);
         }
@@ -237,7 +237,7 @@ pub fn trigger_run_list(argv: &[String]) -> Result<()> {
     }
     appname::verify(app)?;
     let format = Format::parse(rest.first().map(String::as_str))?;
-    let _ = crate::ttl::retire_expired(app);
+    let _ = crate::oneoff_ttl::retire_expired(app);
     let mut args: Vec<String> = vec![
         "container".into(),
         "ls".into(),

@@ -1,6 +1,6 @@
 //! Time limits of one-off containers (`--ttl-seconds N` on `run` and `run:detached`): the
 //! container is labelled with its deadline (`com.dokku.run-deadline`, Unix seconds), and a
-//! detached reaper (`dokku-run --reap SECONDS CONTAINER`, its own session, so it outlives the
+//! detached reaper (`dokku-scheduler-docker-local --reap SECONDS CONTAINER`, its own session, so it outlives the
 //! command) removes it once the deadline passed. `run:retire`, the `scheduler-retire` trigger
 //! and the next `run`, `run:detached` or `run:list` of the app remove any expired one the
 //! reaper missed (a reboot, a killed reaper).
@@ -12,9 +12,6 @@ use dokku_core::log;
 /// The label holding a run container's deadline (Unix seconds).
 pub const DEADLINE_LABEL: &str = "com.dokku.run-deadline";
 
-/// The environment variable that hands `--ttl-seconds` to the `scheduler-run` trigger.
-pub const TTL_ENV: &str = "DOKKU_RUN_TTL_SECONDS";
-
 /// Seconds since the Unix epoch.
 fn now() -> u64 {
     std::time::SystemTime::now()
@@ -25,8 +22,8 @@ fn now() -> u64 {
 
 /// The `--ttl-seconds` the `run` command passed on, if any.
 pub fn requested() -> Result<Option<u64>> {
-    match std::env::var(TTL_ENV) {
-        Ok(v) if !v.is_empty() => Ok(Some(crate::options::parse_ttl(&v)?)),
+    match std::env::var(dokku_core::oneoff::TTL_ENV) {
+        Ok(v) if !v.is_empty() => Ok(Some(dokku_core::oneoff::parse_ttl(&v)?)),
         _ => Ok(None),
     }
 }
@@ -108,8 +105,7 @@ pub fn retire_expired(app: &str) -> Result<Vec<String>> {
 /// Trigger `scheduler-retire SCHEDULER APP`: for the docker-local scheduler, removes the app's
 /// run containers whose `--ttl-seconds` ran out.
 pub fn trigger_retire(argv: &[String]) -> Result<()> {
-    let Some((app, _)) = dokku_core::contract::for_scheduler(argv, crate::docker_local::SCHEDULER)
-    else {
+    let Some((app, _)) = dokku_core::contract::for_scheduler(argv, crate::NAME) else {
         return Ok(());
     };
     dokku_core::appname::verify(app)?;
