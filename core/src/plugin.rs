@@ -4,6 +4,7 @@
 
 use anyhow::Result;
 use std::path::Path;
+use std::sync::OnceLock;
 
 /// The exit code by which a `commands` file says "not mine, ask the next plugin".
 pub const NOT_IMPLEMENTED_EXIT: i32 = 10;
@@ -26,6 +27,23 @@ pub struct Trigger {
     pub name: &'static str,
     /// The code; receives the trigger's arguments.
     pub run: fn(&[String]) -> Result<()>,
+}
+
+impl Trigger {
+    /// The table entry of trigger `name`, answered by `run`.
+    pub const fn new(name: &'static str, run: fn(&[String]) -> Result<()>) -> Trigger {
+        Trigger { name, run }
+    }
+}
+
+/// The usage line of the command this process runs, set from the command table.
+static USAGE: OnceLock<String> = OnceLock::new();
+
+/// The usage line of the running command, `dokku PREFIX:NAME USAGE`, as the command table
+/// gives it (so an error's "usage: …" and the help say the same thing); empty outside a
+/// command.
+pub fn usage() -> &'static str {
+    USAGE.get().map(String::as_str).unwrap_or("")
 }
 
 /// A Rust core plugin.
@@ -103,6 +121,7 @@ impl Plugin {
     }
 
     fn run_command(&self, c: &Command, args: &[String]) -> Result<()> {
+        let _ = USAGE.set(self.usage_line(c));
         // Dokku passes the command itself as the first argument.
         let full = self.command_name(c);
         let rest = match args.first() {
@@ -130,13 +149,17 @@ impl Plugin {
 
     /// What `CMD --help` prints: `Usage: dokku CMD ARGS` and what the command does.
     fn usage(&self, c: &Command) -> String {
+        format!("Usage: {}\n\n{}\n", self.usage_line(c), c.help)
+    }
+
+    /// `dokku NAME USAGE` of a command.
+    fn usage_line(&self, c: &Command) -> String {
         let name = self.command_name(c);
-        let head = if c.usage.is_empty() {
-            name
+        if c.usage.is_empty() {
+            format!("dokku {name}")
         } else {
-            format!("{name} {}", c.usage)
-        };
-        format!("Usage: dokku {head}\n\n{}\n", c.help)
+            format!("dokku {name} {}", c.usage)
+        }
     }
 
     /// Dispatches on the name the binary was started by; returns the exit code.

@@ -4,8 +4,7 @@
 
 use anyhow::{bail, Result};
 use dokku_core::appname;
-
-const USAGE: &str = "dokku run:logs (<app> [<container>]|--container <app>.run.N) [-t|--tail] [-n|--num num] [-q|--quiet]";
+use dokku_core::plugin::usage;
 
 /// `run:logs APP [CONTAINER] [-t] [-n N] [-q]`, `run:logs --container APP.run.N …`.
 pub fn command(argv: &[String]) -> Result<()> {
@@ -22,7 +21,7 @@ pub fn command(argv: &[String]) -> Result<()> {
         let mut value = |name: &str| -> Result<String> {
             match inline.clone().or_else(|| it.next().cloned()) {
                 Some(v) => Ok(v),
-                None => bail!("flag {name} needs a value; usage: {USAGE}"),
+                None => bail!("flag {name} needs a value; usage: {}", usage()),
             }
         };
         match flag {
@@ -31,14 +30,15 @@ pub fn command(argv: &[String]) -> Result<()> {
             "-q" | "--quiet" => quiet = true,
             "-n" | "--num" => num = value(flag)?,
             "--container" => container = value(flag)?,
-            f if f.starts_with('-') && f.len() > 1 => bail!("unknown flag {f}; usage: {USAGE}"),
+            f if f.starts_with('-') && f.len() > 1 => bail!("unknown flag {f}; usage: {}", usage()),
             _ => pos.push(a.clone()),
         }
     }
     if pos.len() > 2 || (pos.len() == 2 && !container.is_empty()) {
         bail!(
-            "unexpected argument {:?}; usage: {USAGE}",
-            pos.last().unwrap_or(&String::new())
+            "unexpected argument {:?}; usage: {}",
+            pos.last().unwrap_or(&String::new()),
+            usage()
         );
     }
     if let Some(c) = pos.get(1) {
@@ -47,7 +47,7 @@ pub fn command(argv: &[String]) -> Result<()> {
     let app = match pos.first() {
         Some(app) => app.clone(),
         None if !container.is_empty() => container.split('.').next().unwrap_or("").to_string(),
-        None => bail!("Please specify an app or --container; usage: {USAGE}"),
+        None => bail!("Please specify an app or --container; usage: {}", usage()),
     };
     appname::verify(&app)?;
     if !container.is_empty() {

@@ -10,7 +10,7 @@ mod logs;
 mod options;
 
 use anyhow::{bail, Result};
-use dokku_core::plugin::{Command, Plugin};
+use dokku_core::plugin::{usage, Command, Plugin};
 use dokku_core::report::Format;
 use dokku_core::{appname, args};
 
@@ -65,12 +65,7 @@ fn main() {
 
 /// `run` and `run:detached`.
 fn start(argv: &[String], detach: bool) -> Result<()> {
-    let usage = if detach {
-        "dokku run:detached [--env KEY=VALUE]... [--force-tty] [--ttl-seconds N] <app> <cmd>"
-    } else {
-        "dokku run [--env KEY=VALUE]... [--no-tty|--force-tty] [--ttl-seconds N] <app> <cmd>"
-    };
-    let r = options::parse(argv, usage)?;
+    let r = options::parse(argv, usage())?;
     appname::verify(&r.app)?;
     // Dokku's environment for the scheduler: run containers are removed when they exit.
     std::env::set_var("DOKKU_RM_CONTAINER", "1");
@@ -112,7 +107,7 @@ fn detached(argv: &[String]) -> Result<()> {
 /// `run:list APP [--format stdout|json]`.
 fn list(argv: &[String]) -> Result<()> {
     let a = args::parse(argv, &[], &["--format"])?;
-    a.at_most(1, "dokku run:list <app> [--format stdout|json]")?;
+    a.at_most(1, usage())?;
     let app = appname::required(a.pos(0))?;
     appname::verify(&app)?;
     let format = match Format::parse(a.value("--format"))? {
@@ -127,7 +122,7 @@ fn list(argv: &[String]) -> Result<()> {
 
 /// `run:stop APP` (all its run containers), `run:stop --container APP.run.N`.
 fn stop(argv: &[String]) -> Result<()> {
-    let usage = "dokku run:stop (<app>|--container <app>.run.N)";
+    let usage = usage();
     let a = args::parse(argv, &[], &["--container"])?;
     a.at_most(1, usage)?;
     let container = a.value("--container").unwrap_or("").to_string();
@@ -161,7 +156,7 @@ pub fn check_run_container(app: &str, container: &str) -> Result<()> {
 /// the run containers whose `--ttl-seconds` ran out are removed.
 fn retire(argv: &[String]) -> Result<()> {
     let a = args::parse(argv, &[], &[])?;
-    a.at_most(1, "dokku run:retire [<app>]")?;
+    a.at_most(1, usage())?;
     let apps = match a.pos(0) {
         Some(app) => {
             appname::verify(app)?;
