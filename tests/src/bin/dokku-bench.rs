@@ -5,6 +5,9 @@
 //! `--only swarm` times a 6-replica app on a 3-host test cluster (scripts/test-cluster)
 //! against docker-local, and the cut of a host until all replicas run and answer again.
 
+#[path = "../bench/scale.rs"]
+mod scale;
+
 use dokku_tests::swarm::{join_unix, listeners, mgr, registry_login, tasks};
 use dokku_tests::{git, Sandbox};
 use std::path::PathBuf;
@@ -59,7 +62,7 @@ fn main() {
         Some("push") => return push_benchmark(runs.min(20)),
         Some("redeploy") => return redeploy_benchmark(runs.min(10)),
         Some("deploy") => return deploy_benchmark(runs.min(10)),
-        Some("proxy") => return proxy_benchmark(),
+        Some("proxy" | "memory") => return scale::proxy_benchmark(),
         Some("swarm") => return swarm_benchmark(swarm_runs()),
         _ => {}
     }
@@ -194,7 +197,7 @@ fn main() {
 
     push_benchmark(runs.min(20));
     redeploy_benchmark(runs.min(10));
-    proxy_benchmark();
+    scale::proxy_benchmark();
 }
 
 /// Runs of the swarm figures: `--runs N` when given, else 3 (each run costs seconds).
@@ -770,90 +773,6 @@ fn web_port_of(sb: &Sandbox, app: &str, n: u32) -> u16 {
         .trim()
         .parse()
         .unwrap()
-}
-
-/// `wrk` for `secs` seconds against 127.0.0.1:port; requests per second.
-fn wrk(port: u16, host: &str, secs: u32) -> f64 {
-    let out = Command::new("wrk")
-        .args(["-t2", "-c8", &format!("-d{secs}s"), "-H"])
-        .arg(format!("Host: {host}"))
-        .arg(format!("http://127.0.0.1:{port}/"))
-        .output()
-        .expect("wrk (apt-get install wrk)");
-    let text = String::from_utf8_lossy(&out.stdout);
-    text.lines()
-        .find_map(|l| l.strip_prefix("Requests/sec:"))
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or_else(|| panic!("no wrk figure: {text}"))
-}
-
-/// (7) `proxy:build-config --all` for 1,000 apps (config generation, one check, one reload),
-/// and requests per second through nginx against the container's own published port.
-fn proxy_benchmark() {
-    let sb = Sandbox::with_nginx();
-    sb.use_docker();
-    let dokku = |args: &[&str]| run_quiet(sb.command(sb.root.join("bin/dokku")).args(args));
-    // 1,000 apps, each with a recorded web container (a closed port: only the config matters).
-    for i in 0..1000 {
-        let app = format!("app{i:04}");
-        dokku(&["--quiet", "apps:create", &app]);
-        std::fs::write(sb.dokku_root().join(&app).join("PORT.web.1"), "9\n").unwrap();
-        std::fs::write(sb.dokku_root().join(&app).join("IP.web.1"), "127.0.0.1\n").unwrap();
-    }
-    let clear = || {
-        for i in 0..1000 {
-            let conf = sb
-                .dokku_root()
-                .join(format!("app{i:04}"))
-                .join("nginx.conf");
-            let _ = std::fs::remove_file(conf);
-        }
-    };
-    // Each run generates all 1,000 configs (the previous run's are removed first).
-    let (med, p90) = measure_n(3, || {
-        clear();
-        dokku(&["--quiet", "proxy:build-config", "--all"])
-    });
-    row(
-        "proxy:build-config --all, 1,000 apps (+1 reload)",
-        (med, p90),
-        "-",
-        true,
-    );
-    clear();
-    // Throughput: one busybox web container, through nginx and straight to its port.
-    let base = dokku_tests::docker::busybox_image();
-    let app = sb.unique_app("rps");
-    dokku(&["checks:set", "--global", "default-wait", "0"]);
-    let work = sb.work_tree("rps");
-    let dockerfile = format!(
-        "FROM {base}\nRUN mkdir -p /www && echo ready > /www/index.html\nCMD [\"sh\", \"-c\", \"exec httpd -f -p $PORT -h /www\"]\n"
-    );
-    sb.commit(&work, &[("Dockerfile", &dockerfile)], "app");
-    dokku(&["apps:create", &app]);
-    dokku(&[
-        "git:sync",
-        "--build",
-        &app,
-        &work.display().to_string(),
-        "main",
-    ]);
-    let direct_port = web_port(&sb, &app);
-    wait_for_body(direct_port, "ready");
-    let direct = wrk(direct_port, "x", 5);
-    // The app's default vhost: a host nginx does not know gets its 404 server instead.
-    let proxied = wrk(sb.http_port(), &format!("{app}.dokku.localhost"), 5);
-    println!(
-        "{:<52} {direct:>10.0} req/s",
-        "floor: straight to the container's port (wrk, 8 conns)"
-    );
-    let cost = 1.0 - proxied / direct;
-    println!(
-        "{:<52} {proxied:>10.0} req/s   proxy cost {:>5.1}%   target <20%  {}",
-        "through nginx",
-        cost * 100.0,
-        if cost < 0.2 { "met" } else { "MISSED" }
-    );
 }
 
 /// Median and p90 (ms) of `runs` timed runs, without warm-ups.
