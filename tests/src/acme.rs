@@ -21,6 +21,8 @@ pub struct Pebble {
     pub mgmt_port: u16,
     /// The challenge test server's management port.
     pub chall_mgmt_port: u16,
+    /// The challenge test server's DNS port (UDP and TCP), pebble's resolver.
+    pub dns_port: u16,
     children: Vec<Child>,
 }
 
@@ -138,6 +140,7 @@ impl Pebble {
             port,
             mgmt_port,
             chall_mgmt_port,
+            dns_port,
             children,
         };
         let root = p.mgmt_get("/roots/0");
@@ -207,6 +210,20 @@ impl Pebble {
             "/set-txt",
             &serde_json::json!({"host": host, "value": value}),
         );
+    }
+
+    /// A script for lego's `exec` DNS provider (`EXEC_PATH`): `present FQDN VALUE` sets the
+    /// TXT record on the challenge test server, `cleanup` clears it.
+    pub fn exec_provider_script(&self) -> PathBuf {
+        let path = self.dir.path().join("dns-exec");
+        let m = self.chall_mgmt_port;
+        let script = format!(
+            "#!/bin/sh\nset -e\ncase \"$1\" in\n  present) curl -sf -m 5 -d \"{{\\\"host\\\":\\\"$2\\\",\\\"value\\\":\\\"$3\\\"}}\" http://127.0.0.1:{m}/set-txt ;;\n  cleanup) curl -sf -m 5 -d \"{{\\\"host\\\":\\\"$2\\\"}}\" http://127.0.0.1:{m}/clear-txt ;;\nesac\n"
+        );
+        std::fs::write(&path, script).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        path
     }
 
     /// Pebble's log so far (for assertion messages).

@@ -181,3 +181,33 @@ fn bad_input_gives_one_line() {
     assert!(!conf.contains("acme-challenge"), "{conf}");
     refused(sb.dokku(&["letsencrypt:cron-job"]), "--add");
 }
+
+#[test]
+fn a_wildcard_through_dns_01_with_lego_exec_provider() {
+    let (sb, p) = setup();
+    app(&sb, "wild", "hello-wild", &["*.w.le.test"]);
+    refused(le(&sb, &p, &["letsencrypt:enable", "wild"]), "needs dns-01");
+    sb.dokku(&["letsencrypt:set", "wild", "dns-provider", "exec"])
+        .ok();
+    let script = p.exec_provider_script();
+    let out = sb
+        .dokku(&[
+            "letsencrypt:set",
+            "wild",
+            "dns-provider-EXEC_PATH",
+            script.to_str().unwrap(),
+        ])
+        .ok();
+    assert!(!out.stdout.contains(script.to_str().unwrap()), "{out:?}");
+    let mut c = sb.command(sb.root.join("bin/dokku"));
+    c.args(["letsencrypt:enable", "wild"])
+        .env("LEGO_CA_CERTIFICATES", p.listener_ca())
+        .env(
+            "DOKKU_LETSENCRYPT_DNS_RESOLVERS",
+            format!("127.0.0.1:{}", p.dns_port),
+        )
+        .env("DOKKU_LETSENCRYPT_DNS_DISABLE_CP", "1");
+    sb.run(c, b"").ok();
+    let (code, body) = https_get(&sb, &p, "x.w.le.test");
+    assert_eq!((code, body.trim()), (0, "hello-wild"));
+}

@@ -46,6 +46,14 @@ pub fn run(app: &str, email: &str, domains: &[String], action: &str) -> Result<(
             .arg(state::webroot(app));
     } else {
         cmd.arg("--dns").arg(&provider);
+        for r in resolvers()? {
+            cmd.arg("--dns.resolvers").arg(r);
+        }
+        // A DNS server that answers the challenge records but no SOA (a test server) cannot
+        // take lego's propagation check: `DOKKU_LETSENCRYPT_DNS_DISABLE_CP=1` skips it.
+        if std::env::var("DOKKU_LETSENCRYPT_DNS_DISABLE_CP").is_ok_and(|v| v == "1") {
+            cmd.arg("--dns.disable-cp");
+        }
         for (k, v) in settings::provider_env(app)? {
             cmd.env(k, v);
         }
@@ -67,6 +75,27 @@ pub fn run(app: &str, email: &str, domains: &[String], action: &str) -> Result<(
         );
     }
     Ok(())
+}
+
+/// The DNS resolvers lego checks dns-01 records with: `DOKKU_LETSENCRYPT_DNS_RESOLVERS` from
+/// the environment (`HOST:PORT`, comma separated; a private resolver, or a test DNS server),
+/// else the system's.
+fn resolvers() -> Result<Vec<String>> {
+    let v = std::env::var("DOKKU_LETSENCRYPT_DNS_RESOLVERS").unwrap_or_default();
+    let mut out = Vec::new();
+    for r in v.split(',').map(str::trim).filter(|r| !r.is_empty()) {
+        let ok = r.rsplit_once(':').is_some_and(|(h, p)| {
+            !h.is_empty()
+                && p.parse::<u16>().is_ok()
+                && h.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || ".-[]:".contains(c))
+        });
+        if !ok {
+            bail!("invalid DOKKU_LETSENCRYPT_DNS_RESOLVERS entry {r:?}: give HOST:PORT");
+        }
+        out.push(r.to_string());
+    }
+    Ok(out)
 }
 
 /// The one line that says why lego failed: the ACME error's detail when there is one.
