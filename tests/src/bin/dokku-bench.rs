@@ -5,6 +5,9 @@
 //! `--only swarm` times a 6-replica app on a 3-host test cluster (scripts/test-cluster)
 //! against docker-local, and the cut of a host until all replicas run and answer again.
 
+#[path = "dokku-bench/rollback.rs"]
+mod rollback;
+
 #[path = "../bench/scale.rs"]
 mod scale;
 
@@ -64,6 +67,7 @@ fn main() {
         Some("deploy") => return deploy_benchmark(runs.min(10)),
         Some("proxy" | "memory") => return scale::proxy_benchmark(),
         Some("swarm") => return swarm_benchmark(swarm_runs()),
+        Some("rollback") => return rollback::benchmark(runs.min(10)),
         _ => {}
     }
     let sb = Sandbox::new();
