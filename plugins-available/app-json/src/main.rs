@@ -35,30 +35,12 @@ static PLUGIN: Plugin = Plugin {
     ],
     bare_commands: &[],
     triggers: &[
-        Trigger {
-            name: "app-json-get-content",
-            run: trigger_get_content,
-        },
-        Trigger {
-            name: "app-json-is-valid",
-            run: trigger_is_valid,
-        },
-        Trigger {
-            name: "post-extract",
-            run: trigger_post_extract,
-        },
-        Trigger {
-            name: "post-deploy",
-            run: trigger_post_deploy,
-        },
-        Trigger {
-            name: "post-delete",
-            run: trigger_post_delete,
-        },
-        Trigger {
-            name: "post-app-rename",
-            run: trigger_post_app_rename,
-        },
+        Trigger::new("app-json-get-content", trigger_get_content),
+        Trigger::new("app-json-is-valid", trigger_is_valid),
+        Trigger::new("post-extract", trigger_post_extract),
+        Trigger::new("post-deploy", trigger_post_deploy),
+        Trigger::new("post-delete", trigger_post_delete),
+        Trigger::new("post-app-rename", trigger_post_app_rename),
     ],
 };
 

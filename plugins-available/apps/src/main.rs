@@ -92,22 +92,10 @@ static PLUGIN: Plugin = Plugin {
     ],
     bare_commands: &[],
     triggers: &[
-        Trigger {
-            name: "app-exists",
-            run: trigger_app_exists,
-        },
-        Trigger {
-            name: "app-maybe-create",
-            run: trigger_app_maybe_create,
-        },
-        Trigger {
-            name: "deploy-source-set",
-            run: trigger_deploy_source_set,
-        },
-        Trigger {
-            name: "install",
-            run: settings::trigger_install,
-        },
+        Trigger::new("app-exists", trigger_app_exists),
+        Trigger::new("app-maybe-create", trigger_app_maybe_create),
+        Trigger::new("deploy-source-set", trigger_deploy_source_set),
+        Trigger::new("install", settings::trigger_install),
     ],
 };
 

@@ -35,18 +35,9 @@ static PLUGIN: Plugin = Plugin {
     ],
     bare_commands: &[],
     triggers: &[
-        Trigger {
-            name: "builder-detect",
-            run: trigger_detect,
-        },
-        Trigger {
-            name: "builder-build",
-            run: trigger_build,
-        },
-        Trigger {
-            name: "builder-release",
-            run: trigger_release,
-        },
+        Trigger::new("builder-detect", trigger_detect),
+        Trigger::new("builder-build", trigger_build),
+        Trigger::new("builder-release", trigger_release),
     ],
 };
 

@@ -38,34 +38,13 @@ static PLUGIN: Plugin = Plugin {
     ],
     bare_commands: &[],
     triggers: &[
-        Trigger {
-            name: "builder-detect",
-            run: trigger_detect,
-        },
-        Trigger {
-            name: "builder-build",
-            run: trigger_build,
-        },
-        Trigger {
-            name: "builder-release",
-            run: trigger_release,
-        },
-        Trigger {
-            name: "builder-image-is-herokuish",
-            run: trigger_image_is_herokuish,
-        },
-        Trigger {
-            name: "builder-herokuish-allowed",
-            run: trigger_allowed,
-        },
-        Trigger {
-            name: "post-delete",
-            run: trigger_post_delete,
-        },
-        Trigger {
-            name: "post-app-rename",
-            run: trigger_post_app_rename,
-        },
+        Trigger::new("builder-detect", trigger_detect),
+        Trigger::new("builder-build", trigger_build),
+        Trigger::new("builder-release", trigger_release),
+        Trigger::new("builder-image-is-herokuish", trigger_image_is_herokuish),
+        Trigger::new("builder-herokuish-allowed", trigger_allowed),
+        Trigger::new("post-delete", trigger_post_delete),
+        Trigger::new("post-app-rename", trigger_post_app_rename),
     ],
 };
 

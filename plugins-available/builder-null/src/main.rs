@@ -14,14 +14,8 @@ static PLUGIN: Plugin = Plugin {
     commands: &[],
     bare_commands: &[],
     triggers: &[
-        Trigger {
-            name: "builder-build",
-            run: trigger_build,
-        },
-        Trigger {
-            name: "builder-release",
-            run: trigger_release,
-        },
+        Trigger::new("builder-build", trigger_build),
+        Trigger::new("builder-release", trigger_release),
     ],
 };
 

@@ -38,22 +38,10 @@ static PLUGIN: Plugin = Plugin {
     ],
     bare_commands: &[],
     triggers: &[
-        Trigger {
-            name: "builder-detect",
-            run: trigger_detect,
-        },
-        Trigger {
-            name: "builder-get-property",
-            run: trigger_get_property,
-        },
-        Trigger {
-            name: "core-post-extract",
-            run: trigger_core_post_extract,
-        },
-        Trigger {
-            name: "pre-receive-app",
-            run: trigger_pre_receive_app,
-        },
+        Trigger::new("builder-detect", trigger_detect),
+        Trigger::new("builder-get-property", trigger_get_property),
+        Trigger::new("core-post-extract", trigger_core_post_extract),
+        Trigger::new("pre-receive-app", trigger_pre_receive_app),
     ],
 };
 

@@ -65,10 +65,7 @@ static PLUGIN: Plugin = Plugin {
         },
     ],
     bare_commands: &[],
-    triggers: &[Trigger {
-        name: "buildpack-stack-name",
-        run: trigger_stack_name,
-    }],
+    triggers: &[Trigger::new("buildpack-stack-name", trigger_stack_name)],
 };
 
 fn main() {

@@ -62,30 +62,12 @@ static PLUGIN: Plugin = Plugin {
     ],
     bare_commands: &[],
     triggers: &[
-        Trigger {
-            name: "builds-generate-id",
-            run: trigger_generate_id,
-        },
-        Trigger {
-            name: "builds-log-path",
-            run: trigger_log_path,
-        },
-        Trigger {
-            name: "builds-record-finalize",
-            run: trigger_finalize,
-        },
-        Trigger {
-            name: "builds-record-start",
-            run: trigger_start,
-        },
-        Trigger {
-            name: "post-app-rename-setup",
-            run: trigger_rename,
-        },
-        Trigger {
-            name: "post-delete",
-            run: trigger_post_delete,
-        },
+        Trigger::new("builds-generate-id", trigger_generate_id),
+        Trigger::new("builds-log-path", trigger_log_path),
+        Trigger::new("builds-record-finalize", trigger_finalize),
+        Trigger::new("builds-record-start", trigger_start),
+        Trigger::new("post-app-rename-setup", trigger_rename),
+        Trigger::new("post-delete", trigger_post_delete),
     ],
 };
 

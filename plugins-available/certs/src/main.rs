@@ -62,22 +62,10 @@ static PLUGIN: Plugin = Plugin {
     ],
     bare_commands: &[],
     triggers: &[
-        Trigger {
-            name: "certs-exists",
-            run: trigger_exists,
-        },
-        Trigger {
-            name: "certs-remove",
-            run: trigger_remove,
-        },
-        Trigger {
-            name: "certs-set",
-            run: trigger_set,
-        },
-        Trigger {
-            name: "post-app-clone-setup",
-            run: trigger_post_app_clone_setup,
-        },
+        Trigger::new("certs-exists", trigger_exists),
+        Trigger::new("certs-remove", trigger_remove),
+        Trigger::new("certs-set", trigger_set),
+        Trigger::new("post-app-clone-setup", trigger_post_app_clone_setup),
     ],
 };
 

@@ -62,18 +62,9 @@ static PLUGIN: Plugin = Plugin {
     ],
     bare_commands: &[],
     triggers: &[
-        Trigger {
-            name: "check-deploy",
-            run: trigger_check_deploy,
-        },
-        Trigger {
-            name: "checks-get-property",
-            run: trigger_get_property,
-        },
-        Trigger {
-            name: "install",
-            run: legacy::trigger_install,
-        },
+        Trigger::new("check-deploy", trigger_check_deploy),
+        Trigger::new("checks-get-property", trigger_get_property),
+        Trigger::new("install", legacy::trigger_install),
     ],
 };
 

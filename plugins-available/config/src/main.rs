@@ -84,38 +84,14 @@ static PLUGIN: Plugin = Plugin {
     ],
     bare_commands: &[],
     triggers: &[
-        Trigger {
-            name: "config-export",
-            run: trigger_export,
-        },
-        Trigger {
-            name: "config-get",
-            run: trigger_get,
-        },
-        Trigger {
-            name: "config-get-global",
-            run: trigger_get_global,
-        },
-        Trigger {
-            name: "config-migrate-env",
-            run: trigger_migrate_env,
-        },
-        Trigger {
-            name: "install",
-            run: trigger_migrate_env,
-        },
-        Trigger {
-            name: "post-app-clone-setup",
-            run: trigger_clone,
-        },
-        Trigger {
-            name: "post-app-rename-setup",
-            run: trigger_rename,
-        },
-        Trigger {
-            name: "post-delete",
-            run: trigger_delete,
-        },
+        Trigger::new("config-export", trigger_export),
+        Trigger::new("config-get", trigger_get),
+        Trigger::new("config-get-global", trigger_get_global),
+        Trigger::new("config-migrate-env", trigger_migrate_env),
+        Trigger::new("install", trigger_migrate_env),
+        Trigger::new("post-app-clone-setup", trigger_clone),
+        Trigger::new("post-app-rename-setup", trigger_rename),
+        Trigger::new("post-delete", trigger_delete),
     ],
 };
 

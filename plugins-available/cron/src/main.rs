@@ -63,38 +63,14 @@ static PLUGIN: Plugin = Plugin {
     bare_commands: &[],
     triggers: &[
         // Ours: a plugin's `cron-entries` answer changed (letsencrypt:cron-job): rewrite now.
-        Trigger {
-            name: "cron-entries-changed",
-            run: trigger_write,
-        },
-        Trigger {
-            name: "cron-get-property",
-            run: trigger_get_property,
-        },
-        Trigger {
-            name: "docker-args-run",
-            run: runner::trigger_docker_args_run,
-        },
-        Trigger {
-            name: "post-app-rename",
-            run: trigger_write,
-        },
-        Trigger {
-            name: "post-delete",
-            run: trigger_write,
-        },
-        Trigger {
-            name: "post-deploy",
-            run: trigger_write,
-        },
-        Trigger {
-            name: "pre-deploy",
-            run: trigger_pre_deploy,
-        },
-        Trigger {
-            name: "scheduler-uses-host-cron",
-            run: trigger_uses_host_cron,
-        },
+        Trigger::new("cron-entries-changed", trigger_write),
+        Trigger::new("cron-get-property", trigger_get_property),
+        Trigger::new("docker-args-run", runner::trigger_docker_args_run),
+        Trigger::new("post-app-rename", trigger_write),
+        Trigger::new("post-delete", trigger_write),
+        Trigger::new("post-deploy", trigger_write),
+        Trigger::new("pre-deploy", trigger_pre_deploy),
+        Trigger::new("scheduler-uses-host-cron", trigger_uses_host_cron),
     ],
 };
 

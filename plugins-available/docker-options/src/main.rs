@@ -50,22 +50,10 @@ static PLUGIN: Plugin = Plugin {
     ],
     bare_commands: &[],
     triggers: &[
-        Trigger {
-            name: "docker-args-build",
-            run: trigger_build,
-        },
-        Trigger {
-            name: "docker-args-deploy",
-            run: trigger_deploy,
-        },
-        Trigger {
-            name: "docker-args-run",
-            run: trigger_run,
-        },
-        Trigger {
-            name: "install",
-            run: trigger_install,
-        },
+        Trigger::new("docker-args-build", trigger_build),
+        Trigger::new("docker-args-deploy", trigger_deploy),
+        Trigger::new("docker-args-run", trigger_run),
+        Trigger::new("install", trigger_install),
     ],
 };
 

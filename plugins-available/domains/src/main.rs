@@ -110,46 +110,16 @@ static PLUGIN: Plugin = Plugin {
         },
     ],
     triggers: &[
-        Trigger {
-            name: "domains-list",
-            run: triggers::list,
-        },
-        Trigger {
-            name: "domains-vhost-enabled",
-            run: triggers::vhost_enabled,
-        },
-        Trigger {
-            name: "domains-add",
-            run: app::trigger_add,
-        },
-        Trigger {
-            name: "domains-enable",
-            run: triggers::domains_enable,
-        },
-        Trigger {
-            name: "domains-disable",
-            run: triggers::domains_disable,
-        },
-        Trigger {
-            name: "domains-setup",
-            run: triggers::domains_setup,
-        },
-        Trigger {
-            name: "domains-urls",
-            run: urls::trigger_domains_urls,
-        },
-        Trigger {
-            name: "post-create",
-            run: triggers::post_create,
-        },
-        Trigger {
-            name: "post-app-rename",
-            run: triggers::post_app_rename,
-        },
-        Trigger {
-            name: "post-app-clone-setup",
-            run: triggers::post_app_clone_setup,
-        },
+        Trigger::new("domains-list", triggers::list),
+        Trigger::new("domains-vhost-enabled", triggers::vhost_enabled),
+        Trigger::new("domains-add", app::trigger_add),
+        Trigger::new("domains-enable", triggers::domains_enable),
+        Trigger::new("domains-disable", triggers::domains_disable),
+        Trigger::new("domains-setup", triggers::domains_setup),
+        Trigger::new("domains-urls", urls::trigger_domains_urls),
+        Trigger::new("post-create", triggers::post_create),
+        Trigger::new("post-app-rename", triggers::post_app_rename),
+        Trigger::new("post-app-clone-setup", triggers::post_app_clone_setup),
     ],
 };
 

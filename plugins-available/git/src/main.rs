@@ -162,50 +162,17 @@ static PLUGIN: Plugin = Plugin {
         },
     ],
     triggers: &[
-        Trigger {
-            name: "receive-app",
-            run: pipeline::trigger_receive_app,
-        },
-        Trigger {
-            name: "git-revision",
-            run: triggers::trigger_git_revision,
-        },
-        Trigger {
-            name: "git-deploy-branch",
-            run: triggers::trigger_git_deploy_branch,
-        },
-        Trigger {
-            name: "git-get-property",
-            run: triggers::trigger_git_get_property,
-        },
-        Trigger {
-            name: "git-has-code",
-            run: triggers::trigger_git_has_code,
-        },
-        Trigger {
-            name: "git-from-archive",
-            run: sources::trigger_git_from_archive,
-        },
-        Trigger {
-            name: "git-from-image",
-            run: sources::trigger_git_from_image,
-        },
-        Trigger {
-            name: "git-from-directory",
-            run: sources::trigger_git_from_directory,
-        },
-        Trigger {
-            name: "post-create",
-            run: trigger_post_create,
-        },
-        Trigger {
-            name: "post-app-rename-setup",
-            run: trigger_rewrite_hook,
-        },
-        Trigger {
-            name: "post-app-clone-setup",
-            run: trigger_rewrite_hook,
-        },
+        Trigger::new("receive-app", pipeline::trigger_receive_app),
+        Trigger::new("git-revision", triggers::trigger_git_revision),
+        Trigger::new("git-deploy-branch", triggers::trigger_git_deploy_branch),
+        Trigger::new("git-get-property", triggers::trigger_git_get_property),
+        Trigger::new("git-has-code", triggers::trigger_git_has_code),
+        Trigger::new("git-from-archive", sources::trigger_git_from_archive),
+        Trigger::new("git-from-image", sources::trigger_git_from_image),
+        Trigger::new("git-from-directory", sources::trigger_git_from_directory),
+        Trigger::new("post-create", trigger_post_create),
+        Trigger::new("post-app-rename-setup", trigger_rewrite_hook),
+        Trigger::new("post-app-clone-setup", trigger_rewrite_hook),
     ],
 };
 

@@ -85,18 +85,9 @@ static PLUGIN: Plugin = Plugin {
     ],
     bare_commands: &[],
     triggers: &[
-        Trigger {
-            name: "acme-challenge-dir",
-            run: trigger_challenge_dir,
-        },
-        Trigger {
-            name: "cron-entries",
-            run: trigger_cron_entries,
-        },
-        Trigger {
-            name: "post-delete",
-            run: trigger_post_delete,
-        },
+        Trigger::new("acme-challenge-dir", trigger_challenge_dir),
+        Trigger::new("cron-entries", trigger_cron_entries),
+        Trigger::new("post-delete", trigger_post_delete),
     ],
 };
 

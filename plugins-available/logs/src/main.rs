@@ -48,18 +48,9 @@ static PLUGIN: Plugin = Plugin {
     ],
     bare_commands: &[],
     triggers: &[
-        Trigger {
-            name: "logs-get-property",
-            run: props::trigger_get_property,
-        },
-        Trigger {
-            name: "docker-args-process-deploy",
-            run: props::trigger_docker_args,
-        },
-        Trigger {
-            name: "docker-args-process-run",
-            run: props::trigger_docker_args,
-        },
+        Trigger::new("logs-get-property", props::trigger_get_property),
+        Trigger::new("docker-args-process-deploy", props::trigger_docker_args),
+        Trigger::new("docker-args-process-run", props::trigger_docker_args),
     ],
 };
 

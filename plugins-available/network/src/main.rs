@@ -81,62 +81,20 @@ static PLUGIN: Plugin = Plugin {
     ],
     bare_commands: &[],
     triggers: &[
-        Trigger {
-            name: "docker-args-deploy",
-            run: trigger_docker_args_deploy,
-        },
-        Trigger {
-            name: "docker-args-run",
-            run: trigger_docker_args_run,
-        },
-        Trigger {
-            name: "network-build-config",
-            run: trigger_network_build_config,
-        },
-        Trigger {
-            name: "network-get-property",
-            run: trigger_network_get_property,
-        },
-        Trigger {
-            name: "post-deploy",
-            run: trigger_post_deploy,
-        },
-        Trigger {
-            name: "post-container-create",
-            run: trigger_post_container_create,
-        },
-        Trigger {
-            name: "network-write-ipaddr",
-            run: config::trigger_write_ipaddr,
-        },
-        Trigger {
-            name: "network-write-port",
-            run: config::trigger_write_port,
-        },
-        Trigger {
-            name: "network-get-ipaddr",
-            run: config::trigger_get_ipaddr,
-        },
-        Trigger {
-            name: "network-get-port",
-            run: config::trigger_get_port,
-        },
-        Trigger {
-            name: "network-get-listeners",
-            run: config::trigger_get_listeners,
-        },
-        Trigger {
-            name: "network-clear-listeners",
-            run: config::trigger_clear_listeners,
-        },
-        Trigger {
-            name: "network-config-exists",
-            run: config::trigger_config_exists,
-        },
-        Trigger {
-            name: "network-clear-config",
-            run: config::trigger_clear_config,
-        },
+        Trigger::new("docker-args-deploy", trigger_docker_args_deploy),
+        Trigger::new("docker-args-run", trigger_docker_args_run),
+        Trigger::new("network-build-config", trigger_network_build_config),
+        Trigger::new("network-get-property", trigger_network_get_property),
+        Trigger::new("post-deploy", trigger_post_deploy),
+        Trigger::new("post-container-create", trigger_post_container_create),
+        Trigger::new("network-write-ipaddr", config::trigger_write_ipaddr),
+        Trigger::new("network-write-port", config::trigger_write_port),
+        Trigger::new("network-get-ipaddr", config::trigger_get_ipaddr),
+        Trigger::new("network-get-port", config::trigger_get_port),
+        Trigger::new("network-get-listeners", config::trigger_get_listeners),
+        Trigger::new("network-clear-listeners", config::trigger_clear_listeners),
+        Trigger::new("network-config-exists", config::trigger_config_exists),
+        Trigger::new("network-clear-config", config::trigger_clear_config),
     ],
 };
 

@@ -86,42 +86,15 @@ static PLUGIN: Plugin = Plugin {
     ],
     bare_commands: &[],
     triggers: &[
-        Trigger {
-            name: "proxy-build-config",
-            run: trigger_build,
-        },
-        Trigger {
-            name: "proxy-clear-config",
-            run: trigger_clear,
-        },
-        Trigger {
-            name: "proxy-enable",
-            run: trigger_proxy_enable,
-        },
-        Trigger {
-            name: "proxy-disable",
-            run: trigger_proxy_disable,
-        },
-        Trigger {
-            name: "post-create",
-            run: trigger_post_create,
-        },
-        Trigger {
-            name: "post-deploy",
-            run: trigger_post_deploy,
-        },
-        Trigger {
-            name: "post-delete",
-            run: trigger_post_delete,
-        },
-        Trigger {
-            name: "post-extract",
-            run: trigger_post_extract,
-        },
-        Trigger {
-            name: "pre-deploy",
-            run: trigger_pre_deploy,
-        },
+        Trigger::new("proxy-build-config", trigger_build),
+        Trigger::new("proxy-clear-config", trigger_clear),
+        Trigger::new("proxy-enable", trigger_proxy_enable),
+        Trigger::new("proxy-disable", trigger_proxy_disable),
+        Trigger::new("post-create", trigger_post_create),
+        Trigger::new("post-deploy", trigger_post_deploy),
+        Trigger::new("post-delete", trigger_post_delete),
+        Trigger::new("post-extract", trigger_post_extract),
+        Trigger::new("pre-deploy", trigger_pre_deploy),
     ],
 };
 

@@ -63,38 +63,14 @@ static PLUGIN: Plugin = Plugin {
     ],
     bare_commands: &[],
     triggers: &[
-        Trigger {
-            name: "ports-get",
-            run: triggers::ports_get,
-        },
-        Trigger {
-            name: "ports-get-container-port",
-            run: triggers::container_port,
-        },
-        Trigger {
-            name: "ports-clear",
-            run: trigger_ports_clear,
-        },
-        Trigger {
-            name: "ports-configure",
-            run: triggers::configure,
-        },
-        Trigger {
-            name: "ports-set-detected",
-            run: triggers::set_detected,
-        },
-        Trigger {
-            name: "post-extract",
-            run: triggers::post_extract,
-        },
-        Trigger {
-            name: "post-certs-update",
-            run: triggers::post_certs_update,
-        },
-        Trigger {
-            name: "post-certs-remove",
-            run: triggers::post_certs_remove,
-        },
+        Trigger::new("ports-get", triggers::ports_get),
+        Trigger::new("ports-get-container-port", triggers::container_port),
+        Trigger::new("ports-clear", trigger_ports_clear),
+        Trigger::new("ports-configure", triggers::configure),
+        Trigger::new("ports-set-detected", triggers::set_detected),
+        Trigger::new("post-extract", triggers::post_extract),
+        Trigger::new("post-certs-update", triggers::post_certs_update),
+        Trigger::new("post-certs-remove", triggers::post_certs_remove),
     ],
 };
 

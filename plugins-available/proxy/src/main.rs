@@ -58,18 +58,9 @@ static PLUGIN: Plugin = Plugin {
     ],
     bare_commands: &[],
     triggers: &[
-        Trigger {
-            name: "proxy-type",
-            run: trigger_type,
-        },
-        Trigger {
-            name: "proxy-is-enabled",
-            run: trigger_is_enabled,
-        },
-        Trigger {
-            name: "proxy-get-property",
-            run: trigger_get_property,
-        },
+        Trigger::new("proxy-type", trigger_type),
+        Trigger::new("proxy-is-enabled", trigger_is_enabled),
+        Trigger::new("proxy-get-property", trigger_get_property),
     ],
 };
 

@@ -80,50 +80,17 @@ static PLUGIN: Plugin = Plugin {
     ],
     bare_commands: &[],
     triggers: &[
-        Trigger {
-            name: "post-extract",
-            run: release::trigger_post_extract,
-        },
-        Trigger {
-            name: "release-and-deploy",
-            run: release::trigger_release_and_deploy,
-        },
-        Trigger {
-            name: "app-restart",
-            run: trigger_app_restart,
-        },
-        Trigger {
-            name: "post-delete",
-            run: trigger_post_delete,
-        },
-        Trigger {
-            name: "install",
-            run: trigger_install,
-        },
-        Trigger {
-            name: "post-app-rename",
-            run: trigger_post_app_rename,
-        },
-        Trigger {
-            name: "ps-can-scale",
-            run: trigger_ps_can_scale,
-        },
-        Trigger {
-            name: "ps-current-scale",
-            run: trigger_ps_current_scale,
-        },
-        Trigger {
-            name: "ps-get-property",
-            run: trigger_ps_get_property,
-        },
-        Trigger {
-            name: "ps-set-scale",
-            run: trigger_ps_set_scale,
-        },
-        Trigger {
-            name: "procfile-get-command",
-            run: trigger_procfile_get_command,
-        },
+        Trigger::new("post-extract", release::trigger_post_extract),
+        Trigger::new("release-and-deploy", release::trigger_release_and_deploy),
+        Trigger::new("app-restart", trigger_app_restart),
+        Trigger::new("post-delete", trigger_post_delete),
+        Trigger::new("install", trigger_install),
+        Trigger::new("post-app-rename", trigger_post_app_rename),
+        Trigger::new("ps-can-scale", trigger_ps_can_scale),
+        Trigger::new("ps-current-scale", trigger_ps_current_scale),
+        Trigger::new("ps-get-property", trigger_ps_get_property),
+        Trigger::new("ps-set-scale", trigger_ps_set_scale),
+        Trigger::new("procfile-get-command", trigger_procfile_get_command),
     ],
 };
 

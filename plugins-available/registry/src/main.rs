@@ -47,38 +47,14 @@ static PLUGIN: Plugin = Plugin {
     ],
     bare_commands: &[],
     triggers: &[
-        Trigger {
-            name: "deployed-app-image-repo",
-            run: push::trigger_image_repo,
-        },
-        Trigger {
-            name: "deployed-app-image-tag",
-            run: push::trigger_image_tag,
-        },
-        Trigger {
-            name: "deployed-app-repository",
-            run: push::trigger_repository,
-        },
-        Trigger {
-            name: "post-app-clone-setup",
-            run: trigger_clone,
-        },
-        Trigger {
-            name: "post-app-rename-setup",
-            run: cleanup::trigger_rename,
-        },
-        Trigger {
-            name: "post-delete",
-            run: cleanup::trigger_post_delete,
-        },
-        Trigger {
-            name: "post-release-builder",
-            run: push::trigger_post_release_builder,
-        },
-        Trigger {
-            name: "registry-docker-config",
-            run: push::trigger_docker_config,
-        },
+        Trigger::new("deployed-app-image-repo", push::trigger_image_repo),
+        Trigger::new("deployed-app-image-tag", push::trigger_image_tag),
+        Trigger::new("deployed-app-repository", push::trigger_repository),
+        Trigger::new("post-app-clone-setup", trigger_clone),
+        Trigger::new("post-app-rename-setup", cleanup::trigger_rename),
+        Trigger::new("post-delete", cleanup::trigger_post_delete),
+        Trigger::new("post-release-builder", push::trigger_post_release_builder),
+        Trigger::new("registry-docker-config", push::trigger_docker_config),
     ],
 };
 

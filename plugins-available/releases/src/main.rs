@@ -54,30 +54,12 @@ static PLUGIN: Plugin = Plugin {
     ],
     bare_commands: &[],
     triggers: &[
-        Trigger {
-            name: "builds-record-finalize",
-            run: failed::trigger_finalize,
-        },
-        Trigger {
-            name: "post-app-rename-setup",
-            run: record::trigger_rename_setup,
-        },
-        Trigger {
-            name: "post-delete",
-            run: record::trigger_post_delete,
-        },
-        Trigger {
-            name: "post-deploy",
-            run: record::trigger_post_deploy,
-        },
-        Trigger {
-            name: "pre-deploy",
-            run: failed::trigger_pre_deploy,
-        },
-        Trigger {
-            name: "releases-images-in-use",
-            run: record::trigger_images_in_use,
-        },
+        Trigger::new("builds-record-finalize", failed::trigger_finalize),
+        Trigger::new("post-app-rename-setup", record::trigger_rename_setup),
+        Trigger::new("post-delete", record::trigger_post_delete),
+        Trigger::new("post-deploy", record::trigger_post_deploy),
+        Trigger::new("pre-deploy", failed::trigger_pre_deploy),
+        Trigger::new("releases-images-in-use", record::trigger_images_in_use),
     ],
 };
 

@@ -52,22 +52,10 @@ static PLUGIN: Plugin = Plugin {
     ],
     bare_commands: &[],
     triggers: &[
-        Trigger {
-            name: "docker-args-process-build",
-            run: trigger_process_build,
-        },
-        Trigger {
-            name: "docker-args-process-deploy",
-            run: trigger_process_deploy,
-        },
-        Trigger {
-            name: "docker-args-process-run",
-            run: trigger_process_run,
-        },
-        Trigger {
-            name: "resource-get-property",
-            run: trigger_get_property,
-        },
+        Trigger::new("docker-args-process-build", trigger_process_build),
+        Trigger::new("docker-args-process-deploy", trigger_process_deploy),
+        Trigger::new("docker-args-process-run", trigger_process_run),
+        Trigger::new("resource-get-property", trigger_get_property),
     ],
 };
 

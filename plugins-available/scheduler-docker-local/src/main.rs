@@ -46,86 +46,26 @@ static PLUGIN: Plugin = Plugin {
     ],
     bare_commands: &[],
     triggers: &[
-        Trigger {
-            name: "scheduler-deploy",
-            run: trigger_deploy,
-        },
-        Trigger {
-            name: "scheduler-docker-cleanup",
-            run: dokku_core::cleanup::trigger_docker_local,
-        },
-        Trigger {
-            name: "scheduler-stop",
-            run: trigger_stop,
-        },
-        Trigger {
-            name: "scheduler-start",
-            run: trigger_start,
-        },
-        Trigger {
-            name: "scheduler-inspect",
-            run: trigger_inspect,
-        },
-        Trigger {
-            name: "scheduler-is-deployed",
-            run: trigger_is_deployed,
-        },
-        Trigger {
-            name: "scheduler-status",
-            run: trigger_status,
-        },
-        Trigger {
-            name: "scheduler-app-status",
-            run: trigger_app_status,
-        },
-        Trigger {
-            name: "scheduler-post-delete",
-            run: trigger_post_delete,
-        },
-        Trigger {
-            name: "scheduler-logs",
-            run: logs::trigger_logs,
-        },
-        Trigger {
-            name: "scheduler-logs-failed",
-            run: logs::trigger_logs_failed,
-        },
-        Trigger {
-            name: "scheduler-enter",
-            run: enter::trigger_enter,
-        },
-        Trigger {
-            name: "scheduler-processes",
-            run: trigger_processes,
-        },
-        Trigger {
-            name: "scheduler-run",
-            run: oneoff::trigger_run,
-        },
-        Trigger {
-            name: "scheduler-run-list",
-            run: oneoff::trigger_run_list,
-        },
-        Trigger {
-            name: "scheduler-run-stop",
-            run: oneoff::trigger_run_stop,
-        },
-        Trigger {
-            name: "scheduler-run-logs",
-            run: oneoff_logs::trigger_run_logs,
-        },
-        Trigger {
-            name: "scheduler-retire",
-            run: oneoff_ttl::trigger_retire,
-        },
-        Trigger {
-            name: "post-deploy",
-            run: trigger_post_deploy,
-        },
-        Trigger {
-            name: "post-delete",
-            run: trigger_app_post_delete,
-        },
+        Trigger::new("scheduler-deploy", trigger_deploy),
+        Trigger::new("scheduler-docker-cleanup", dokku_core::cleanup::trigger_docker_local),
+        Trigger::new("scheduler-stop", trigger_stop),
+        Trigger::new("scheduler-start", trigger_start),
+        Trigger::new("scheduler-inspect", trigger_inspect),
+        Trigger::new("scheduler-is-deployed", trigger_is_deployed),
+        Trigger::new("scheduler-status", trigger_status),
+        Trigger::new("scheduler-app-status", trigger_app_status),
+        Trigger::new("scheduler-post-delete", trigger_post_delete),
+        Trigger::new("scheduler-logs", logs::trigger_logs),
+        Trigger::new("scheduler-logs-failed", logs::trigger_logs_failed),
+        Trigger::new("scheduler-enter", enter::trigger_enter),
+        Trigger::new("scheduler-processes", trigger_processes),
+        Trigger::new("scheduler-run", oneoff::trigger_run),
+        Trigger::new("scheduler-run-list", oneoff::trigger_run_list),
+        Trigger::new("scheduler-run-stop", oneoff::trigger_run_stop),
+        Trigger::new("scheduler-run-logs", oneoff_logs::trigger_run_logs),
+        Trigger::new("scheduler-retire", oneoff_ttl::trigger_retire),
+        Trigger::new("post-deploy", trigger_post_deploy),
+        Trigger::new("post-delete", trigger_app_post_delete),
     ],
 };
 

@@ -69,50 +69,17 @@ static PLUGIN: Plugin = Plugin {
     ],
     bare_commands: &[],
     triggers: &[
-        Trigger {
-            name: "scheduler-deploy",
-            run: trigger_deploy,
-        },
-        Trigger {
-            name: "scheduler-stop",
-            run: trigger_stop,
-        },
-        Trigger {
-            name: "scheduler-run",
-            run: trigger_run,
-        },
-        Trigger {
-            name: "scheduler-logs",
-            run: trigger_logs,
-        },
-        Trigger {
-            name: "scheduler-enter",
-            run: trigger_enter,
-        },
-        Trigger {
-            name: "scheduler-app-status",
-            run: trigger_app_status,
-        },
-        Trigger {
-            name: "scheduler-is-deployed",
-            run: trigger_is_deployed,
-        },
-        Trigger {
-            name: "scheduler-processes",
-            run: trigger_processes,
-        },
-        Trigger {
-            name: "scheduler-post-delete",
-            run: trigger_post_delete,
-        },
-        Trigger {
-            name: "post-delete",
-            run: trigger_app_deleted,
-        },
-        Trigger {
-            name: "post-deploy",
-            run: trigger_post_deploy,
-        },
+        Trigger::new("scheduler-deploy", trigger_deploy),
+        Trigger::new("scheduler-stop", trigger_stop),
+        Trigger::new("scheduler-run", trigger_run),
+        Trigger::new("scheduler-logs", trigger_logs),
+        Trigger::new("scheduler-enter", trigger_enter),
+        Trigger::new("scheduler-app-status", trigger_app_status),
+        Trigger::new("scheduler-is-deployed", trigger_is_deployed),
+        Trigger::new("scheduler-processes", trigger_processes),
+        Trigger::new("scheduler-post-delete", trigger_post_delete),
+        Trigger::new("post-delete", trigger_app_deleted),
+        Trigger::new("post-deploy", trigger_post_deploy),
     ],
 };
 

@@ -29,14 +29,8 @@ static PLUGIN: Plugin = Plugin {
     ],
     bare_commands: &[],
     triggers: &[
-        Trigger {
-            name: "scheduler-detect",
-            run: trigger_detect,
-        },
-        Trigger {
-            name: "scheduler-get-property",
-            run: trigger_get_property,
-        },
+        Trigger::new("scheduler-detect", trigger_detect),
+        Trigger::new("scheduler-get-property", trigger_get_property),
     ],
 };
 

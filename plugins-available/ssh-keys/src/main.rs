@@ -37,10 +37,7 @@ static PLUGIN: Plugin = Plugin {
         },
     ],
     bare_commands: &[],
-    triggers: &[Trigger {
-        name: "user-auth",
-        run: trigger_user_auth,
-    }],
+    triggers: &[Trigger::new("user-auth", trigger_user_auth)],
 };
 
 fn main() {

@@ -133,18 +133,9 @@ static PLUGIN: Plugin = Plugin {
     ],
     bare_commands: &[],
     triggers: &[
-        Trigger {
-            name: "docker-args-deploy",
-            run: trigger_docker_args_deploy,
-        },
-        Trigger {
-            name: "docker-args-run",
-            run: trigger_docker_args_run,
-        },
-        Trigger {
-            name: "storage-list",
-            run: trigger_storage_list,
-        },
+        Trigger::new("docker-args-deploy", trigger_docker_args_deploy),
+        Trigger::new("docker-args-run", trigger_docker_args_run),
+        Trigger::new("storage-list", trigger_storage_list),
     ],
 };
 
