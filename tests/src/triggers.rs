@@ -1,6 +1,6 @@
 //! The trigger table of `docs/triggers.md`, generated from the sources: which plugin fires each
 //! trigger (Rust calls such as `trigger("NAME", …)`, `plugn trigger NAME` in shell plugins), which
-//! answers it (a Rust plugin's `Trigger { name: "NAME" … }`, a shell plugin's executable of that
+//! answers it (a Rust plugin's `Trigger::new("NAME", …)`, a shell plugin's executable of that
 //! name), and its arguments (from the `Trigger \`NAME ARGS\`` doc comments of the answers).
 
 use regex::Regex;
@@ -78,7 +78,7 @@ pub fn scan(repo: &Path) -> BTreeMap<String, Row> {
     // A plugin's own trigger run by plugin:uninstall and friends: `run_own_trigger(&dir, "NAME"`.
     let fire_own = Regex::new(r#"run_own_trigger\(\s*[^,()]+,\s*"([a-z][a-z0-9-]*)""#).unwrap();
     let answer = Regex::new(r#"name:\s*"([a-z][a-z0-9-]*)",\s*run:\s*trigger"#).unwrap();
-    let answer_any = Regex::new(r#"Trigger \{\s*name:\s*"([a-z][a-z0-9-]*)""#).unwrap();
+    let answer_any = Regex::new(r#"Trigger(?: \{\s*name:|::new\()\s*"([a-z][a-z0-9-]*)""#).unwrap();
     // A `PLUGIN:report` command answers `report` (core/src/plugin.rs).
     let report_command = Regex::new(r#"Command \{\s*name:\s*"report""#).unwrap();
     let doc =
