@@ -2,7 +2,8 @@
 //! network namespaces, a TLS + htpasswd registry on their bridge): an app pushed with
 //! `scheduler:set APP selected swarm` is in the registry, runs web tasks on several hosts and
 //! answers at its domain through nginx; it scales, rolls its env, redeploys and rolls back
-//! without a failed request, survives the cut of a host (counted), runs one-off tasks with
+//! without a failed request, `releases:rollback` redeploys a kept release from the registry
+//! (no failed request either), it survives the cut of a host (counted), runs one-off tasks with
 //! their exit code, moves to docker-local and back, and `apps:destroy` removes its services
 //! and registry tags. One long scenario: a cluster costs a few seconds to make.
 
@@ -152,6 +153,17 @@ fn an_app_on_a_three_host_swarm() {
     assert_eq!(get(port, &host, "/").as_deref(), Some("two"));
     sb.commit(&work, &[("app.json", &app_json("/"))], "fixed check");
 
+    // The failed push is a failed release, never the current one.
+    let rel = sb
+        .dokku(&["releases", &app, "--format", "json"])
+        .ok()
+        .stdout;
+    let rel: Vec<serde_json::Value> = serde_json::from_str(rel.trim()).unwrap();
+    assert_eq!(rel[0]["status"], "failed", "{rel:#?}");
+    assert_eq!(rel[0]["current"], false, "{rel:#?}");
+    let v1 = rel.last().unwrap().clone();
+    assert_eq!(v1["version"], "v1");
+
     // One-off tasks return their exit code.
     let o = sb.dokku(&["run", &app, "sh", "-c", "echo from-the-swarm; exit 3"]);
     assert_eq!(o.code, 3, "{}", o.stderr);
@@ -255,6 +267,57 @@ fn an_app_on_a_three_host_swarm() {
     let swarm6 = t0.elapsed();
     wait_running(&c, &svc, 6, "", 30);
     assert_eq!(get(port, &host, "/").as_deref(), Some("six"));
+
+    // releases:rollback to v1 (same app.json as now: a rollback runs the app's current
+    // app.json) pushes v1's kept image to the registry as the next tag and rolls the service to
+    // it: v1's body, no failed request.
+    let p = Poller::start(port, host.clone());
+    let t0 = Instant::now();
+    sb.dokku(&["releases:rollback", &app, "v1"]).ok();
+    let rolled = t0.elapsed();
+    wait_running(&c, &svc, 6, "", 30);
+    std::thread::sleep(Duration::from_millis(500));
+    let (ok, failed) = p.stop();
+    eprintln!(
+        "releases:rollback to v1 on swarm: {rolled:?}, {ok} requests, {} failed",
+        failed.len()
+    );
+    assert!(
+        failed.is_empty(),
+        "failed during releases:rollback: {failed:?}"
+    );
+    assert_eq!(get(port, &host, "/").as_deref(), Some("one"));
+    let image = mgr(
+        &c,
+        &[
+            "service",
+            "inspect",
+            "--format",
+            "{{.Spec.TaskTemplate.ContainerSpec.Image}}",
+            &svc,
+        ],
+    );
+    let rolled_tag = image
+        .split('@')
+        .next()
+        .unwrap()
+        .rsplit_once(':')
+        .unwrap()
+        .1
+        .to_string();
+    assert!(
+        image.starts_with(&format!("{reg}/{repo}:"))
+            && registry_tags(&c, repo).contains(&rolled_tag),
+        "{image} is not v1's image in the registry"
+    );
+    let rel = sb
+        .dokku(&["releases", &app, "--format", "json"])
+        .ok()
+        .stdout;
+    let rel: Vec<serde_json::Value> = serde_json::from_str(rel.trim()).unwrap();
+    assert_eq!(rel[0]["rollback_of"], "v1", "{rel:#?}");
+    assert_eq!(rel[0]["current"], true, "{rel:#?}");
+    assert_eq!(rel[0]["image_id"], v1["image_id"]);
     sb.dokku(&["scheduler:set", &app, "selected", "docker-local"])
         .ok();
     sb.commit(&work, &[("Dockerfile", &web_dockerfile("local"))], "local");
