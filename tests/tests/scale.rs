@@ -6,10 +6,10 @@
 use dokku_tests::Sandbox;
 use std::collections::BTreeMap;
 
-/// 24 apps with different domains, port maps, listeners, proxy and nginx settings.
+/// 12 apps with different domains, port maps, listeners, proxy and nginx settings.
 fn varied_apps(sb: &Sandbox) -> Vec<String> {
     let mut apps = Vec::new();
-    for i in 0..24 {
+    for i in 0..12 {
         let app = format!("s{i:02}");
         sb.dokku(&["--quiet", "apps:create", &app]).ok();
         if i % 4 != 3 {
@@ -46,7 +46,7 @@ fn varied_apps(sb: &Sandbox) -> Vec<String> {
         if i % 7 == 2 {
             sb.dokku(&["proxy:disable", &app]).ok();
         }
-        if i == 5 || i == 12 {
+        if i == 5 || i == 6 {
             sb.dokku(&["certs:generate", &app]).ok();
         }
         apps.push(app);
@@ -118,7 +118,7 @@ fn batch_forms_answer_what_the_single_app_forms_answer() {
         sb.dokku(&["proxy:build-config", app]).ok();
     }
     let one_by_one = configs(&sb, &apps);
-    assert!(one_by_one.values().filter(|c| c.is_some()).count() > 15);
+    assert!(one_by_one.values().filter(|c| c.is_some()).count() > 8);
     clear(&sb, &apps);
     sb.dokku(&["proxy:build-config", "--all"]).ok();
     assert_eq!(configs(&sb, &apps), one_by_one);
@@ -135,6 +135,6 @@ fn batch_forms_answer_what_the_single_app_forms_answer() {
         .iter()
         .map(|a| reports(sb.dokku(&["report", a]).ok().stdout))
         .collect();
-    assert!(all.contains("=====> s23 app information"), "{all}");
+    assert!(all.contains("=====> s11 app information"), "{all}");
     assert_eq!(all, each);
 }
