@@ -42,15 +42,9 @@ pub fn ask(
     args: &[&str],
     apps: &[String],
 ) -> Result<Option<BTreeMap<String, Vec<String>>>> {
-    let mut argv = vec![ALL.to_string()];
-    argv.extend(args.iter().map(|s| s.to_string()));
-    let o = plugn::fire(
-        crate::paths(),
-        name,
-        &argv,
-        plugn::Input::Null,
-        plugn::Output::Capture,
-    )?;
+    let mut argv = vec![ALL];
+    argv.extend(args);
+    let o = crate::trigger_outcome(name, &argv, plugn::Input::Null, plugn::Output::Capture)?;
     if !o.success() {
         return Ok(None);
     }

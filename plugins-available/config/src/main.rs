@@ -158,10 +158,7 @@ fn out(bytes: &[u8]) -> Result<()> {
 /// already saved), as Dokku does.
 fn fire_or_warn(name: &str, args: &[&str]) {
     if let Err(e) = dokku_core::trigger(name, args) {
-        let why = match e.downcast_ref::<Exit>() {
-            Some(Exit(code)) => format!("exit code {code}"),
-            None => format!("{e:#}"),
-        };
+        let why = dokku_core::failure_message(&e);
         log::warn(&format!("Failure while triggering {name}: {why}"));
     }
 }

@@ -203,10 +203,7 @@ pub fn install_many(
         std::env::remove_var(LOCK_HELD);
         if let Err(e) = hooked {
             restore(&changed)?;
-            let why = match e.downcast_ref::<dokku_core::Exit>() {
-                Some(dokku_core::Exit(code)) => format!("exit code {code}"),
-                None => format!("{e:#}"),
-            };
+            let why = dokku_core::failure_message(&e);
             bail!("nginx-pre-reload failed for {app} ({why}): the new nginx config was not installed, nginx was not reloaded");
         }
     }

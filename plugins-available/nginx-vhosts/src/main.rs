@@ -20,7 +20,7 @@ mod vars;
 use anyhow::{bail, Context, Result};
 use dokku_core::plugin::{Command, Plugin, Trigger};
 use dokku_core::report::{self, Report};
-use dokku_core::{appname, args, log, paths, property, trigger, trigger_value};
+use dokku_core::{appname, args, log, paths, property, trigger};
 use facts::Facts;
 use generate::{Inputs, PortMap};
 use std::path::PathBuf;
@@ -109,18 +109,9 @@ fn data_dir(app: &str) -> PathBuf {
     paths().lib_root.join("data/nginx-vhosts").join(app)
 }
 
-fn lines_of(trigger: &str, app: &str) -> Result<Vec<String>> {
-    Ok(trigger_value(trigger, &[app])?
-        .unwrap_or_default()
-        .lines()
-        .map(|l| l.trim().to_string())
-        .filter(|l| !l.is_empty())
-        .collect())
-}
-
 /// The app's proxy type (`proxy-type APP`; nginx when nothing answers).
 fn proxy_type(app: &str) -> Result<String> {
-    Ok(lines_of("proxy-type", app)?
+    Ok(dokku_core::trigger_lines("proxy-type", &[app])?
         .into_iter()
         .next()
         .unwrap_or_else(|| TYPE.to_string()))

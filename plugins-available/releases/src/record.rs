@@ -13,14 +13,9 @@ pub const ROLLBACK_ENV: &str = "DOKKU_RELEASES_ROLLBACK_OF";
 /// The app's own config as `config-export APP false false json` gives it (the config plugin's
 /// answer; its files are never read here).
 pub fn export_env(app: &str) -> Result<String> {
-    let args: Vec<String> = [app, "false", "false", "json"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-    let o = plugn::fire(
-        dokku_core::paths(),
+    let o = dokku_core::trigger_outcome(
         "config-export",
-        &args,
+        &[app, "false", "false", "json"],
         plugn::Input::Null,
         plugn::Output::Capture,
     )?;
