@@ -99,16 +99,6 @@ fn thousand_apps(sb: &Sandbox) -> Vec<String> {
     apps
 }
 
-fn dokku_out(sb: &Sandbox, args: &[&str]) -> String {
-    let o = sb
-        .command(sb.root.join("bin/dokku"))
-        .args(args)
-        .output()
-        .expect("dokku");
-    assert!(o.status.success(), "dokku {args:?} failed");
-    String::from_utf8_lossy(&o.stdout).trim().to_string()
-}
-
 /// (7) `proxy:build-config --all` for 1,000 apps against its floor, `dokku report` for every
 /// app, nginx's memory with 1,000 configs, and the throughput through nginx.
 pub fn proxy_benchmark() {
@@ -132,14 +122,12 @@ pub fn proxy_benchmark() {
     });
     // The floor: the same 1,000 files written and one `nginx -t`.
     let texts: Vec<Vec<u8>> = confs.iter().map(|c| std::fs::read(c).unwrap()).collect();
-    let conf = dokku_out(
-        &sb,
-        &["nginx:report", "--global", "--nginx-global-nginx-conf"],
-    );
-    let prefix = dokku_out(
-        &sb,
-        &["nginx:report", "--global", "--nginx-global-nginx-prefix"],
-    );
+    // Where the sandbox's nginx is (its global nginx-conf and nginx-prefix settings).
+    let global = |key: &str| {
+        let f = sb.lib_root().join("config/nginx/--global").join(key);
+        std::fs::read_to_string(f).unwrap().trim().to_string()
+    };
+    let (conf, prefix) = (global("nginx-conf"), global("nginx-prefix"));
     let floor = measure_n(5, || {
         clear();
         for (c, t) in confs.iter().zip(&texts) {
