@@ -223,7 +223,12 @@ fn remove_listed(ls: &[String], kind: &str, what: &'static str) -> Result<()> {
         .output()
         .with_context(|| format!("cannot run {}", docker::bin()))?;
     for line in String::from_utf8_lossy(&out.stderr).lines() {
-        let benign = ["No such container", "No such image", "conflict:", "is being used"];
+        let benign = [
+            "No such container",
+            "No such image",
+            "conflict:",
+            "is being used",
+        ];
         if !line.trim().is_empty() && !benign.iter().any(|b| line.contains(b)) {
             crate::log::warn(line.trim_start_matches("Error response from daemon: "));
         }
