@@ -44,7 +44,7 @@ pub fn ask(
 ) -> Result<Option<BTreeMap<String, Vec<String>>>> {
     let mut argv = vec![ALL];
     argv.extend(args);
-    let o = crate::trigger_outcome(name, &argv, plugn::Input::Null, plugn::Output::Capture)?;
+    let o = crate::trigger_outcome(name, &argv, plugn::Input::Null, plugn::Output::Probe)?;
     if !o.success() {
         return Ok(None);
     }

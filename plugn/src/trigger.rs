@@ -27,6 +27,9 @@ pub enum Output {
     Inherit,
     /// It is collected and returned (a return-value trigger).
     Capture,
+    /// It is collected and returned, and the plugins' stderr is discarded: a probe whose
+    /// failure the caller handles itself (a batch form a plugin may not know).
+    Probe,
 }
 
 /// The result of a trigger.
@@ -113,8 +116,9 @@ fn run_one(
     exe: &Path,
     args: &[String],
     stdin: &StdinSource,
-    capture: bool,
+    output: &Output,
 ) -> Result<Option<(ExitStatus, Vec<u8>)>> {
+    let capture = !matches!(output, Output::Inherit);
     let config = match manifest::load(plugin_dir)
         .and_then(|m| crate::plugin_config::env(&paths.plugin_path, plugin, &m))
     {
@@ -141,7 +145,11 @@ fn run_one(
         } else {
             Stdio::inherit()
         })
-        .stderr(Stdio::inherit());
+        .stderr(if matches!(output, Output::Probe) {
+            Stdio::null()
+        } else {
+            Stdio::inherit()
+        });
     let mut child = match cmd.spawn() {
         Ok(c) => c,
         Err(e) => {
@@ -195,7 +203,6 @@ pub fn fire_where(
         );
     }
     let stdin = StdinSource::new(input)?;
-    let capture = matches!(output, Output::Capture);
     let mut outcome = Outcome::default();
     for plugin in discovery::enabled(paths)? {
         if !only(&plugin) {
@@ -219,7 +226,7 @@ pub fn fire_where(
             &exe,
             args,
             &stdin,
-            capture,
+            &output,
         )?
         else {
             continue;

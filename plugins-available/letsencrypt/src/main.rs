@@ -503,15 +503,22 @@ fn trigger_cron_entries(_argv: &[String]) -> Result<()> {
     Ok(())
 }
 
-/// Trigger `acme-challenge-dir APP`: the app's challenge folder while letsencrypt is active.
+/// Trigger `acme-challenge-dir APP` (or its batch form `--all`, for every app): the app's
+/// challenge folder while letsencrypt is active.
 fn trigger_challenge_dir(argv: &[String]) -> Result<()> {
+    let dir_of = |app: &str| {
+        let w = state::webroot(app);
+        w.is_dir().then(|| w.display().to_string())
+    };
+    if dokku_core::batch::answer(argv, |app, _| Ok(dir_of(app).into_iter().collect()))? {
+        return Ok(());
+    }
     let Some(app) = argv.first() else {
         bail!("acme-challenge-dir needs APP");
     };
     appname::validate(app)?;
-    let w = state::webroot(app);
-    if w.is_dir() {
-        println!("{}", w.display());
+    if let Some(dir) = dir_of(app) {
+        println!("{dir}");
     }
     Ok(())
 }

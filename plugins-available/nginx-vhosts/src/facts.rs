@@ -8,7 +8,7 @@
 //! (`dokku_core::batch`), so the cost does not grow by processes per app.
 
 use anyhow::Result;
-use dokku_core::{batch, trigger_value};
+use dokku_core::{batch, trigger_lines};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -35,17 +35,7 @@ pub struct Facts {
     pub acme: Vec<String>,
 }
 
-/// A return-value trigger's answer as trimmed, non-blank lines (none when it failed).
-fn lines(name: &str, args: &[&str]) -> Result<Vec<String>> {
-    Ok(trigger_value(name, args)?
-        .unwrap_or_default()
-        .lines()
-        .map(|l| l.trim().to_string())
-        .filter(|l| !l.is_empty())
-        .collect())
-}
-
-/// The facts from each trigger's lines (as [`lines`] gives them).
+/// The facts from each trigger's lines (as [`trigger_lines`] gives them).
 #[allow(clippy::too_many_arguments)]
 fn assemble(
     kind: Vec<String>,
@@ -79,26 +69,26 @@ impl Facts {
     /// The app's facts, each trigger asked for it.
     pub fn of(app: &str) -> Result<Facts> {
         Ok(assemble(
-            lines("proxy-type", &[app])?,
-            lines("proxy-is-enabled", &[app])?,
-            lines("ports-get", &[app])?,
-            lines("domains-list", &[app])?,
+            trigger_lines("proxy-type", &[app])?,
+            trigger_lines("proxy-is-enabled", &[app])?,
+            trigger_lines("ports-get", &[app])?,
+            trigger_lines("domains-list", &[app])?,
             dokku_core::contract::listeners(app, "web")?,
-            lines("proxy-get-property", &[app, "proxy-port"])?,
-            lines("proxy-get-property", &[app, "proxy-ssl-port"])?,
-            lines("nginx-app-template-source", &[app, "app-config"])?,
-            lines("acme-challenge-dir", &[app])?,
+            trigger_lines("proxy-get-property", &[app, "proxy-port"])?,
+            trigger_lines("proxy-get-property", &[app, "proxy-ssl-port"])?,
+            trigger_lines("nginx-app-template-source", &[app, "app-config"])?,
+            trigger_lines("acme-challenge-dir", &[app])?,
         ))
     }
 
     /// Every app's facts, each trigger asked once for all of `apps` (app by app for a trigger
     /// whose answer is not in the batch form).
     pub fn all(apps: &[String]) -> Result<BTreeMap<String, Facts>> {
-        let ask = |name: &str, args: &[&str]| -> Result<BTreeMap<String, Vec<String>>> {
+        let ask_trigger = |name: &str, args: &[&str]| -> Result<BTreeMap<String, Vec<String>>> {
             let mut m = batch::lines(name, args, apps, |app| {
                 let mut argv = vec![app];
                 argv.extend_from_slice(args);
-                lines(name, &argv)
+                trigger_lines(name, &argv)
             })?;
             for v in m.values_mut() {
                 *v = v
@@ -109,17 +99,17 @@ impl Facts {
             }
             Ok(m)
         };
-        let mut kind = ask("proxy-type", &[])?;
-        let mut enabled = ask("proxy-is-enabled", &[])?;
-        let mut ports = ask("ports-get", &[])?;
-        let mut domains = ask("domains-list", &[])?;
+        let mut kind = ask_trigger("proxy-type", &[])?;
+        let mut enabled = ask_trigger("proxy-is-enabled", &[])?;
+        let mut ports = ask_trigger("ports-get", &[])?;
+        let mut domains = ask_trigger("domains-list", &[])?;
         let mut listeners = batch::lines("network-get-listeners", &["web"], apps, |app| {
             dokku_core::contract::listeners(app, "web")
         })?;
-        let mut port = ask("proxy-get-property", &["proxy-port"])?;
-        let mut ssl_port = ask("proxy-get-property", &["proxy-ssl-port"])?;
-        let mut template = ask("nginx-app-template-source", &["app-config"])?;
-        let mut acme = ask("acme-challenge-dir", &[])?;
+        let mut port = ask_trigger("proxy-get-property", &["proxy-port"])?;
+        let mut ssl_port = ask_trigger("proxy-get-property", &["proxy-ssl-port"])?;
+        let mut template = ask_trigger("nginx-app-template-source", &["app-config"])?;
+        let mut acme = ask_trigger("acme-challenge-dir", &[])?;
         let take =
             |m: &mut BTreeMap<String, Vec<String>>, app: &str| m.remove(app).unwrap_or_default();
         Ok(apps

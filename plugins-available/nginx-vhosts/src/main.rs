@@ -223,8 +223,8 @@ fn ipv6_listen(app: &str, bind4: &str) -> Result<String> {
 }
 
 /// The port nginx listens on for the app where its maps say 80 (`proxy-port`) or 443
-/// (`proxy-ssl-port`): the app's `proxy:set` value `asked` (Trigger `proxy-get-property APP
-/// KEY`), else nginx's own `http-port` / `https-port`.
+/// (`proxy-ssl-port`): the app's `proxy:set` value `asked` (Trigger
+/// `proxy-get-property APP KEY`), else nginx's own `http-port` / `https-port`.
 fn listen_port(app: &str, asked: &str, proxy_key: &str, nginx_key: &str) -> Result<u16> {
     let (value, what) = match asked.trim() {
         "" => (settings::global(nginx_key)?, format!("nginx {nginx_key}")),
