@@ -407,27 +407,13 @@ fn push_benchmark(runs: usize) {
                 .args(["plugin:disable", p]),
         );
     }
-    // The floor's key logs in without the forced command and pushes to a plain bare repo.
-    let floor_key = sb.new_key("floor");
-    let pubkey = std::fs::read_to_string(format!("{}.pub", floor_key.display())).unwrap();
-    let ak = sb.dokku_root().join(".ssh/authorized_keys");
-    let mut text = std::fs::read_to_string(&ak).unwrap();
-    text.push_str(&pubkey);
-    std::fs::write(&ak, text).unwrap();
-    let floor_repo = sb.dir.path().join("floor.git");
-    run_quiet(
-        Command::new("git")
-            .args(["init", "--bare", "--quiet"])
-            .arg(&floor_repo),
-    );
+    let (floor_ssh, floor_url) = plain_push_floor(&sb);
     let work = sb.dir.path().join("work");
     std::fs::create_dir_all(&work).unwrap();
     run_quiet(git(&work).args(["init", "--quiet", "-b", "main"]));
     let admin_ssh = sb.ssh_command_with(&sb.root.join("id_ed25519"));
-    let floor_ssh = sb.ssh_command_with(&floor_key);
     let host = format!("ssh://{}@127.0.0.1:{}", sb.ssh_user(), sb.ssh_port());
     let app_url = format!("{host}/bench-app");
-    let floor_url = format!("{host}{}", floor_repo.display());
     let push = |ssh: &str, url: &str| {
         run_quiet(
             git(&work)
@@ -555,27 +541,8 @@ fn redeploy_benchmark(runs: usize) {
         );
         wait_for_body(web_port(&sb, &app), "ready");
     };
-    // The transfer's floor: the same commit pushed to a plain bare repository over the same
-    // sshd, with a key that has no forced command (the floor is this plus by-hand).
-    let floor_key = sb.new_key("floor");
-    let pubkey = std::fs::read_to_string(format!("{}.pub", floor_key.display())).unwrap();
-    let ak = sb.dokku_root().join(".ssh/authorized_keys");
-    let mut text = std::fs::read_to_string(&ak).unwrap();
-    text.push_str(&pubkey);
-    std::fs::write(&ak, text).unwrap();
-    let floor_repo = sb.dir.path().join("floor.git");
-    run_quiet(
-        Command::new("git")
-            .args(["init", "--bare", "--quiet"])
-            .arg(&floor_repo),
-    );
-    let floor_ssh = sb.ssh_command_with(&floor_key);
-    let floor_url = format!(
-        "ssh://{}@127.0.0.1:{}{}",
-        sb.ssh_user(),
-        sb.ssh_port(),
-        floor_repo.display()
-    );
+    // The transfer's floor (the floor is this plus by-hand).
+    let (floor_ssh, floor_url) = plain_push_floor(&sb);
     let git_floor = || {
         run_quiet(
             git(&work)
@@ -904,4 +871,28 @@ fn cut_once(
         std::thread::sleep(std::time::Duration::from_millis(200));
     }
     (ms(t_down), ms(t_running), serving)
+}
+
+/// The floor of a push: a key without the forced command, allowed on the install's sshd, and a
+/// plain bare repository to push the same commits to; returns its `GIT_SSH_COMMAND` and URL.
+fn plain_push_floor(sb: &Sandbox) -> (String, String) {
+    let floor_key = sb.new_key("floor");
+    let pubkey = std::fs::read_to_string(format!("{}.pub", floor_key.display())).unwrap();
+    let ak = sb.dokku_root().join(".ssh/authorized_keys");
+    let mut text = std::fs::read_to_string(&ak).unwrap();
+    text.push_str(&pubkey);
+    std::fs::write(&ak, text).unwrap();
+    let floor_repo = sb.dir.path().join("floor.git");
+    run_quiet(
+        Command::new("git")
+            .args(["init", "--bare", "--quiet"])
+            .arg(&floor_repo),
+    );
+    let url = format!(
+        "ssh://{}@127.0.0.1:{}{}",
+        sb.ssh_user(),
+        sb.ssh_port(),
+        floor_repo.display()
+    );
+    (sb.ssh_command_with(&floor_key), url)
 }
