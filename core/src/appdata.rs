@@ -35,3 +35,17 @@ pub fn follow_rename(argv: &[String], dir: impl Fn(&str) -> PathBuf) -> Result<(
     }
     Ok(())
 }
+
+/// A JSON state file of a plugin read into `T`; `None` when the file does not exist. A file
+/// that does not parse is an error naming it.
+pub fn read_json<T: serde::de::DeserializeOwned>(path: &std::path::Path) -> Result<Option<T>> {
+    match std::fs::read(path) {
+        Ok(b) => {
+            Ok(Some(serde_json::from_slice(&b).with_context(|| {
+                format!("cannot parse {}", path.display())
+            })?))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+    }
+}

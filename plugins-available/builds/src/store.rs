@@ -114,16 +114,7 @@ pub fn lock(app: &str) -> Result<plugn::atomic::Lock> {
 
 /// Reads one record.
 pub fn read(app: &str, id: &str) -> Result<Option<Build>> {
-    let p = record_path(app, id);
-    match std::fs::read(&p) {
-        Ok(b) => {
-            Ok(Some(serde_json::from_slice(&b).with_context(|| {
-                format!("cannot parse {}", p.display())
-            })?))
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(e).with_context(|| format!("cannot read {}", p.display())),
-    }
+    dokku_core::appdata::read_json(&record_path(app, id))
 }
 
 /// Writes one record atomically.

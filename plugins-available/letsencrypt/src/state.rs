@@ -58,16 +58,7 @@ pub fn lock(app: &str) -> Result<plugn::atomic::Lock> {
 
 /// The app's state, `None` when letsencrypt is not enabled for it.
 pub fn load(app: &str) -> Result<Option<State>> {
-    let p = file(app);
-    match std::fs::read(&p) {
-        Ok(b) => {
-            Ok(Some(serde_json::from_slice(&b).with_context(|| {
-                format!("cannot parse {}", p.display())
-            })?))
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(e).with_context(|| format!("cannot read {}", p.display())),
-    }
+    dokku_core::appdata::read_json(&file(app))
 }
 
 /// Writes the app's state atomically.
