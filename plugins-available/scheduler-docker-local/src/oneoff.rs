@@ -217,7 +217,7 @@ pub fn trigger_run(argv: &[String]) -> Result<()> {
 }
 
 /// The run containers of an app, as `docker container ls` filters them.
-fn run_filters(app: &str) -> Vec<String> {
+pub(crate) fn run_filters(app: &str) -> Vec<String> {
     vec![
         "--filter".into(),
         format!("label={APP_LABEL}={app}"),

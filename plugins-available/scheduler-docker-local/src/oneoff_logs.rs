@@ -3,7 +3,7 @@
 
 use anyhow::{bail, Context, Result};
 use dokku_core::appname;
-use dokku_core::docker::{self, APP_LABEL, CONTAINER_TYPE_LABEL};
+use dokku_core::docker;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
@@ -39,17 +39,10 @@ pub fn trigger_run_logs(argv: &[String]) -> Result<()> {
     appname::verify(app)?;
     let get = |i: usize| rest.get(i).map(String::as_str).unwrap_or("");
     let (container, tail, pretty, num) = (get(0), get(1) == "true", get(2) != "false", get(3));
-    let listed = docker::output([
-        "container",
-        "ls",
-        "--all",
-        "--filter",
-        &format!("label={APP_LABEL}={app}"),
-        "--filter",
-        &format!("label={CONTAINER_TYPE_LABEL}=run"),
-        "--format",
-        "{{.Names}}",
-    ])?;
+    let mut ls: Vec<String> = vec!["container".into(), "ls".into(), "--all".into()];
+    ls.extend(crate::oneoff::run_filters(app));
+    ls.extend(["--format".into(), "{{.Names}}".into()]);
+    let listed = docker::output(&ls)?;
     let mut names: Vec<String> = listed
         .lines()
         .filter(|l| !l.is_empty())

@@ -6,7 +6,7 @@
 //! reaper missed (a reboot, a killed reaper).
 
 use anyhow::{bail, Context, Result};
-use dokku_core::docker::{self, APP_LABEL, CONTAINER_TYPE_LABEL};
+use dokku_core::docker;
 use dokku_core::log;
 
 /// The label holding a run container's deadline (Unix seconds).
@@ -73,19 +73,11 @@ fn deadline_of(id: &str) -> Result<Option<u64>> {
 /// Removes the app's run containers whose deadline passed; returns their names.
 pub fn retire_expired(app: &str) -> Result<Vec<String>> {
     let format = format!("{{{{.Names}}}}\t{{{{.Label \"{DEADLINE_LABEL}\"}}}}");
-    let out = docker::output([
-        "container",
-        "ls",
-        "--all",
-        "--filter",
-        &format!("label={APP_LABEL}={app}"),
-        "--filter",
-        &format!("label={CONTAINER_TYPE_LABEL}=run"),
-        "--filter",
-        &format!("label={DEADLINE_LABEL}"),
-        "--format",
-        &format,
-    ])?;
+    let mut ls: Vec<String> = vec!["container".into(), "ls".into(), "--all".into()];
+    ls.extend(crate::oneoff::run_filters(app));
+    ls.extend(["--filter".into(), format!("label={DEADLINE_LABEL}")]);
+    ls.extend(["--format".into(), format]);
+    let out = docker::output(&ls)?;
     let now = now();
     let expired: Vec<String> = out
         .lines()
