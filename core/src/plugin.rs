@@ -216,6 +216,7 @@ impl Plugin {
             return Ok(0);
         } else if name == "report" && self.answers_report() {
             if let Some(c) = self.commands.iter().find(|c| c.name == "report") {
+                let _ = USAGE.set(self.usage_line(c));
                 (c.run)(args)?;
                 return Ok(0);
             }

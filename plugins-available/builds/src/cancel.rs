@@ -7,6 +7,7 @@
 
 use crate::store;
 use anyhow::{bail, Result};
+use dokku_core::plugin::usage;
 use dokku_core::{appname, args, deploylock, log};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -71,11 +72,11 @@ fn signal(pid: i32, sig: libc::c_int) {
 
 /// `builds:cancel APP`.
 pub fn command(argv: &[String]) -> Result<()> {
-    const USAGE: &str = "dokku builds:cancel <app>";
+    let usage = usage();
     let a = args::parse(argv, &[], &[])?;
-    a.at_most(1, USAGE)?;
+    a.at_most(1, usage)?;
     let Some(app) = a.pos(0).cloned() else {
-        bail!("no app given; usage: {USAGE}");
+        bail!("no app given; usage: {usage}");
     };
     appname::verify(&app)?;
     let build = {

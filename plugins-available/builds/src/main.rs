@@ -8,6 +8,7 @@ mod cancel;
 mod store;
 
 use anyhow::{bail, Result};
+use dokku_core::plugin::usage;
 use dokku_core::plugin::{Command, Plugin, Trigger};
 use dokku_core::report::{self, Format, Report};
 use dokku_core::{appname, args, log, property};
@@ -206,14 +207,11 @@ fn json_of(b: &Build) -> serde_json::Value {
     v
 }
 
-const LIST_USAGE: &str =
-    "dokku builds:list [<app>] [--format json] [--kind build|deploy] [--status STATUS]";
-
 /// `builds:list [APP] [--format json] [--kind K] [--status S]`: without an app the builds
 /// running on every app; with one its running builds and history, newest first.
 fn list(argv: &[String]) -> Result<()> {
     let a = args::parse(argv, &[], &["--format", "--kind", "--status"])?;
-    a.at_most(1, LIST_USAGE)?;
+    a.at_most(1, usage())?;
     let format = Format::parse(a.value("--format"))?;
     let kind = a.value("--kind");
     if let Some(k) = kind {
@@ -310,13 +308,13 @@ fn resolve(app: &str, which: &str) -> Result<Build> {
 
 /// `builds:info APP ID [--format json]`.
 fn info(argv: &[String]) -> Result<()> {
-    const USAGE: &str = "dokku builds:info <app> <build-id> [--format json]";
+    let usage = usage();
     let a = args::parse(argv, &[], &["--format"])?;
-    a.at_most(2, USAGE)?;
+    a.at_most(2, usage)?;
     let format = Format::parse(a.value("--format"))?;
-    let app = the_app(&a, USAGE)?;
+    let app = the_app(&a, usage)?;
     let Some(id) = a.pos(1) else {
-        bail!("no build id given; usage: {USAGE}");
+        bail!("no build id given; usage: {usage}");
     };
     let b = resolve(&app, id)?;
     if format == Format::Json {
@@ -347,10 +345,9 @@ fn info(argv: &[String]) -> Result<()> {
 /// `builds:output APP [ID|current|previous]`: a finished build's log, or a running one's
 /// followed until the build ends. Without an id: the running build, else the latest.
 fn output(argv: &[String]) -> Result<()> {
-    const USAGE: &str = "dokku builds:output <app> [<build-id>|current|previous]";
     let a = args::parse(argv, &[], &[])?;
-    a.at_most(2, USAGE)?;
-    let app = the_app(&a, USAGE)?;
+    a.at_most(2, usage())?;
+    let app = the_app(&a, usage())?;
     let b = match a.pos(1) {
         Some(which) => resolve(&app, which)?,
         None => match resolve(&app, "current") {
@@ -394,16 +391,16 @@ fn output(argv: &[String]) -> Result<()> {
 
 /// `builds:prune APP|--all-apps`.
 fn prune(argv: &[String]) -> Result<()> {
-    const USAGE: &str = "dokku builds:prune <app>|--all-apps";
+    let usage = usage();
     let a = args::parse(argv, &["--all-apps"], &[])?;
-    a.at_most(1, USAGE)?;
+    a.at_most(1, usage)?;
     let apps = if a.has("--all-apps") {
         if a.pos(0).is_some() {
-            bail!("give an app or --all-apps, not both; usage: {USAGE}");
+            bail!("give an app or --all-apps, not both; usage: {usage}");
         }
         appname::all()?
     } else {
-        vec![the_app(&a, USAGE)?]
+        vec![the_app(&a, usage)?]
     };
     for app in apps {
         let n = store::prune(&app)?;
@@ -464,12 +461,7 @@ fn report_of(app: &str) -> Result<Report> {
 
 /// `builds:report [APP] [--format stdout|json] [--FLAG]`.
 fn report_command(argv: &[String]) -> Result<()> {
-    report::command(
-        argv,
-        REPORT_FIELDS,
-        "dokku builds:report [<app>|--global] [--format stdout|json] [<flag>]",
-        report_of,
-    )
+    report::command(argv, REPORT_FIELDS, usage(), report_of)
 }
 
 /// `builds:set [--global|APP] retention [N]`: N a whole number of at least 1; no value unsets.

@@ -14,6 +14,7 @@ mod legacy;
 mod listen;
 
 use anyhow::{bail, Context, Result};
+use dokku_core::plugin::usage;
 use dokku_core::plugin::{Command, Plugin, Trigger};
 use dokku_core::report::{self, Report};
 use dokku_core::{appname, args, docker, log, procfile, property, Exit};
@@ -146,7 +147,7 @@ fn mark(app: &str, types: &[String], add: Option<&str>, remove: &[&str]) -> Resu
 
 /// `checks:disable APP [TYPES]`: no zero-downtime (old containers stop first) and no checks.
 fn disable(argv: &[String]) -> Result<()> {
-    let (app, types) = app_and_types(argv, "dokku checks:disable <app> [<process-type(s)>]")?;
+    let (app, types) = app_and_types(argv, usage())?;
     mark(&app, &types, Some("disabled"), &["skipped"])?;
     log::info1(&format!(
         "Zero downtime is disabled for {app} ({})",
@@ -157,7 +158,7 @@ fn disable(argv: &[String]) -> Result<()> {
 
 /// `checks:enable APP [TYPES]`.
 fn enable(argv: &[String]) -> Result<()> {
-    let (app, types) = app_and_types(argv, "dokku checks:enable <app> [<process-type(s)>]")?;
+    let (app, types) = app_and_types(argv, usage())?;
     mark(&app, &types, None, &["disabled", "skipped"])?;
     log::info1(&format!(
         "Zero downtime is enabled for {app} ({})",
@@ -168,7 +169,7 @@ fn enable(argv: &[String]) -> Result<()> {
 
 /// `checks:skip APP [TYPES]`: zero-downtime kept, checks not run.
 fn skip(argv: &[String]) -> Result<()> {
-    let (app, types) = app_and_types(argv, "dokku checks:skip <app> [<process-type(s)>]")?;
+    let (app, types) = app_and_types(argv, usage())?;
     mark(&app, &types, Some("skipped"), &["disabled"])?;
     log::info1(&format!(
         "Zero downtime checks are skipped for {app} ({})",
@@ -177,14 +178,12 @@ fn skip(argv: &[String]) -> Result<()> {
     Ok(())
 }
 
-const SET_USAGE: &str = "dokku checks:set [--global|<app>] <key> [<value>]";
-
 /// `checks:set [--global|APP] wait-to-retire|default-wait|wait|timeout|attempts [N]` (`wait`,
 /// `timeout` and `attempts` are where Dokku keeps the retired `DOKKU_CHECKS_*` settings).
 fn set(argv: &[String]) -> Result<()> {
     let c = property::SetCommand::parse(
         argv,
-        SET_USAGE,
+        usage(),
         &[
             "attempts",
             "default-wait",
@@ -259,12 +258,7 @@ fn report_of(app: &str) -> Result<Report> {
 }
 
 fn report_cmd(argv: &[String]) -> Result<()> {
-    report::command(
-        argv,
-        REPORT_FIELDS,
-        "dokku checks:report [<app>] [--format stdout|json] [<flag>]",
-        report_of,
-    )
+    report::command(argv, REPORT_FIELDS, usage(), report_of)
 }
 
 /// Whether the container runs, and how often the engine restarted it.
@@ -470,9 +464,8 @@ fn parse_target(t: &str) -> Result<(String, Option<u32>)> {
 /// process type (without any: the container is running and was never restarted), one line per
 /// container; exits 1 when any failed.
 fn run_cmd(argv: &[String]) -> Result<()> {
-    const USAGE: &str = "dokku checks:run <app> [<process-type>[.<n>]]";
     let a = args::parse(argv, &[], &[])?;
-    a.at_most(2, USAGE)?;
+    a.at_most(2, usage())?;
     let app = appname::required(a.pos(0))?;
     appname::verify(&app)?;
     let filter = a.pos(1).map(|t| parse_target(t)).transpose()?;

@@ -8,6 +8,7 @@
 
 use anyhow::{bail, Result};
 use dokku_core::docker::dockerargs;
+use dokku_core::plugin::usage;
 use dokku_core::plugin::{Command, Plugin, Trigger};
 use dokku_core::report::{self, Report};
 use dokku_core::{appname, log};
@@ -208,7 +209,7 @@ fn remove(argv: &[String]) -> Result<()> {
 /// `docker-options:clear [--process PROC…] APP [PHASES]`: without `--process`, every process's
 /// options only (a process's own are left).
 fn clear(argv: &[String]) -> Result<()> {
-    let usage = "dokku docker-options:clear [--process PROC...] <app> [<phase(s)>]";
+    let usage = usage();
     let (procs, rest) = take_processes(argv)?;
     let a = dokku_core::args::parse(&rest, &[], &[])?;
     a.at_most(2, usage)?;
@@ -249,7 +250,7 @@ fn clear(argv: &[String]) -> Result<()> {
 /// `docker-options:list APP [--process PROC] --phase PHASE`: the options of one
 /// process+phase pair (every process's without `--process`), one per line.
 fn list(argv: &[String]) -> Result<()> {
-    let usage = "dokku docker-options:list <app> [--process PROC] --phase PHASE";
+    let usage = usage();
     let (procs, rest) = take_processes(argv)?;
     let a = dokku_core::args::parse(&rest, &[], &["--phase"])?;
     a.at_most(1, usage)?;
@@ -301,7 +302,7 @@ fn report_of(app: &str) -> Result<Report> {
 /// `docker-options:report [APP] [--format stdout|json] [--docker-options-…]`; a process's
 /// deploy options answer `--docker-options-deploy.PROC`.
 fn report_cmd(argv: &[String]) -> Result<()> {
-    const USAGE: &str = "dokku docker-options:report [<app>] [--format stdout|json] [<flag>]";
+    let usage = usage();
     if let Some(flag) = argv
         .iter()
         .find(|a| a.starts_with("--docker-options-deploy."))
@@ -310,7 +311,7 @@ fn report_cmd(argv: &[String]) -> Result<()> {
         store::validate_process(p)?;
         let rest: Vec<&String> = argv.iter().filter(|a| *a != flag).collect();
         let [app] = rest.as_slice() else {
-            bail!("Please specify one app with {flag}; usage: {USAGE}");
+            bail!("Please specify one app with {flag}; usage: {usage}");
         };
         appname::verify(app)?;
         println!(
@@ -319,7 +320,7 @@ fn report_cmd(argv: &[String]) -> Result<()> {
         );
         return Ok(());
     }
-    report::command(argv, REPORT_FIELDS, USAGE, report_of)
+    report::command(argv, REPORT_FIELDS, usage, report_of)
 }
 
 /// Whether an option line (its words) is one `flag`: `flag`, or `flag=…`.

@@ -5,6 +5,7 @@
 use crate::store;
 use anyhow::{bail, Result};
 use dokku_core::domainname::{self as validate, Scope};
+use dokku_core::plugin::usage;
 use dokku_core::{appname, args, log, trigger};
 
 /// Checks and lowercases every domain given, dropping repeats with a warning; fails on the
@@ -80,11 +81,10 @@ pub fn add_domains(app: &str, domains: &[String]) -> Result<Vec<String>> {
     Ok(added)
 }
 
-const ADD_USAGE: &str = "dokku domains:add <app> <domain> [<domain> ...]";
-
-/// `domains:add APP DOMAIN…`.
+/// `domains:add APP DOMAIN…` (also the `domains-add` trigger, hence its own usage line).
 pub fn add(argv: &[String]) -> Result<()> {
-    let (app, raw) = app_and_rest(argv, ADD_USAGE, true)?;
+    const USAGE: &str = "dokku domains:add <app> <domain> [<domain> ...]";
+    let (app, raw) = app_and_rest(argv, USAGE, true)?;
     let domains = normalize_all(&raw, Scope::App)?;
     add_domains(&app, &domains)?;
     Ok(())
@@ -95,12 +95,10 @@ pub fn trigger_add(argv: &[String]) -> Result<()> {
     add(argv)
 }
 
-const REMOVE_USAGE: &str = "dokku domains:remove <app> <domain> [<domain> ...]";
-
 /// `domains:remove APP DOMAIN…`: names are matched lowercased; one the app lacks is skipped
 /// with a warning.
 pub fn remove(argv: &[String]) -> Result<()> {
-    let (app, raw) = app_and_rest(argv, REMOVE_USAGE, true)?;
+    let (app, raw) = app_and_rest(argv, usage(), true)?;
     let wanted: Vec<String> = raw.iter().map(|d| d.to_lowercase()).collect();
     let removed = store::edit(&store::app_file(&app), |cur| {
         let mut v = cur.unwrap_or_default();
@@ -122,11 +120,9 @@ pub fn remove(argv: &[String]) -> Result<()> {
     Ok(())
 }
 
-const SET_USAGE: &str = "dokku domains:set <app> <domain> [<domain> ...]";
-
 /// `domains:set APP DOMAIN…`: the app's domains become exactly these.
 pub fn set(argv: &[String]) -> Result<()> {
-    let (app, raw) = app_and_rest(argv, SET_USAGE, true)?;
+    let (app, raw) = app_and_rest(argv, usage(), true)?;
     let domains = normalize_all(&raw, Scope::App)?;
     store::edit(&store::app_file(&app), |_| Ok((Some(domains.clone()), ())))?;
     log::info1(&format!("Set {} for {app}", domains.join(" ")));
@@ -136,7 +132,7 @@ pub fn set(argv: &[String]) -> Result<()> {
 
 /// `domains:clear APP`: the app is back to its default domains (`APP.GLOBAL`), as Dokku.
 pub fn clear(argv: &[String]) -> Result<()> {
-    let (app, _) = app_and_rest(argv, "dokku domains:clear <app>", false)?;
+    let (app, _) = app_and_rest(argv, usage(), false)?;
     let defaults = store::default_vhosts(&app)?;
     store::edit(&store::app_file(&app), |_| Ok((Some(defaults), ())))?;
     log::info1(&format!("Cleared domains in {app}"));
@@ -151,7 +147,7 @@ pub fn reset(argv: &[String]) -> Result<()> {
     if a.has("--global") {
         bail!("domains:reset works on an app; the global domains are changed with domains:set-global or domains:clear-global");
     }
-    let (app, _) = app_and_rest(&a.positional, "dokku domains:reset <app>", false)?;
+    let (app, _) = app_and_rest(&a.positional, usage(), false)?;
     let defaults = store::default_vhosts(&app)?;
     store::edit(&store::app_file(&app), |_| Ok((Some(defaults), ())))?;
     log::info1(&format!("Reset domains for {app}"));
@@ -202,12 +198,12 @@ pub fn disable_app(app: &str, rebuild: bool) -> Result<()> {
 
 /// `domains:enable APP`: its domains are served again (the defaults when it has none).
 pub fn enable(argv: &[String]) -> Result<()> {
-    let (app, _) = app_and_rest(argv, "dokku domains:enable <app>", false)?;
+    let (app, _) = app_and_rest(argv, usage(), false)?;
     enable_app(&app, true)
 }
 
 /// `domains:disable APP`: its domains are kept but not served (`domains-list` is empty).
 pub fn disable(argv: &[String]) -> Result<()> {
-    let (app, _) = app_and_rest(argv, "dokku domains:disable <app>", false)?;
+    let (app, _) = app_and_rest(argv, usage(), false)?;
     disable_app(&app, true)
 }

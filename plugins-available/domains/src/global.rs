@@ -5,6 +5,7 @@ use crate::app::normalize_all;
 use crate::store;
 use anyhow::{bail, Result};
 use dokku_core::domainname::Scope;
+use dokku_core::plugin::usage;
 use dokku_core::{appname, args, log, trigger};
 
 /// The domains given (at least one unless `none_ok`), as they were typed.
@@ -38,11 +39,7 @@ fn rebuild_all() -> Result<()> {
 
 /// `domains:add-global DOMAIN…`.
 pub fn add(argv: &[String]) -> Result<()> {
-    let raw = domains_arg(
-        argv,
-        "dokku domains:add-global <domain> [<domain> ...]",
-        false,
-    )?;
+    let raw = domains_arg(argv, usage(), false)?;
     let domains = normalize_all(&raw, Scope::Global)?;
     let added = store::edit(&store::global_file(), |cur| {
         let mut v = cur.unwrap_or_default();
@@ -66,11 +63,7 @@ pub fn add(argv: &[String]) -> Result<()> {
 
 /// `domains:remove-global DOMAIN…`.
 pub fn remove(argv: &[String]) -> Result<()> {
-    let raw = domains_arg(
-        argv,
-        "dokku domains:remove-global <domain> [<domain> ...]",
-        false,
-    )?;
+    let raw = domains_arg(argv, usage(), false)?;
     let wanted: Vec<String> = raw.iter().map(|d| d.to_lowercase()).collect();
     let removed = store::edit(&store::global_file(), |cur| {
         let mut v = cur.unwrap_or_default();
@@ -94,11 +87,7 @@ pub fn remove(argv: &[String]) -> Result<()> {
 
 /// `domains:set-global DOMAIN…`.
 pub fn set(argv: &[String]) -> Result<()> {
-    let raw = domains_arg(
-        argv,
-        "dokku domains:set-global <domain> [<domain> ...]",
-        false,
-    )?;
+    let raw = domains_arg(argv, usage(), false)?;
     let domains = normalize_all(&raw, Scope::Global)?;
     store::edit(&store::global_file(), |_| Ok((Some(domains.clone()), ())))?;
     log::info1(&format!("Set {}", domains.join(" ")));
@@ -107,7 +96,7 @@ pub fn set(argv: &[String]) -> Result<()> {
 
 /// `domains:clear-global`.
 pub fn clear(argv: &[String]) -> Result<()> {
-    domains_arg(argv, "dokku domains:clear-global", true)?;
+    domains_arg(argv, usage(), true)?;
     store::edit(&store::global_file(), |_| Ok((Some(Vec::new()), ())))?;
     log::info1("Cleared global domains");
     rebuild_all()

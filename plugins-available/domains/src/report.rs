@@ -3,9 +3,8 @@
 use crate::store;
 use anyhow::{bail, Result};
 use dokku_core::args;
+use dokku_core::plugin::usage;
 use dokku_core::report::{self, Format, Report};
-
-const USAGE: &str = "dokku domains:report [<app>|--global] [--format stdout|json] [<flag>]";
 
 /// The fields of an app's report (flag, label).
 const APP_FIELDS: &[(&str, &str)] = &[
@@ -63,7 +62,7 @@ fn global_report(argv: &[String]) -> Result<()> {
         "--domains-global-vhosts",
     ];
     let a = args::parse(argv, &flags, &["--format"])?;
-    a.at_most(0, USAGE)?;
+    a.at_most(0, usage())?;
     let format = Format::parse(a.value("--format"))?;
     let info: Vec<&String> = a
         .flags
@@ -85,5 +84,5 @@ pub fn command(argv: &[String]) -> Result<()> {
     if argv.iter().any(|a| a == "--global") {
         return global_report(argv);
     }
-    report::command(argv, APP_FIELDS, USAGE, app_report)
+    report::command(argv, APP_FIELDS, usage(), app_report)
 }

@@ -8,6 +8,7 @@ mod program;
 mod validate;
 
 use anyhow::{bail, Context, Result};
+use dokku_core::plugin::usage;
 use dokku_core::plugin::{Command, Plugin, Trigger};
 use dokku_core::{args, log, Exit};
 use serde::Serialize;
@@ -90,11 +91,11 @@ fn read_key_text(file: Option<&str>) -> Result<String> {
 
 /// `ssh-keys:add NAME [FILE|-]`: prints the new key's fingerprint.
 fn add(argv: &[String]) -> Result<()> {
-    const USAGE: &str = "dokku ssh-keys:add <name> [/path/to/key]";
+    let usage = usage();
     let a = args::parse(argv, &[], &[])?;
-    a.at_most(2, USAGE)?;
+    a.at_most(2, usage)?;
     let Some(name) = a.pos(0) else {
-        bail!("ssh-keys:add: a key name is required; usage: {USAGE}");
+        bail!("ssh-keys:add: a key name is required; usage: {usage}");
     };
     validate::check_name(name)?;
     let key = validate::parse_public_key(&read_key_text(a.pos(1).map(String::as_str))?)?;
@@ -127,14 +128,14 @@ fn add(argv: &[String]) -> Result<()> {
 
 /// `ssh-keys:remove NAME` or `ssh-keys:remove --fingerprint FP`.
 fn remove(argv: &[String]) -> Result<()> {
-    const USAGE: &str = "dokku ssh-keys:remove [--fingerprint fingerprint|<name>]";
+    let usage = usage();
     let a = args::parse(argv, &[], &["--fingerprint"])?;
-    a.at_most(1, USAGE)?;
+    a.at_most(1, usage)?;
     let by_fp = a.value("--fingerprint").map(str::to_string);
     let name = a.pos(0).cloned();
     let matches: Box<dyn Fn(&keyfile::Entry) -> bool> = match (&name, &by_fp) {
         (Some(_), Some(_)) => {
-            bail!("ssh-keys:remove: give a name or --fingerprint, not both; usage: {USAGE}")
+            bail!("ssh-keys:remove: give a name or --fingerprint, not both; usage: {usage}")
         }
         (None, None) => {
             bail!("A name is required to remove a key, ie: dokku ssh-keys:remove <name>")
@@ -146,7 +147,7 @@ fn remove(argv: &[String]) -> Result<()> {
         }
         (None, Some(fp)) => {
             if fp.is_empty() {
-                bail!("ssh-keys:remove: --fingerprint needs a fingerprint; usage: {USAGE}");
+                bail!("ssh-keys:remove: --fingerprint needs a fingerprint; usage: {usage}");
             }
             let fp = fp.clone();
             Box::new(move |e| e.fingerprint == fp)
@@ -180,9 +181,8 @@ struct Listed<'a> {
 
 /// `ssh-keys:list [--format text|json] [NAME]` (and bare `ssh-keys`).
 fn list(argv: &[String]) -> Result<()> {
-    const USAGE: &str = "dokku ssh-keys:list [--format text|json] [<name>]";
     let a = args::parse(argv, &[], &["--format"])?;
-    a.at_most(1, USAGE)?;
+    a.at_most(1, usage())?;
     let json = match a.value("--format") {
         None | Some("text") => false,
         Some("json") => true,
