@@ -5,17 +5,19 @@
 //! `post-deploy`. Answers `app-restart` (a config change restarts a deployed app),
 //! `post-extract`, `post-delete`, `post-app-rename`, and, for schedulers and other plugins
 //! (which ask rather than read ps's files), `ps-can-scale`, `ps-current-scale`,
-//! `ps-get-property`, `ps-set-scale` and `procfile-get-command`. Properties (`ps:set
-//! [--global|APP]`): `restart-policy`, `restore`, `procfile-path`, `skip-deploy`, `start-cmd`,
+//! `ps-get-property`, `ps-set-scale`, `procfile-get-command` and `ps-procfile`. Properties
+//! (`ps:set [--global|APP]`): `restart-policy`, `restore`, `procfile-path`, `skip-deploy`, `start-cmd`,
 //! `dockerfile-start-cmd`, `stop-timeout-seconds`.
 
 mod parallel;
 mod props;
 mod release;
+mod store;
 
 use anyhow::{bail, Context, Result};
 use dokku_core::plugin::{Command, Plugin, Trigger};
-use dokku_core::procfile::{self, data_dir};
+use dokku_core::procfile;
+use store::data_dir;
 use dokku_core::report::{self, Report};
 use dokku_core::{appname, args, docker, log, property, trigger, trigger_value};
 
@@ -91,6 +93,7 @@ static PLUGIN: Plugin = Plugin {
         Trigger::new("ps-get-property", trigger_ps_get_property),
         Trigger::new("ps-set-scale", trigger_ps_set_scale),
         Trigger::new("procfile-get-command", trigger_procfile_get_command),
+        Trigger::new("ps-procfile", trigger_ps_procfile),
     ],
 };
 
@@ -177,7 +180,7 @@ fn restart(argv: &[String]) -> Result<()> {
     let only = t.extra.clone();
     if let (Some(kind), [app]) = (&only, t.apps.as_slice()) {
         procfile::validate_type(kind)?;
-        let procs = procfile::deployed(app)?;
+        let procs = store::deployed(app)?;
         let known = procs.iter().any(|p| p.kind == *kind) || (procs.is_empty() && kind == "web");
         if !known {
             bail!("{app} has no process type {kind}");
@@ -281,18 +284,18 @@ fn can_scale(app: &str) -> Result<bool> {
 /// The scale ps:scale shows: every process type of the deployed Procfile with its count, or
 /// the scale file as set before a deploy.
 fn current_scale(app: &str) -> Result<Vec<(String, u32)>> {
-    let procs = procfile::deployed(app)?;
+    let procs = store::deployed(app)?;
     if procs.is_empty() {
-        procfile::scale(app)
+        store::scale(app)
     } else {
-        procfile::effective_scale(app, &procs)
+        store::effective_scale(app, &procs)
     }
 }
 
 /// Sets the scale of `wanted` (`TYPE=COUNT` each; with `clear_existing` the other types are
 /// forgotten) and redeploys a running app unless `skip_deploy`.
 fn set_scale(app: &str, skip_deploy: bool, clear_existing: bool, wanted: &[String]) -> Result<()> {
-    let procs = procfile::deployed(app)?;
+    let procs = store::deployed(app)?;
     let mut changes = Vec::new();
     for w in wanted {
         let Some((k, n)) = w.split_once('=') else {
@@ -310,7 +313,7 @@ fn set_scale(app: &str, skip_deploy: bool, clear_existing: bool, wanted: &[Strin
         }
         changes.push((k.to_string(), n));
     }
-    procfile::update_scale(app, |s| {
+    store::update_scale(app, |s| {
         if clear_existing {
             s.clear();
         }
@@ -514,7 +517,7 @@ fn trigger_post_delete(argv: &[String]) -> Result<()> {
 /// property `scale` (Dokku 0.38's place), naming each file moved.
 fn trigger_install(_argv: &[String]) -> Result<()> {
     for app in dokku_core::appname::all()? {
-        if procfile::migrate_scale(&app)? {
+        if store::migrate_scale(&app)? {
             log::info1(&format!(
                 "Migrated the DOKKU_SCALE of {app} to ps properties"
             ));
@@ -557,9 +560,9 @@ fn app_arg<'a>(argv: &'a [String], what: &str) -> Result<&'a str> {
 /// 1: the image's own command).
 fn trigger_ps_current_scale(argv: &[String]) -> Result<()> {
     let app = app_arg(argv, "ps-current-scale")?;
-    let procs = procfile::deployed(app)?;
+    let procs = store::deployed(app)?;
     let scale = if procs.is_empty() {
-        procfile::effective_scale(
+        store::effective_scale(
             app,
             &[procfile::Process {
                 kind: "web".into(),
@@ -567,10 +570,18 @@ fn trigger_ps_current_scale(argv: &[String]) -> Result<()> {
             }],
         )?
     } else {
-        procfile::effective_scale(app, &procs)?
+        store::effective_scale(app, &procs)?
     };
     let text: String = scale.iter().map(|(k, n)| format!("{k}={n}\n")).collect();
     print!("{text}");
+    Ok(())
+}
+
+/// Trigger `ps-procfile APP`: the text of the app's deployed Procfile (nothing when it has
+/// none), for plugins that record it (releases) without reading ps's files.
+fn trigger_ps_procfile(argv: &[String]) -> Result<()> {
+    let app = app_arg(argv, "ps-procfile")?;
+    print!("{}", store::deployed_text(app)?);
     Ok(())
 }
 
@@ -673,7 +684,7 @@ fn trigger_procfile_get_command(argv: &[String]) -> Result<()> {
             return Ok(());
         }
     }
-    if let Some(p) = procfile::deployed(app)?.iter().find(|p| p.kind == *kind) {
+    if let Some(p) = store::deployed(app)?.iter().find(|p| p.kind == *kind) {
         println!("{}", substitute_port(&p.command, port));
     }
     Ok(())

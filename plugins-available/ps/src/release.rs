@@ -6,8 +6,9 @@
 //! deploy), asks the scheduler to deploy, runs `postdeploy`, and fires `core-post-deploy` and
 //! `post-deploy`. With `skip-deploy` the release stops after the build: nothing is started.
 
+use crate::store::{self, data_dir};
 use anyhow::{bail, Context, Result};
-use dokku_core::procfile::{self, data_dir};
+use dokku_core::procfile;
 use dokku_core::{appname, deploylock, docker, log, property, trigger};
 use std::path::Path;
 
@@ -95,7 +96,7 @@ fn apply_formation(app: &str, appjson: &serde_json::Value) -> Result<()> {
         let n = u32::try_from(n).context("app.json formation quantity is too large")?;
         wanted.push((kind.clone(), n));
     }
-    procfile::update_scale(app, |scale| {
+    store::update_scale(app, |scale| {
         for (k, n) in wanted {
             if !scale.iter().any(|(s, _)| *s == k) {
                 scale.push((k, n));

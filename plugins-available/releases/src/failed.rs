@@ -94,8 +94,7 @@ pub fn trigger_finalize(argv: &[String]) -> Result<()> {
         docker::image_label(&image_id, "com.dokku.builder-type").unwrap_or_default()
     };
     let version = releases.iter().map(|r| r.version).max().unwrap_or(0) + 1;
-    let procfile = std::fs::read_to_string(dokku_core::procfile::data_dir(app).join("Procfile"))
-        .unwrap_or_default();
+    let procfile = record::deployed_procfile(app);
     releases.push(Release {
         version,
         kind: kind.into(),

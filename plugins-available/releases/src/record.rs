@@ -98,8 +98,7 @@ pub fn trigger_post_deploy(argv: &[String]) -> Result<()> {
         }
     }
     let builder = docker::image_label(&id, "com.dokku.builder-type").unwrap_or_default();
-    let procfile = std::fs::read_to_string(dokku_core::procfile::data_dir(app).join("Procfile"))
-        .unwrap_or_default();
+    let procfile = deployed_procfile(app);
     releases.push(Release {
         version,
         kind: kind.into(),
@@ -222,4 +221,19 @@ pub fn trigger_rename_setup(argv: &[String]) -> Result<()> {
         r.image = tagged;
     }
     store::save(new, &releases)
+}
+
+/// The app's deployed Procfile as ps keeps it (`ps-procfile APP`, untrimmed), empty when it
+/// has none or ps does not answer.
+pub fn deployed_procfile(app: &str) -> String {
+    dokku_core::trigger_outcome(
+        "ps-procfile",
+        &[app],
+        plugn::Input::Null,
+        plugn::Output::Capture,
+    )
+    .ok()
+    .filter(|o| o.success())
+    .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+    .unwrap_or_default()
 }
