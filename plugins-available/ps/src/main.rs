@@ -12,6 +12,7 @@
 mod parallel;
 mod props;
 mod release;
+mod restore;
 mod store;
 
 use anyhow::{bail, Context, Result};
@@ -53,7 +54,7 @@ static PLUGIN: Plugin = Plugin {
             name: "restore",
             usage: "[--all|<app>]",
             help: "Start apps that should be running (after a reboot)",
-            run: restore,
+            run: restore::restore,
         },
         Command {
             name: "scale",
@@ -209,35 +210,6 @@ fn rebuild(argv: &[String]) -> Result<()> {
         log::info1(&format!("Rebuilding {app}"));
         trigger("receive-app", &[app])
     })
-}
-
-/// `ps:restore [--all|APP]`: every deployed app not stopped by `ps:stop` (and not opted out
-/// with `ps:set APP restore false`) runs again. Fires `pre-restore SCHEDULER` once (the app's
-/// scheduler, or the default one for all apps), then `scheduler-pre-restore SCHEDULER APP`
-/// before each app is considered.
-fn restore(argv: &[String]) -> Result<()> {
-    let a = args::parse(argv, &["--all"], &[])?;
-    let (apps, sched) = if a.pos(0).is_some() {
-        let apps = target_apps(argv, "dokku ps:restore [--all|<app>]")?;
-        let sched = dokku_core::scheduler(&apps[0])?;
-        (apps, sched)
-    } else {
-        (appname::all()?, dokku_core::scheduler("--global")?)
-    };
-    trigger("pre-restore", &[&sched])?;
-    for app in apps {
-        let app_sched = dokku_core::scheduler(&app)?;
-        trigger("scheduler-pre-restore", &[&app_sched, &app])?;
-        if !is_deployed(&app)? || is_stopped(&app)? {
-            continue;
-        }
-        if property::get(PROPS, &app, "restore")?.as_deref() == Some("false") {
-            continue;
-        }
-        log::info1(&format!("Restoring {app}"));
-        start_app(&app)?;
-    }
-    Ok(())
 }
 
 /// `ps:scale [--skip-deploy] [--format stdout|json] APP [TYPE=COUNT…]`.
