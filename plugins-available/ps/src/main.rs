@@ -10,6 +10,7 @@
 //! `dockerfile-start-cmd`, `stop-timeout-seconds`.
 
 mod parallel;
+mod procfile_restore;
 mod props;
 mod release;
 mod restore;
@@ -18,9 +19,9 @@ mod store;
 use anyhow::{bail, Context, Result};
 use dokku_core::plugin::{Command, Plugin, Trigger};
 use dokku_core::procfile;
-use store::data_dir;
 use dokku_core::report::{self, Report};
 use dokku_core::{appname, args, docker, log, property, trigger, trigger_value};
+use store::data_dir;
 
 static PLUGIN: Plugin = Plugin {
     prefix: "ps",
@@ -92,6 +93,7 @@ static PLUGIN: Plugin = Plugin {
         Trigger::new("ps-can-scale", trigger_ps_can_scale),
         Trigger::new("ps-current-scale", trigger_ps_current_scale),
         Trigger::new("ps-get-property", trigger_ps_get_property),
+        Trigger::new("ps-procfile-restore", procfile_restore::trigger_restore),
         Trigger::new("ps-set-scale", trigger_ps_set_scale),
         Trigger::new("procfile-get-command", trigger_procfile_get_command),
         Trigger::new("ps-procfile", trigger_ps_procfile),
