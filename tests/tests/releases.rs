@@ -340,3 +340,83 @@ fn twenty_deploys_with_keep_3_leave_3_images() {
     assert_eq!(running.trim(), list[0]["image_id"].as_str().unwrap());
     assert!(ids.contains(&running.trim()), "{images}");
 }
+
+/// A rollback runs with the release's own app.json and Procfile, not the app's newest ones: v2
+/// health-checks `/two.html` and runs `sh /start` (both only in v2's image), v3's push fails
+/// its check on `/missing` (its app.json never deploys); the rollback to v1 serves v1's body,
+/// and v1's app.json and Procfile are in force afterwards (a restart runs it too); a failed
+/// rollback to v2 leaves them in force.
+#[test]
+fn a_rollback_runs_with_the_releases_own_app_json_and_procfile() {
+    let sb = Sandbox::new();
+    sb.quick_deploys();
+    let app = sb.unique_app("rbj");
+    sb.dokku(&["apps:create", &app]).ok();
+    let check = |path: &str| {
+        format!(
+            r#"{{"healthchecks":{{"web":[{{"type":"startup","name":"p","path":"{path}","attempts":2,"wait":1,"timeout":2}}]}}}}"#
+        )
+    };
+    let v1_json = check("/");
+    sb.deploy_source(
+        &app,
+        &[
+            ("Dockerfile", &web_dockerfile("j-one")),
+            ("app.json", &v1_json),
+        ],
+    )
+    .ok();
+    let two = format!(
+        "FROM {}\nRUN mkdir -p /www && echo 'j-two' > /www/index.html && echo two > /www/two.html && echo 'test \"$BROKEN\" != 1 && exec httpd -f -p $PORT -h /www' > /start\nCMD [\"sh\", \"-c\", \"exec httpd -f -p $PORT -h /www\"]\n",
+        dokku_tests::docker::busybox_image()
+    );
+    sb.deploy_source(
+        &app,
+        &[
+            ("Dockerfile", &two),
+            ("Procfile", "web: sh /start\n"),
+            ("app.json", &check("/two.html")),
+        ],
+    )
+    .ok();
+    sb.deploy_source(
+        &app,
+        &[
+            ("Dockerfile", &web_dockerfile("j-three")),
+            ("app.json", &check("/missing")),
+        ],
+    )
+    .fails();
+    sb.dokku(&["releases:rollback", &app, "v1"]).ok();
+    let body = dokku_tests::http_body(sb.web_port(&app, "web.1"));
+    assert_eq!(body.as_deref(), Some("j-one"));
+    let info = sb
+        .dokku(&["releases:info", &app, "v4", "--format", "json"])
+        .ok();
+    let v4: serde_json::Value = serde_json::from_str(info.stdout.trim()).unwrap();
+    assert_eq!(v4["rollback_of"], "v1", "{v4:#?}");
+    assert_eq!(v4["procfile"], "", "{v4:#?}");
+    let want: serde_json::Value = serde_json::from_str(&v1_json).unwrap();
+    let got: serde_json::Value = serde_json::from_str(v4["app_json"].as_str().unwrap()).unwrap();
+    assert_eq!(got, want, "{v4:#?}");
+    let in_force = sb
+        .plugn(&["trigger", "app-json-get-content", &app])
+        .ok()
+        .stdout;
+    let in_force: serde_json::Value = serde_json::from_str(in_force.trim()).unwrap();
+    assert_eq!(in_force, want);
+    // A failed rollback (v2's start script refuses BROKEN=1) puts v1's files back.
+    sb.dokku(&["config:set", "--no-restart", &app, "BROKEN=1"])
+        .ok();
+    sb.dokku(&["releases:rollback", &app, "v2"]).fails();
+    let in_force = sb
+        .plugn(&["trigger", "app-json-get-content", &app])
+        .ok()
+        .stdout;
+    let in_force: serde_json::Value = serde_json::from_str(in_force.trim()).unwrap();
+    assert_eq!(in_force, want);
+    // v1's image has no /start: the restart runs v1's (absent) Procfile, not v2's.
+    sb.dokku(&["ps:restart", &app]).ok();
+    let body = dokku_tests::http_body(sb.web_port(&app, "web.1"));
+    assert_eq!(body.as_deref(), Some("j-one"));
+}

@@ -2,6 +2,10 @@
 //! release step (`release-and-deploy APP latest` with `latest` pointed at it, after
 //! `post-release-builder`, so that a scheduler pulling from a registry gets it pushed), so it is
 //! health-checked and switched over like any deploy; the rollback is itself a new release.
+//! The release's recorded Procfile and app.json are put in force first (`ps-procfile-restore
+//! APP` and `app-json-restore APP`, the files on stdin, answered by ps and app-json), so its
+//! process types, health checks and scripts are its own; a failed rollback puts the current
+//! release's back.
 
 use crate::record::{self, ROLLBACK_ENV};
 use crate::store::{self, Release};
@@ -50,6 +54,13 @@ fn import_env(app: &str, env: &str) -> Result<()> {
     Ok(())
 }
 
+/// Puts a release's recorded Procfile and app.json in force through their owners' triggers.
+fn restore_files(app: &str, r: &Release) -> Result<()> {
+    dokku_core::trigger_output("ps-procfile-restore", &[app], &r.procfile)?;
+    dokku_core::trigger_output("app-json-restore", &[app], &r.app_json)?;
+    Ok(())
+}
+
 fn target(releases: &[Release], wanted: Option<&String>, app: &str) -> Result<Release> {
     let r = match wanted {
         Some(v) => {
@@ -91,6 +102,7 @@ pub fn command(argv: &[String]) -> Result<()> {
     appname::verify(&app)?;
     let releases = store::load(&app)?;
     let t = target(&releases, a.pos(1), &app)?;
+    let serving = store::current(&releases).cloned();
     let v = format!("v{}", t.version);
     let with_config = a.has("--with-config");
     let snapshot = if with_config {
@@ -126,8 +138,9 @@ pub fn command(argv: &[String]) -> Result<()> {
     } else {
         t.builder.as_str()
     };
-    let done = docker::output(["tag", &t.image_id, &latest])
-        .map(|_| ())
+    log::info1(&format!("Using the Procfile and app.json of {v}"));
+    let done = restore_files(&app, &t)
+        .and_then(|_| docker::output(["tag", &t.image_id, &latest]).map(|_| ()))
         .and_then(|_| dokku_core::trigger("post-release-builder", &[builder, &app, &latest]))
         .and_then(|_| dokku_core::trigger("release-and-deploy", &[&app, "latest"]));
     std::env::remove_var(ROLLBACK_ENV);
@@ -137,6 +150,14 @@ pub fn command(argv: &[String]) -> Result<()> {
         }
         if let Some(env) = &before {
             let _ = import_env(&app, env);
+        }
+        if let Some(cur) = &serving {
+            if let Err(e) = restore_files(&app, cur) {
+                log::warn(&format!(
+                    "cannot put back the Procfile and app.json of v{}: {e:#}",
+                    cur.version
+                ));
+            }
         }
         record_failure(&app, &t);
         return Err(e.context(format!(
