@@ -4,6 +4,7 @@
 use crate::{lock, PROPS};
 use anyhow::{bail, Context, Result};
 use dokku_core::appname::{self, app_dir};
+use dokku_core::plugin::usage;
 use dokku_core::{args, docker, log, paths, property, trigger};
 use std::fs;
 use std::path::Path;
@@ -42,7 +43,7 @@ pub fn create_app(app: &str) -> Result<()> {
 /// `apps:create APP`.
 pub fn create(argv: &[String]) -> Result<()> {
     let a = args::parse(argv, &[], &[])?;
-    a.at_most(1, "dokku apps:create <app>")?;
+    a.at_most(1, usage())?;
     let app = appname::required(a.pos(0))?;
     appname::validate_new(&app)?;
     create_app(&app)
@@ -53,7 +54,7 @@ pub fn create(argv: &[String]) -> Result<()> {
 /// `post-delete APP TAG`.
 pub fn destroy(argv: &[String]) -> Result<()> {
     let a = args::parse(argv, &["--force"], &[])?;
-    a.at_most(1, "dokku apps:destroy [--force] <app>")?;
+    a.at_most(1, usage())?;
     let app = appname::required(a.pos(0))?;
     appname::verify(&app)?;
     let forced =
@@ -99,7 +100,7 @@ fn old_and_new(a: &args::Args, usage: &str) -> Result<(String, String)> {
 /// `apps:rename [--skip-deploy] OLD NEW`.
 pub fn rename(argv: &[String]) -> Result<()> {
     let a = args::parse(argv, &["--skip-deploy"], &[])?;
-    let (old, new) = old_and_new(&a, "dokku apps:rename [--skip-deploy] <old-app> <new-app>")?;
+    let (old, new) = old_and_new(&a, usage())?;
     if lock::is_locked(&old) {
         bail!("App {old} is locked for deployment; run apps:unlock {old} first");
     }
@@ -138,10 +139,7 @@ fn copy_tree(from: &Path, to: &Path) -> Result<()> {
 /// `apps:clone [--skip-deploy] [--ignore-existing] OLD NEW`.
 pub fn clone(argv: &[String]) -> Result<()> {
     let a = args::parse(argv, &["--skip-deploy", "--ignore-existing"], &[])?;
-    let (old, new) = old_and_new(
-        &a,
-        "dokku apps:clone [--skip-deploy] [--ignore-existing] <old-app> <new-app>",
-    )?;
+    let (old, new) = old_and_new(&a, usage())?;
     if a.has("--ignore-existing") && appname::exists(&new) {
         log::warn(&format!("Name {new} is already taken; skipping"));
         return Ok(());

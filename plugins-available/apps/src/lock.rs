@@ -4,6 +4,7 @@ use anyhow::{Context, Result};
 use dokku_core::appname;
 pub use dokku_core::deploylock::is_locked;
 use dokku_core::deploylock::manual_lock_file as lock_file;
+use dokku_core::plugin::usage;
 use dokku_core::{args, log, Exit};
 
 fn app_arg(argv: &[String], usage: &str) -> Result<String> {
@@ -16,7 +17,7 @@ fn app_arg(argv: &[String], usage: &str) -> Result<String> {
 
 /// `apps:lock APP`.
 pub fn lock(argv: &[String]) -> Result<()> {
-    let app = app_arg(argv, "dokku apps:lock <app>")?;
+    let app = app_arg(argv, usage())?;
     let f = lock_file(&app);
     plugn::atomic::write(&f, b"", 0o644)
         .with_context(|| format!("apps:lock: cannot create {}", f.display()))?;
@@ -26,7 +27,7 @@ pub fn lock(argv: &[String]) -> Result<()> {
 
 /// `apps:unlock APP`.
 pub fn unlock(argv: &[String]) -> Result<()> {
-    let app = app_arg(argv, "dokku apps:unlock <app>")?;
+    let app = app_arg(argv, usage())?;
     let f = lock_file(&app);
     match std::fs::remove_file(&f) {
         Ok(()) => log::info1("Deploy lock removed"),
@@ -40,7 +41,7 @@ pub fn unlock(argv: &[String]) -> Result<()> {
 
 /// `apps:locked APP`: exit 0 when locked, 1 when not.
 pub fn locked(argv: &[String]) -> Result<()> {
-    let app = app_arg(argv, "dokku apps:locked <app>")?;
+    let app = app_arg(argv, usage())?;
     if is_locked(&app) {
         println!("Deploy lock exists");
         Ok(())

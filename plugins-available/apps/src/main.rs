@@ -8,6 +8,7 @@ mod settings;
 
 use anyhow::{bail, Result};
 use dokku_core::appname::{self, app_dir};
+use dokku_core::plugin::usage;
 use dokku_core::plugin::{Command, Plugin, Trigger};
 use dokku_core::report::{self, Format, Report};
 use dokku_core::{args, log, property, Exit};
@@ -136,7 +137,7 @@ fn list(argv: &[String]) -> Result<()> {
 /// `apps:exists APP`: exit 0 when the app exists, 1 otherwise.
 fn exists(argv: &[String]) -> Result<()> {
     let a = args::parse(argv, &[], &[])?;
-    a.at_most(1, "dokku apps:exists <app>")?;
+    a.at_most(1, usage())?;
     let app = appname::required(a.pos(0))?;
     appname::verify(&app)
 }
@@ -179,12 +180,7 @@ fn report_of(app: &str) -> Result<Report> {
 
 /// `apps:report [APP] [--format stdout|json] [--app-…]`.
 fn report_cmd(argv: &[String]) -> Result<()> {
-    report::command(
-        argv,
-        REPORT_FIELDS,
-        "dokku apps:report [<app>] [--format stdout|json] [<flag>]",
-        report_of,
-    )
+    report::command(argv, REPORT_FIELDS, usage(), report_of)
 }
 
 /// Trigger `app-exists APP`: exit 0 when the app exists, 1 otherwise (silently).

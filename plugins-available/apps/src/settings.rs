@@ -6,6 +6,7 @@
 
 use crate::PROPS;
 use anyhow::{bail, Context, Result};
+use dokku_core::plugin::usage;
 use dokku_core::{log, property, trigger, trigger_value};
 
 /// The properties `apps:set` takes.
@@ -21,13 +22,11 @@ pub const DISABLE_AUTOCREATION: &str = "disable-autocreation";
 /// The global config var Dokku retired for [`DISABLE_AUTOCREATION`].
 pub const RETIRED_AUTOCREATION_VAR: &str = "DOKKU_DISABLE_APP_AUTOCREATION";
 
-const SET_USAGE: &str = "dokku apps:set [--global|<app>] <key> (<value>)";
-
 /// `apps:set [--global|APP] KEY [VALUE]`: sets, or without a value unsets, a property.
 /// `disable-autocreation` is global only and takes `true` or `false`; the deploy source keys
 /// are per app only.
 pub fn set(argv: &[String]) -> Result<()> {
-    let c = property::SetCommand::parse(argv, SET_USAGE, KEYS)?;
+    let c = property::SetCommand::parse(argv, usage(), KEYS)?;
     if c.key == DISABLE_AUTOCREATION {
         if !c.is_global() {
             bail!("{DISABLE_AUTOCREATION} can only be set globally: dokku apps:set --global {DISABLE_AUTOCREATION} true|false");

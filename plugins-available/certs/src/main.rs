@@ -13,6 +13,7 @@ mod tarball;
 
 use anyhow::{bail, Context, Result};
 use dokku_core::domainname::{self as validate, Scope};
+use dokku_core::plugin::usage;
 use dokku_core::plugin::{Command, Plugin, Trigger};
 use dokku_core::report::{self, Report};
 use dokku_core::{appname, args, log, trigger, trigger_value};
@@ -195,7 +196,7 @@ fn names_for(app: &str, domain: Option<&String>) -> Result<Vec<String>> {
 /// app's domains, as Dokku) or for all of the app's domains.
 fn generate(argv: &[String]) -> Result<()> {
     let a = args::parse(argv, &[], &[])?;
-    a.at_most(2, "dokku certs:generate <app> [<domain>]")?;
+    a.at_most(2, usage())?;
     let app = appname::required(a.pos(0))?;
     appname::verify(&app)?;
     let names = names_for(&app, a.pos(1))?;
@@ -224,7 +225,7 @@ fn generate(argv: &[String]) -> Result<()> {
 /// `certs:remove APP`.
 fn remove(argv: &[String]) -> Result<()> {
     let a = args::parse(argv, &[], &[])?;
-    a.at_most(1, "dokku certs:remove <app>")?;
+    a.at_most(1, usage())?;
     let app = appname::required(a.pos(0))?;
     appname::verify(&app)?;
     remove_app(&app)
@@ -241,7 +242,7 @@ fn remove_app(app: &str) -> Result<()> {
 
 /// `certs:show APP crt|key`.
 fn show(argv: &[String]) -> Result<()> {
-    let usage = "dokku certs:show <app> <crt|key>";
+    let usage = usage();
     let a = args::parse(argv, &[], &[])?;
     a.at_most(2, usage)?;
     let app = appname::required(a.pos(0))?;
@@ -306,12 +307,7 @@ fn report_of(app: &str) -> Result<Report> {
 }
 
 fn report_cmd(argv: &[String]) -> Result<()> {
-    report::command(
-        argv,
-        REPORT_FIELDS,
-        "dokku certs:report [<app>] [--format stdout|json] [<flag>]",
-        report_of,
-    )
+    report::command(argv, REPORT_FIELDS, usage(), report_of)
 }
 
 /// Trigger `certs-exists APP`: `true` when the app has a certificate and key, else `false`.

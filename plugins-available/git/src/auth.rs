@@ -10,6 +10,7 @@ use anyhow::{bail, Context, Result};
 use dokku_core::{args, log, paths, Exit};
 use std::io::BufRead;
 use std::path::PathBuf;
+use dokku_core::plugin::usage;
 
 /// The netrc file git's http client reads for the dokku user.
 pub fn netrc_path() -> PathBuf {
@@ -178,8 +179,7 @@ pub fn auth(argv: &[String]) -> Result<()> {
 /// `git:auth-status HOST [USER [PASSWORD]]`: exit 0 when the netrc entry of HOST is the one
 /// given (without USER: when there is none), 1 otherwise; prints nothing.
 pub fn auth_status(argv: &[String]) -> Result<()> {
-    const USAGE: &str = "dokku git:auth-status <host> [<username> [<password>]]";
-    let (host, creds) = parse(argv, USAGE)?;
+    let (host, creds) = parse(argv, usage())?;
     if stored(&host)? == creds {
         Ok(())
     } else {

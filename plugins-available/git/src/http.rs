@@ -7,6 +7,7 @@
 
 use crate::repo;
 use anyhow::{bail, Context, Result};
+use dokku_core::plugin::usage;
 use dokku_core::{appname, args, deploylock, log, paths, Exit};
 use std::io::Write;
 use std::path::PathBuf;
@@ -231,7 +232,7 @@ pub fn user_add(argv: &[String]) -> Result<()> {
 /// `git:http-user-remove USER`.
 pub fn user_remove(argv: &[String]) -> Result<()> {
     let a = args::parse(argv, &[], &[])?;
-    a.at_most(1, "dokku git:http-user-remove <user>")?;
+    a.at_most(1, usage())?;
     let Some(user) = a.pos(0) else {
         bail!("no user given; usage: dokku git:http-user-remove <user>");
     };
@@ -254,7 +255,7 @@ pub fn user_remove(argv: &[String]) -> Result<()> {
 /// `git:http-user-list`.
 pub fn user_list(argv: &[String]) -> Result<()> {
     let a = args::parse(argv, &[], &[])?;
-    a.at_most(0, "dokku git:http-user-list")?;
+    a.at_most(0, usage())?;
     let mut o = std::io::stdout().lock();
     for l in read_users()? {
         if let Some(user) = l.split(':').next() {

@@ -6,6 +6,7 @@
 
 use crate::auth::validate_host;
 use anyhow::{bail, Context, Result};
+use dokku_core::plugin::usage;
 use dokku_core::{args, log, paths};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -90,11 +91,11 @@ fn split_host_port(arg: &str) -> Result<(String, u16)> {
 /// `git:allow-host HOST[:PORT]`: adds the host's keys to the dokku user's known_hosts (those
 /// already there are not added twice).
 pub fn allow_host(argv: &[String]) -> Result<()> {
-    const USAGE: &str = "dokku git:allow-host <host>[:<port>]";
+    let usage = usage();
     let a = args::parse(argv, &[], &[])?;
-    a.at_most(1, USAGE)?;
+    a.at_most(1, usage)?;
     let Some(arg) = a.pos(0) else {
-        bail!("Please supply a git host; usage: {USAGE}");
+        bail!("Please supply a git host; usage: {usage}");
     };
     let (host, port) = split_host_port(arg)?;
     let out = Command::new("ssh-keyscan")
@@ -141,7 +142,7 @@ pub fn allow_host(argv: &[String]) -> Result<()> {
 /// the dokku user has no deploy key; both files appear together (made aside, then renamed).
 pub fn generate_deploy_key(argv: &[String]) -> Result<()> {
     let a = args::parse(argv, &[], &[])?;
-    a.at_most(0, "dokku git:generate-deploy-key")?;
+    a.at_most(0, usage())?;
     ensure_ssh_dir()?;
     let key = ssh_dir().join("id_ed25519");
     let _guard = plugn::atomic::lock(&key)?;
@@ -181,7 +182,7 @@ pub fn generate_deploy_key(argv: &[String]) -> Result<()> {
 /// `git:public-key`: prints the deploy key's public half.
 pub fn public_key(argv: &[String]) -> Result<()> {
     let a = args::parse(argv, &[], &[])?;
-    a.at_most(0, "dokku git:public-key")?;
+    a.at_most(0, usage())?;
     let Some(key) = deploy_key() else {
         bail!("There is no deploy key; generate one with dokku git:generate-deploy-key");
     };

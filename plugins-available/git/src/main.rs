@@ -27,6 +27,7 @@ mod triggers;
 use anyhow::{bail, Context, Result};
 use dokku_core::plugin::{Command, Plugin, Trigger};
 use dokku_core::{appname, args, deploylock, log};
+use dokku_core::plugin::usage;
 
 static PLUGIN: Plugin = Plugin {
     prefix: "git",
@@ -199,7 +200,7 @@ fn app_arg(a: &args::Args, usage: &str) -> Result<String> {
 /// `git:initialize APP`.
 fn initialize(argv: &[String]) -> Result<()> {
     let a = args::parse(argv, &[], &[])?;
-    let app = app_arg(&a, "dokku git:initialize <app>")?;
+    let app = app_arg(&a, usage())?;
     log::info1(&format!("Initializing git repository for {app}"));
     repo::ensure(&app)
 }
@@ -208,7 +209,7 @@ fn initialize(argv: &[String]) -> Result<()> {
 /// is killed; refuses while a deploy runs unless `--force`.
 fn unlock(argv: &[String]) -> Result<()> {
     let a = args::parse(argv, &["--force"], &[])?;
-    let app = app_arg(&a, "dokku git:unlock <app> [--force]")?;
+    let app = app_arg(&a, usage())?;
     if deploylock::is_deploying(&app)? && !a.has("--force") {
         bail!("a deploy of {app} is running; wait for it, or use --force");
     }

@@ -5,6 +5,7 @@
 //! 100000).
 
 use anyhow::{bail, Result};
+use dokku_core::plugin::usage;
 use dokku_core::property;
 use dokku_core::report::{self, Report};
 
@@ -72,8 +73,6 @@ fn scoped(app: &str, key: &str) -> Result<Option<String>> {
     Ok(None)
 }
 
-const USAGE: &str = "dokku git:set [--global|<app>] <key> [<value>]";
-
 fn check_value(key: &str, value: &str) -> Result<()> {
     match key {
         "deploy-branch" => crate::repo::validate_branch(value),
@@ -93,7 +92,7 @@ fn check_value(key: &str, value: &str) -> Result<()> {
 pub fn set(argv: &[String]) -> Result<()> {
     let c = property::SetCommand::parse(
         argv,
-        USAGE,
+        usage(),
         &[
             "deploy-branch",
             "keep-git-dir",
@@ -212,10 +211,5 @@ fn report_of(app: &str) -> Result<Report> {
 
 /// `git:report [APP|--global] [--format stdout|json] [--git-…]`.
 pub fn report_cmd(argv: &[String]) -> Result<()> {
-    report::command(
-        argv,
-        REPORT_FIELDS,
-        "dokku git:report [<app>|--global] [--format stdout|json] [<flag>]",
-        report_of,
-    )
+    report::command(argv, REPORT_FIELDS, usage(), report_of)
 }

@@ -8,6 +8,7 @@
 use crate::archive::{self, Kind};
 use crate::{pipeline, repo, settings};
 use anyhow::{bail, Context, Result};
+use dokku_core::plugin::usage;
 use dokku_core::{appname, args, log, property, trigger};
 use std::io::Write;
 use std::path::Path;
@@ -97,17 +98,16 @@ fn as_dokku_user(c: &mut std::process::Command) {
 /// `--skip-deploy-branch`, a branch given as REF (or the remote's default branch) does not
 /// become the app's deploy branch; the fetched revision goes onto the deploy branch as it is.
 pub fn sync(argv: &[String]) -> Result<()> {
-    const USAGE: &str =
-        "dokku git:sync [--build|--build-if-changes] [--skip-deploy-branch] <app> <repository> [<git-ref>]";
+    let usage = usage();
     let a = args::parse(
         argv,
         &["--build", "--build-if-changes", "--skip-deploy-branch"],
         &[],
     )?;
-    a.at_most(3, USAGE)?;
+    a.at_most(3, usage)?;
     let app = appname::required(a.pos(0))?;
     let Some(url) = a.pos(1) else {
-        bail!("no repository given; usage: {USAGE}");
+        bail!("no repository given; usage: {usage}");
     };
     validate_repo(url)?;
     let git_ref = a.pos(2);
@@ -500,13 +500,13 @@ pub fn validate_image(image: &str) -> Result<()> {
 /// `--build-dir`). The image the app was last deployed from (its `source-image`) is not
 /// deployed again unless `--force` (or `--build-dir`) is given: there is nothing to build.
 pub fn from_image(argv: &[String]) -> Result<()> {
-    const USAGE: &str = "dokku git:from-image [--build-dir DIRECTORY] [--force] <app> <docker-image> [<user-name> [<user-email>]]";
+    let usage = usage();
     let a = args::parse(argv, &["--force"], &["--build-dir"])?;
-    a.at_most(4, USAGE)?;
+    a.at_most(4, usage)?;
     let app = appname::required(a.pos(0))?;
     appname::validate(&app)?;
     let Some(image) = a.pos(1) else {
-        bail!("no image given; usage: {USAGE}");
+        bail!("no image given; usage: {usage}");
     };
     validate_image(image)?;
     let build_dir = a.value("--build-dir").unwrap_or("");

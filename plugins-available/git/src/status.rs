@@ -4,12 +4,13 @@
 
 use crate::{repo, settings};
 use anyhow::Result;
+use dokku_core::plugin::usage;
 use dokku_core::{appname, args};
 
 /// `git:status APP`.
 pub fn status(argv: &[String]) -> Result<()> {
     let a = args::parse(argv, &[], &[])?;
-    a.at_most(1, "dokku git:status <app>")?;
+    a.at_most(1, usage())?;
     let app = appname::required(a.pos(0))?;
     appname::verify(&app)?;
     let branch = settings::computed_deploy_branch(&app)?;

@@ -13,6 +13,7 @@ mod settings;
 mod state;
 
 use anyhow::{bail, Result};
+use dokku_core::plugin::usage;
 use dokku_core::plugin::{Command, Plugin, Trigger};
 use dokku_core::report::{self, Report};
 use dokku_core::{appname, args, log, property, trigger, trigger_value};
@@ -104,8 +105,6 @@ fn one_app(argv: &[String], usage: &str) -> Result<String> {
     Ok(app)
 }
 
-const SET_USAGE: &str = "dokku letsencrypt:set [--global|<app>] <key> [<value>]";
-
 /// `letsencrypt:set [--global|APP] KEY [VALUE]`.
 fn set(argv: &[String]) -> Result<()> {
     // `dns-provider-VARIABLE` keys are open-ended: the one given is taken when well-formed.
@@ -113,7 +112,7 @@ fn set(argv: &[String]) -> Result<()> {
     if let Some(k) = argv.iter().find(|a| settings::is_provider_var(a)) {
         keys.push(k);
     }
-    let c = property::SetCommand::parse(argv, SET_USAGE, &keys)?;
+    let c = property::SetCommand::parse(argv, usage(), &keys)?;
     if let Some(v) = c.new_value() {
         settings::validate(&c.key, v)?;
     }
@@ -172,7 +171,7 @@ fn email_of(app: &str) -> Result<String> {
 
 /// `letsencrypt:enable APP`: a certificate for all the app's domains, installed.
 fn enable(argv: &[String]) -> Result<()> {
-    let app = one_app(argv, "dokku letsencrypt:enable <app>")?;
+    let app = one_app(argv, usage())?;
     let email = email_of(&app)?;
     let domains = domains_of(&app)?;
     let _lock = state::lock(&app)?;
@@ -238,7 +237,7 @@ fn obtain(app: &str, email: &str, domains: &[String], before: Option<State>) -> 
 
 /// `letsencrypt:disable APP`: its certificate removed, its challenge folder and lego files gone.
 fn disable(argv: &[String]) -> Result<()> {
-    let app = one_app(argv, "dokku letsencrypt:disable <app>")?;
+    let app = one_app(argv, usage())?;
     let _lock = state::lock(&app)?;
     if state::load(&app)?.is_none() {
         bail!("letsencrypt is not active for {app}");
@@ -256,7 +255,7 @@ fn disable(argv: &[String]) -> Result<()> {
 
 /// `letsencrypt:active APP`: `true` or `false`.
 fn active(argv: &[String]) -> Result<()> {
-    let app = one_app(argv, "dokku letsencrypt:active <app>")?;
+    let app = one_app(argv, usage())?;
     println!("{}", state::load(&app)?.is_some());
     Ok(())
 }
@@ -270,7 +269,7 @@ fn due(app: &str, s: &State) -> Result<bool> {
 /// log, state) and the command fails after trying the others.
 fn auto_renew(argv: &[String]) -> Result<()> {
     let a = args::parse(argv, &[], &[])?;
-    a.at_most(1, "dokku letsencrypt:auto-renew [<app>]")?;
+    a.at_most(1, usage())?;
     let apps = match a.pos(0) {
         Some(app) => {
             appname::verify(app)?;
@@ -324,7 +323,7 @@ fn auto_renew(argv: &[String]) -> Result<()> {
 
 /// `letsencrypt:revoke APP`.
 fn revoke(argv: &[String]) -> Result<()> {
-    let app = one_app(argv, "dokku letsencrypt:revoke <app>")?;
+    let app = one_app(argv, usage())?;
     let _lock = state::lock(&app)?;
     let Some(mut s) = state::load(&app)? else {
         bail!("letsencrypt is not active for {app}");
@@ -349,7 +348,7 @@ fn revoke(argv: &[String]) -> Result<()> {
 
 /// `letsencrypt:cleanup APP`: lego's files of certificates the app no longer uses.
 fn cleanup(argv: &[String]) -> Result<()> {
-    let app = one_app(argv, "dokku letsencrypt:cleanup <app>")?;
+    let app = one_app(argv, usage())?;
     let _lock = state::lock(&app)?;
     let keep: Vec<String> = state::load(&app)?
         .map(|s| s.domains.first().map(|d| d.replace('*', "_")))
@@ -415,7 +414,7 @@ fn time_left(t: u64) -> String {
 /// `letsencrypt:list [--format stdout|json]`.
 fn list(argv: &[String]) -> Result<()> {
     let a = args::parse(argv, &[], &["--format"])?;
-    a.at_most(0, "dokku letsencrypt:list [--format stdout|json]")?;
+    a.at_most(0, usage())?;
     let json = match a.value("--format") {
         None | Some("stdout") => false,
         Some("json") => true,
@@ -467,7 +466,7 @@ fn list(argv: &[String]) -> Result<()> {
 /// `letsencrypt:cron-job --add|--remove`: the daily `letsencrypt:auto-renew` entry, which this
 /// plugin hands the cron plugin through Trigger `cron-entries`; the crontab is rewritten now.
 fn cron_job(argv: &[String]) -> Result<()> {
-    let usage = "dokku letsencrypt:cron-job --add|--remove";
+    let usage = usage();
     let a = args::parse(argv, &["--add", "--remove"], &[])?;
     a.at_most(0, usage)?;
     let on = match (a.has("--add"), a.has("--remove")) {
@@ -618,10 +617,5 @@ fn report_of(app: &str) -> Result<Report> {
 }
 
 fn report_cmd(argv: &[String]) -> Result<()> {
-    report::command(
-        argv,
-        REPORT_FIELDS,
-        "dokku letsencrypt:report [<app>] [--format stdout|json] [<flag>]",
-        report_of,
-    )
+    report::command(argv, REPORT_FIELDS, usage(), report_of)
 }

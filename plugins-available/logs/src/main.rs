@@ -14,6 +14,7 @@
 mod props;
 
 use anyhow::{bail, Result};
+use dokku_core::plugin::usage;
 use dokku_core::plugin::{Command, Plugin, Trigger};
 use dokku_core::{appname, trigger};
 
@@ -58,8 +59,6 @@ fn main() {
     PLUGIN.main()
 }
 
-const USAGE: &str = "dokku logs <app> [-t|--tail] [-n|--num num] [-q|--quiet] [-p|--ps process]";
-
 /// The default number of lines, as Dokku's.
 const DEFAULT_LINES: &str = "100";
 
@@ -75,6 +74,7 @@ struct LogArgs {
 }
 
 fn parse(argv: &[String]) -> Result<LogArgs> {
+    let usage = usage();
     let mut app = None;
     let mut num = DEFAULT_LINES.to_string();
     let mut process = None;
@@ -88,7 +88,7 @@ fn parse(argv: &[String]) -> Result<LogArgs> {
         let mut value = |name: &str| -> Result<String> {
             match inline.clone().or_else(|| it.next().cloned()) {
                 Some(v) => Ok(v),
-                None => bail!("flag {name} needs a value; usage: {USAGE}"),
+                None => bail!("flag {name} needs a value; usage: {usage}"),
             }
         };
         match flag {
@@ -97,9 +97,9 @@ fn parse(argv: &[String]) -> Result<LogArgs> {
             "-q" | "--quiet" => raw = true,
             "-n" | "--num" => num = value(flag)?,
             "-p" | "--ps" => process = Some(value(flag)?),
-            f if f.starts_with('-') && f.len() > 1 => bail!("unknown flag {f}; usage: {USAGE}"),
+            f if f.starts_with('-') && f.len() > 1 => bail!("unknown flag {f}; usage: {usage}"),
             _ if app.is_none() => app = Some(a.clone()),
-            _ => bail!("unexpected argument {a:?}; usage: {USAGE}"),
+            _ => bail!("unexpected argument {a:?}; usage: {usage}"),
         }
     }
     let num = match num.as_str() {
@@ -162,7 +162,7 @@ fn logs(argv: &[String]) -> Result<()> {
 /// `logs:failed --all|APP`: `scheduler-logs-failed SCHEDULER APP` for the app, or for every
 /// app with `--all`.
 fn failed(argv: &[String]) -> Result<()> {
-    let usage = "dokku logs:failed --all|<app>";
+    let usage = usage();
     let a = dokku_core::args::parse(argv, &["--all"], &[])?;
     a.at_most(1, usage)?;
     let apps = match (a.has("--all"), a.pos(0)) {

@@ -6,6 +6,7 @@
 
 use anyhow::{bail, Context, Result};
 use dokku_core::docker::dockerargs;
+use dokku_core::plugin::usage;
 use dokku_core::report::{self, Report};
 use dokku_core::{appname, docker, log, property};
 
@@ -20,8 +21,6 @@ const DEFAULT_MAX_SIZE: &str = "10m";
 
 /// Dokku's default `app-label-alias`: the label every Dokku container has.
 const DEFAULT_ALIAS: &str = docker::APP_LABEL;
-
-const SET_USAGE: &str = "dokku logs:set [--global|<app>] <key> [<value>]";
 
 /// The default of a property.
 fn default_of(key: &str) -> &'static str {
@@ -61,7 +60,7 @@ fn validate_alias(v: &str) -> Result<()> {
 
 /// `logs:set [--global|APP] max-size|app-label-alias [VALUE]` (no value: unset).
 pub fn set(argv: &[String]) -> Result<()> {
-    let c = property::SetCommand::parse(argv, SET_USAGE, KEYS)?;
+    let c = property::SetCommand::parse(argv, usage(), KEYS)?;
     if let Some(v) = c.new_value() {
         match c.key.as_str() {
             "max-size" => validate_max_size(v)?,
@@ -177,12 +176,7 @@ fn report_of(app: &str) -> Result<Report> {
 
 /// `logs:report [APP] [--format stdout|json] [--FLAG]`.
 pub fn report_cmd(argv: &[String]) -> Result<()> {
-    report::command(
-        argv,
-        REPORT_FIELDS,
-        "dokku logs:report [<app>|--global] [--format stdout|json] [<flag>]",
-        report_of,
-    )
+    report::command(argv, REPORT_FIELDS, usage(), report_of)
 }
 
 #[cfg(test)]
