@@ -16,6 +16,7 @@ mod net;
 
 use anyhow::{bail, Context, Result};
 use dokku_core::docker::dockerargs;
+use dokku_core::plugin::usage;
 use dokku_core::plugin::{Command, Plugin, Trigger};
 use dokku_core::report::{self, Format, Report};
 use dokku_core::{appname, args, docker, log, property};
@@ -171,7 +172,7 @@ fn one_network(argv: &[String], bool_flags: &[&str], usage: &str) -> Result<(arg
 
 /// `network:create NAME`: an attachable bridge network labelled `dokku`.
 fn create(argv: &[String]) -> Result<()> {
-    let (_, name) = one_network(argv, &[], "dokku network:create <network>")?;
+    let (_, name) = one_network(argv, &[], usage())?;
     net::validate_managed(&name)?;
     if net::managed_exists(&name)? {
         bail!("Network {name} already exists");
@@ -194,11 +195,7 @@ fn create(argv: &[String]) -> Result<()> {
 /// `network:destroy [--force] NAME`: only networks dokku made; Docker refuses while containers
 /// are attached.
 fn destroy(argv: &[String]) -> Result<()> {
-    let (a, name) = one_network(
-        argv,
-        &["--force"],
-        "dokku network:destroy [--force] <network>",
-    )?;
+    let (a, name) = one_network(argv, &["--force"], usage())?;
     net::validate_managed(&name)?;
     if !net::managed_exists(&name)? {
         bail!("Network {name} does not exist");
@@ -216,7 +213,7 @@ fn destroy(argv: &[String]) -> Result<()> {
 
 /// `network:exists NAME`: exit 0 when it exists (a network dokku made, or a builtin).
 fn exists(argv: &[String]) -> Result<()> {
-    let (_, name) = one_network(argv, &[], "dokku network:exists <network>")?;
+    let (_, name) = one_network(argv, &[], usage())?;
     net::validate(&name)?;
     if !net::exists(&name)? {
         bail!("Network does not exist");
@@ -291,7 +288,7 @@ fn json_format(v: Option<&str>) -> Result<bool> {
 /// `network:info NAME [--format text|json]`: any network of the engine. The json object has
 /// Dokku's keys (`Name`, `ID`, `Driver`, …) and the report's (`network-name`, …).
 fn info(argv: &[String]) -> Result<()> {
-    let usage = "dokku network:info <network> [--format text|json]";
+    let usage = usage();
     let a = args::parse(argv, &[], &["--format"])?;
     a.at_most(1, usage)?;
     let json = json_format(a.value("--format"))?;
@@ -320,10 +317,7 @@ fn info(argv: &[String]) -> Result<()> {
 /// only those dokku made.
 fn list(argv: &[String]) -> Result<()> {
     let a = args::parse(argv, &["--dokku-managed"], &["--format"])?;
-    a.at_most(
-        0,
-        "dokku network:list [--format text|json] [--dokku-managed]",
-    )?;
+    a.at_most(0, usage())?;
     let json = json_format(a.value("--format"))?;
     let nets = if a.has("--dokku-managed") {
         net::list()?
@@ -387,7 +381,7 @@ fn attach_all(app: &str, nets: &[String]) -> Result<()> {
 /// `network:rebuild APP`.
 fn rebuild(argv: &[String]) -> Result<()> {
     let a = args::parse(argv, &[], &[])?;
-    a.at_most(1, "dokku network:rebuild <app>")?;
+    a.at_most(1, usage())?;
     let app = appname::required(a.pos(0))?;
     appname::verify(&app)?;
     log::info1(&format!("Rebuilding network settings for {app}"));
@@ -397,7 +391,7 @@ fn rebuild(argv: &[String]) -> Result<()> {
 /// `network:rebuildall`.
 fn rebuildall(argv: &[String]) -> Result<()> {
     let a = args::parse(argv, &[], &[])?;
-    a.at_most(0, "dokku network:rebuildall")?;
+    a.at_most(0, usage())?;
     let mut failed = 0;
     for app in appname::all()? {
         log::info1(&format!("Rebuilding network settings for {app}"));
@@ -412,11 +406,9 @@ fn rebuildall(argv: &[String]) -> Result<()> {
     Ok(())
 }
 
-const SET_USAGE: &str = "dokku network:set [--global|<app>] <key> [<value>]";
-
 /// `network:set [--global|APP] KEY [VALUE]`; attach lists are stored comma separated.
 fn set(argv: &[String]) -> Result<()> {
-    let mut c = property::SetCommand::parse(argv, SET_USAGE, KEYS)?;
+    let mut c = property::SetCommand::parse(argv, usage(), KEYS)?;
     if c.key == config::STATIC_WEB_LISTENER && c.is_global() {
         bail!("static-web-listener is set per app, not with --global");
     }
@@ -525,12 +517,7 @@ fn report_of(app: &str) -> Result<Report> {
 }
 
 fn report_cmd(argv: &[String]) -> Result<()> {
-    report::command(
-        argv,
-        REPORT_FIELDS,
-        "dokku network:report [<app>|--global] [--format stdout|json] [<flag>]",
-        report_of,
-    )
+    report::command(argv, REPORT_FIELDS, usage(), report_of)
 }
 
 /// The initial network's `docker run` arguments; aliases only on user-defined networks, where

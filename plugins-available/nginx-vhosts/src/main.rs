@@ -18,6 +18,7 @@ mod template;
 mod vars;
 
 use anyhow::{bail, Context, Result};
+use dokku_core::plugin::usage;
 use dokku_core::plugin::{Command, Plugin, Trigger};
 use dokku_core::report::{self, Report};
 use dokku_core::{appname, args, log, paths, property, trigger};
@@ -510,7 +511,7 @@ fn app_arg(argv: &[String], usage: &str) -> Result<String> {
 
 /// `nginx:show-config APP`.
 fn show_config(argv: &[String]) -> Result<()> {
-    let app = app_arg(argv, "dokku nginx:show-config <app>")?;
+    let app = app_arg(argv, usage())?;
     match std::fs::read_to_string(apply::conf_path(&app)) {
         Ok(t) => {
             print!("{t}");
@@ -523,7 +524,7 @@ fn show_config(argv: &[String]) -> Result<()> {
 /// `nginx:validate-config [APP]`.
 fn validate_config(argv: &[String]) -> Result<()> {
     let a = args::parse(argv, &["--clean"], &[])?;
-    a.at_most(1, "dokku nginx:validate-config [<app>]")?;
+    a.at_most(1, usage())?;
     if let Some(app) = a.pos(0) {
         appname::verify(app)?;
     }
@@ -543,11 +544,7 @@ fn set(argv: &[String]) -> Result<()> {
         .chain(settings::GLOBAL_KEYS)
         .map(|(k, _)| *k)
         .collect();
-    let c = property::SetCommand::parse(
-        argv,
-        "dokku nginx:set [--global|<app>] <property> [<value>]",
-        &keys,
-    )?;
+    let c = property::SetCommand::parse(argv, usage(), &keys)?;
     let global_only = settings::GLOBAL_KEYS.iter().any(|(k, _)| *k == c.key);
     if global_only && !c.is_global() {
         bail!(
@@ -651,7 +648,7 @@ fn report_of(app: &str) -> Result<Report> {
 /// `nginx:report [APP|--global] [--format stdout|json] [FLAG]`; `--global` shows the global
 /// values only.
 fn report_cmd(argv: &[String]) -> Result<()> {
-    const USAGE: &str = "dokku nginx:report [<app>|--global] [--format stdout|json] [<flag>]";
+    let usage = usage();
     let fields = report_fields();
     if argv.iter().any(|a| a == property::GLOBAL) {
         let rest: Vec<String> = argv
@@ -667,7 +664,7 @@ fn report_cmd(argv: &[String]) -> Result<()> {
         let flag_refs: Vec<&str> = flags.iter().map(String::as_str).collect();
         let a = args::parse(&rest, &flag_refs, &["--format"])?;
         if let Some(extra) = a.pos(0) {
-            bail!("unexpected argument {extra:?} with --global; usage: {USAGE}");
+            bail!("unexpected argument {extra:?} with --global; usage: {usage}");
         }
         let format = report::Format::parse(a.value("--format"))?;
         let info: Vec<&String> = a.flags.keys().filter(|k| *k != "--format").collect();
@@ -688,5 +685,5 @@ fn report_cmd(argv: &[String]) -> Result<()> {
         .iter()
         .map(|(f, l)| (f.as_str(), l.as_str()))
         .collect();
-    report::command(argv, &refs, USAGE, report_of)
+    report::command(argv, &refs, usage, report_of)
 }

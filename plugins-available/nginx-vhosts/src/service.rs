@@ -5,6 +5,7 @@
 
 use crate::{apply, settings};
 use anyhow::{bail, Context, Result};
+use dokku_core::plugin::usage;
 use dokku_core::{appname, log, paths};
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -73,7 +74,7 @@ fn no_args(argv: &[String], usage: &str) -> Result<()> {
 
 /// `nginx:start`: starts nginx (its config checked first); already running is not an error.
 pub fn start(argv: &[String]) -> Result<()> {
-    no_args(argv, "dokku nginx:start")?;
+    no_args(argv, usage())?;
     let _lock = apply::lock()?;
     if let Some(c) = command("start")? {
         log::info1("Starting nginx");
@@ -109,7 +110,7 @@ pub fn start(argv: &[String]) -> Result<()> {
 /// `nginx:stop`: stops nginx (gracefully: the requests in progress are finished, within
 /// 10 s); not running is not an error.
 pub fn stop(argv: &[String]) -> Result<()> {
-    no_args(argv, "dokku nginx:stop")?;
+    no_args(argv, usage())?;
     let _lock = apply::lock()?;
     if let Some(c) = command("stop")? {
         log::info1("Stopping nginx");
@@ -135,7 +136,7 @@ pub fn stop(argv: &[String]) -> Result<()> {
 
 /// `nginx:reload`: checks the config with `nginx -t`, then reloads nginx.
 pub fn reload(argv: &[String]) -> Result<()> {
-    no_args(argv, "dokku nginx:reload")?;
+    no_args(argv, usage())?;
     let _lock = apply::lock()?;
     if let Err(msg) = apply::test()? {
         bail!("nginx was not reloaded: its config fails `nginx -t` ({msg})");

@@ -6,6 +6,7 @@
 
 use anyhow::{anyhow, bail, Result};
 use dokku_core::dispatch::strip_order_prefix;
+use dokku_core::plugin::usage;
 use dokku_core::plugin::{Command, Plugin};
 use dokku_core::report::Format;
 use dokku_core::{args, log, paths, Exit};
@@ -149,7 +150,7 @@ fn cell(s: &str, empty: &str) -> String {
 /// version, state and description, as `plugn list` prints them for Dokku.
 fn list(argv: &[String]) -> Result<()> {
     let a = args::parse(argv, &[], &["--format"])?;
-    a.at_most(0, "dokku plugin:list [--format stdout|json]")?;
+    a.at_most(0, usage())?;
     let format = Format::parse(a.value("--format"))?;
     let rows = manage::list(paths())?;
     if format == Format::Json {
@@ -236,11 +237,7 @@ fn git_source(dir: &Path) -> (String, String, String) {
 
 /// `plugin:installed NAME`: exit 0 when installed, 1 when not (silently).
 fn installed(argv: &[String]) -> Result<()> {
-    let name = name_arg(
-        argv,
-        "dokku plugin:installed <name>",
-        "Please specify a plugin to check",
-    )?;
+    let name = name_arg(argv, usage(), "Please specify a plugin to check")?;
     match find_installed(&name) {
         Some(_) => Ok(()),
         None => Err(Exit(1).into()),
@@ -249,11 +246,7 @@ fn installed(argv: &[String]) -> Result<()> {
 
 /// `plugin:enable NAME`.
 fn enable(argv: &[String]) -> Result<()> {
-    let name = name_arg(
-        argv,
-        "dokku plugin:enable <name>",
-        "Please specify a plugin to enable",
-    )?;
+    let name = name_arg(argv, usage(), "Please specify a plugin to enable")?;
     let name = require_installed(&name)?;
     if discovery::is_enabled(paths(), &name) {
         log::info1(&format!("Plugin {name} is already enabled"));
@@ -266,11 +259,7 @@ fn enable(argv: &[String]) -> Result<()> {
 /// `plugin:disable NAME`: core plugins too (that is how a community plugin replaces one), but
 /// not this plugin itself, which would take `plugin:enable` away with it.
 fn disable(argv: &[String]) -> Result<()> {
-    let name = name_arg(
-        argv,
-        "dokku plugin:disable <name>",
-        "Please specify a plugin to disable",
-    )?;
+    let name = name_arg(argv, usage(), "Please specify a plugin to disable")?;
     let name = require_installed(&name)?;
     if strip_order_prefix(&name) == PLUGIN.prefix {
         bail!("the plugin plugin cannot disable itself: plugin:enable would go with it (`plugn disable {name}` does it anyway)");
@@ -370,19 +359,19 @@ fn install(argv: &[String]) -> Result<()> {
 /// `plugin:install-dependencies [--core]`: fires `dependencies`.
 fn install_dependencies(argv: &[String]) -> Result<()> {
     let a = args::parse(argv, &["--core"], &[])?;
-    a.at_most(0, "dokku plugin:install-dependencies [--core]")?;
+    a.at_most(0, usage())?;
     fire_across("dependencies", a.has("--core"))
 }
 
 /// `plugin:uninstall NAME [--force]`: the plugin's own `uninstall` trigger (with its name as
 /// argument, as Dokku passes it), then its removal. Core plugins are refused.
 fn uninstall(argv: &[String]) -> Result<()> {
-    const USAGE: &str = "dokku plugin:uninstall <name>";
+    let usage = usage();
     let a = args::parse(argv, &["--force"], &[])?;
-    a.at_most(1, USAGE)?;
+    a.at_most(1, usage)?;
     let name = a
         .pos(0)
-        .ok_or_else(|| anyhow!("Please specify a plugin to uninstall; usage: {USAGE}"))?;
+        .ok_or_else(|| anyhow!("Please specify a plugin to uninstall; usage: {usage}"))?;
     validate_plugin_name(name)?;
     let force = a.has("--force")
         || std::env::var_os("DOKKU_APPS_FORCE_DELETE").is_some_and(|v| !v.is_empty());
@@ -426,9 +415,8 @@ fn update_one(name: &str, committish: Option<&str>) -> Result<()> {
 /// `plugin:update [NAME [COMMITTISH]]`: one plugin, or every git-installed community plugin;
 /// then the `update` trigger across the enabled plugins.
 fn update(argv: &[String]) -> Result<()> {
-    const USAGE: &str = "dokku plugin:update [name [branch|commit|tag]]";
     let a = args::parse(argv, &[], &[])?;
-    a.at_most(2, USAGE)?;
+    a.at_most(2, usage())?;
     match a.pos(0) {
         Some(name) => {
             validate_plugin_name(name)?;

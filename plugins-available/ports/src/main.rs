@@ -15,6 +15,7 @@ mod store;
 mod triggers;
 
 use anyhow::{bail, Result};
+use dokku_core::plugin::usage;
 use dokku_core::plugin::{Command, Plugin, Trigger};
 use dokku_core::report::{self, Report};
 use dokku_core::{appname, args, log, trigger};
@@ -120,12 +121,10 @@ fn show(app: &str) -> Result<()> {
     Ok(())
 }
 
-const ADD_USAGE: &str = "dokku ports:add <app> <scheme>:<host-port>:<container-port> [...]";
-
 /// `ports:add APP MAP…`: added to the configured maps (to the detected or default ones when
 /// none is configured yet, so that adding a port keeps the one in force).
 fn add(argv: &[String]) -> Result<()> {
-    let (app, raw) = app_and_rest(argv, ADD_USAGE, true)?;
+    let (app, raw) = app_and_rest(argv, usage(), true)?;
     let maps = maps_arg(&raw)?;
     store::edit(&app, |mut cur| {
         if cur.is_empty() {
@@ -140,11 +139,9 @@ fn add(argv: &[String]) -> Result<()> {
     changed(&app, "add")
 }
 
-const SET_USAGE: &str = "dokku ports:set <app> <scheme>:<host-port>:<container-port> [...]";
-
 /// `ports:set APP MAP…`: the configured maps become exactly these.
 fn set(argv: &[String]) -> Result<()> {
-    let (app, raw) = app_and_rest(argv, SET_USAGE, true)?;
+    let (app, raw) = app_and_rest(argv, usage(), true)?;
     let maps = maps_arg(&raw)?;
     map::check_unique(&maps)?;
     store::edit(&app, |_| Ok(maps))?;
@@ -153,12 +150,9 @@ fn set(argv: &[String]) -> Result<()> {
     changed(&app, "set")
 }
 
-const REMOVE_USAGE: &str =
-    "dokku ports:remove <app> <host-port>|<scheme>:<host-port>[:<container-port>] [...]";
-
 /// `ports:remove APP MAP|HOST_PORT|SCHEME:HOST_PORT…`.
 fn remove(argv: &[String]) -> Result<()> {
-    let (app, raw) = app_and_rest(argv, REMOVE_USAGE, true)?;
+    let (app, raw) = app_and_rest(argv, usage(), true)?;
     let removals = raw
         .iter()
         .map(|r| Removal::parse(r))
@@ -186,7 +180,7 @@ fn remove(argv: &[String]) -> Result<()> {
 
 /// `ports:clear APP`: no configured maps (the detected or default ones are in force).
 fn clear(argv: &[String]) -> Result<()> {
-    let (app, _) = app_and_rest(argv, "dokku ports:clear <app>", false)?;
+    let (app, _) = app_and_rest(argv, usage(), false)?;
     clear_app(&app)
 }
 
@@ -208,7 +202,7 @@ fn trigger_ports_clear(argv: &[String]) -> Result<()> {
 
 /// `ports:list APP`: the maps in force, one per line in columns.
 fn list(argv: &[String]) -> Result<()> {
-    let (app, _) = app_and_rest(argv, "dokku ports:list <app>", false)?;
+    let (app, _) = app_and_rest(argv, usage(), false)?;
     let maps = triggers::maps_with_tls(&app)?;
     log::info1(&format!("Port mappings for {app}"));
     // The `-----> ` prefix takes 7 of the first column's 25 characters.
@@ -255,10 +249,5 @@ fn report_of(app: &str) -> Result<Report> {
 }
 
 fn report_cmd(argv: &[String]) -> Result<()> {
-    report::command(
-        argv,
-        REPORT_FIELDS,
-        "dokku ports:report [<app>] [--format stdout|json] [<flag>]",
-        report_of,
-    )
+    report::command(argv, REPORT_FIELDS, usage(), report_of)
 }

@@ -11,6 +11,7 @@
 mod parallel;
 
 use anyhow::{bail, Result};
+use dokku_core::plugin::usage;
 use dokku_core::plugin::{Command, Plugin, Trigger};
 use dokku_core::report::{self, Report};
 use dokku_core::{appname, args, log, property, trigger};
@@ -111,14 +112,13 @@ fn apps_of(argv: &[String], usage: &str, parallel: bool) -> Result<(Vec<String>,
 /// `proxy-build-config --all COUNT` lets a proxy rebuild every app (COUNT at a time) and reload
 /// once.
 fn build_config(argv: &[String]) -> Result<()> {
-    const USAGE: &str = "dokku proxy:build-config [--parallel <count>] [--all|<app>]";
     let a = args::parse(argv, &["--all"], &["--parallel"])?;
     let workers = parallel::count(a.value("--parallel"))?;
     if a.has("--all") {
-        a.at_most(0, USAGE)?;
+        a.at_most(0, usage())?;
         return trigger("proxy-build-config", &["--all", &workers.to_string()]);
     }
-    let (apps, _) = apps_of(argv, USAGE, true)?;
+    let (apps, _) = apps_of(argv, usage(), true)?;
     for app in apps {
         trigger("proxy-build-config", &[&app])?;
     }
@@ -127,7 +127,7 @@ fn build_config(argv: &[String]) -> Result<()> {
 
 /// `proxy:clear-config [--all|APP]`.
 fn clear_config(argv: &[String]) -> Result<()> {
-    let (apps, _) = apps_of(argv, "dokku proxy:clear-config [--all|<app>]", false)?;
+    let (apps, _) = apps_of(argv, usage(), false)?;
     for app in apps {
         trigger("proxy-clear-config", &[&app])?;
     }
@@ -138,11 +138,7 @@ fn clear_config(argv: &[String]) -> Result<()> {
 /// an app already disabled is left alone; otherwise the flag is set, then `proxy-disable APP`
 /// lets the proxy implementation of the app's type clear its config.
 fn disable(argv: &[String]) -> Result<()> {
-    let (apps, workers) = apps_of(
-        argv,
-        "dokku proxy:disable [--parallel <count>] [--all|<app>]",
-        true,
-    )?;
+    let (apps, workers) = apps_of(argv, usage(), true)?;
     parallel::for_each(&apps, workers, |app| {
         if !is_enabled(app)? {
             log::info1(&format!("Proxy is already disabled for app ({app})"));
@@ -158,11 +154,7 @@ fn disable(argv: &[String]) -> Result<()> {
 /// alone; otherwise the flag is cleared, then `proxy-enable APP` lets the proxy implementation
 /// of the app's type build its config.
 fn enable(argv: &[String]) -> Result<()> {
-    let (apps, workers) = apps_of(
-        argv,
-        "dokku proxy:enable [--parallel <count>] [--all|<app>]",
-        true,
-    )?;
+    let (apps, workers) = apps_of(argv, usage(), true)?;
     parallel::for_each(&apps, workers, |app| {
         if is_enabled(app)? {
             log::info1(&format!("Proxy is already enabled for app ({app})"));
@@ -195,10 +187,9 @@ fn check_value(key: &str, v: &str) -> Result<()> {
     Ok(())
 }
 
-const SET_USAGE: &str = "dokku proxy:set [--global|<app>] <key> [<value>]";
-
 /// What `proxy:set` was asked: the property and its new value (`None`: unset).
 fn set_request(rest: &[String]) -> Result<(&str, Option<&str>)> {
+    let usage = usage();
     Ok(match rest {
         [] => ("type", None),
         [k] if KEYS.contains(&k.as_str()) => (k.as_str(), None),
@@ -212,7 +203,7 @@ fn set_request(rest: &[String]) -> Result<(&str, Option<&str>)> {
             "Invalid property specified, valid properties include: {}",
             KEYS.join(", ")
         ),
-        [_, _, extra, ..] => bail!("unexpected argument {extra:?}; usage: {SET_USAGE}"),
+        [_, _, extra, ..] => bail!("unexpected argument {extra:?}; usage: {usage}"),
     })
 }
 
@@ -293,12 +284,7 @@ fn report_of(app: &str) -> Result<Report> {
 }
 
 fn report_cmd(argv: &[String]) -> Result<()> {
-    report::command(
-        argv,
-        REPORT_FIELDS,
-        "dokku proxy:report [<app>] [--format stdout|json] [<flag>]",
-        report_of,
-    )
+    report::command(argv, REPORT_FIELDS, usage(), report_of)
 }
 
 /// Trigger `proxy-type APP`.

@@ -5,6 +5,7 @@
 //! folder holds for a server (for the registry's HTTP API).
 
 use anyhow::{bail, Context, Result};
+use dokku_core::plugin::usage;
 use dokku_core::{appname, args, docker, log, paths, property};
 use std::io::{Read, Write};
 use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
@@ -170,26 +171,21 @@ pub fn docker_reason(stderr: &[u8]) -> String {
         .to_string()
 }
 
-const LOGIN_USAGE: &str =
-    "dokku registry:login [--global|<app>] [--password-stdin] <server> <username> [<password>]";
-
 /// `registry:login [--global|APP] [--password-stdin] SERVER USER [PASSWORD]`.
 pub fn login(argv: &[String]) -> Result<()> {
+    let usage = usage();
     let a = args::parse(argv, &["--global", "--password-stdin"], &[])?;
     let stdin = a.has("--password-stdin");
     // SERVER USER, plus PASSWORD unless it comes on stdin, plus APP unless --global.
     let wanted = if stdin { 2 } else { 3 };
     let p = &a.positional;
     let (scope, rest) = if a.has("--global") {
-        a.at_most(wanted, LOGIN_USAGE)?;
+        a.at_most(wanted, usage)?;
         (property::GLOBAL.to_string(), p.clone())
     } else if p.len() > wanted || (!stdin && p.len() == wanted && appname::exists(&p[0])) {
         // An app first: `registry:login APP SERVER USER [PASSWORD]`.
         if p.len() > wanted + 1 {
-            bail!(
-                "unexpected argument {:?}; usage: {LOGIN_USAGE}",
-                p[wanted + 1]
-            );
+            bail!("unexpected argument {:?}; usage: {usage}", p[wanted + 1]);
         }
         appname::verify(&p[0])?;
         (p[0].clone(), p[1..].to_vec())
@@ -197,12 +193,12 @@ pub fn login(argv: &[String]) -> Result<()> {
         (property::GLOBAL.to_string(), p.clone())
     };
     let Some(server) = rest.first() else {
-        bail!("Missing server argument; usage: {LOGIN_USAGE}");
+        bail!("Missing server argument; usage: {usage}");
     };
     let server = normalize_server(server);
     crate::props::validate_server(&server)?;
     let Some(user) = rest.get(1).filter(|u| !u.is_empty()) else {
-        bail!("Missing username argument; usage: {LOGIN_USAGE}");
+        bail!("Missing username argument; usage: {usage}");
     };
     if user.chars().any(|c| c.is_control()) || user.contains(':') {
         bail!("invalid username {user:?}");
@@ -260,14 +256,13 @@ pub fn login(argv: &[String]) -> Result<()> {
     dokku_core::trigger("post-registry-login", &[&server, user])
 }
 
-const LOGOUT_USAGE: &str = "dokku registry:logout [--global|<app>] <server>";
-
 /// `registry:logout [--global|APP] SERVER`.
 pub fn logout(argv: &[String]) -> Result<()> {
+    let usage = usage();
     let a = args::parse(argv, &["--global"], &[])?;
-    let (scope, rest) = scope(&a, 1, LOGOUT_USAGE)?;
+    let (scope, rest) = scope(&a, 1, usage)?;
     let Some(server) = rest.first() else {
-        bail!("Missing server argument; usage: {LOGOUT_USAGE}");
+        bail!("Missing server argument; usage: {usage}");
     };
     let server = normalize_server(server);
     crate::props::validate_server(&server)?;

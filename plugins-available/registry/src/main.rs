@@ -11,6 +11,7 @@ mod props;
 mod push;
 
 use anyhow::{bail, Result};
+use dokku_core::plugin::usage;
 use dokku_core::plugin::{Command, Plugin, Trigger};
 use dokku_core::property;
 use dokku_core::report::{self, Report};
@@ -62,11 +63,9 @@ fn main() {
     PLUGIN.main()
 }
 
-const SET_USAGE: &str = "dokku registry:set [--global|<app>] <key> [<value>]";
-
 /// `registry:set [--global|APP] KEY [VALUE]`.
 fn set(argv: &[String]) -> Result<()> {
-    let c = property::SetCommand::parse(argv, SET_USAGE, props::KEYS)?;
+    let c = property::SetCommand::parse(argv, usage(), props::KEYS)?;
     if c.is_global() && props::APP_ONLY.contains(&c.key.as_str()) {
         bail!(
             "{} is set per app (globally, set image-repo-template)",
@@ -154,12 +153,7 @@ fn report_of(app: &str) -> Result<Report> {
 }
 
 fn report_cmd(argv: &[String]) -> Result<()> {
-    report::command(
-        argv,
-        REPORT_FIELDS,
-        "dokku registry:report [<app>|--global] [--format stdout|json] [<flag>]",
-        report_of,
-    )
+    report::command(argv, REPORT_FIELDS, usage(), report_of)
 }
 
 /// Trigger `post-app-clone-setup OLD NEW`: the clone copied the properties, but it has pushed
