@@ -4,10 +4,9 @@
 use crate::values::{self, Kind, DEFAULT_PROCESS, RESOURCES};
 use crate::PROPS;
 use anyhow::{bail, Result};
+use dokku_core::plugin::usage;
 use dokku_core::report::{self, Format, Report};
 use dokku_core::{appname, log, property};
-
-const USAGE: &str = "dokku resource:report [<app>] [--format stdout|json] [<flag>]";
 
 /// The report of an app: one row per value set (as Dokku reports the stored keys: a cleared
 /// value has no row), `_default_` first, then the process types in order; within one, limits
@@ -51,6 +50,7 @@ fn report_of(app: &str) -> Result<Report> {
 
 /// `resource:report [APP] [--format stdout|json] [--resource-PROC.KIND.RESOURCE]`.
 pub fn command(argv: &[String]) -> Result<()> {
+    let usage = usage();
     if report::answer_all(argv, report_of)? {
         return Ok(());
     }
@@ -80,7 +80,7 @@ pub fn command(argv: &[String]) -> Result<()> {
         }
     }
     if apps.len() > 1 {
-        bail!("unexpected argument {:?}; usage: {USAGE}", apps[1]);
+        bail!("unexpected argument {:?}; usage: {usage}", apps[1]);
     }
     let format = Format::parse(format.as_deref())?;
     let apps = match apps.pop() {

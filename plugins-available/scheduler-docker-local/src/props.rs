@@ -4,6 +4,7 @@
 //! at a time; default 1), each per app or `--global`.
 
 use anyhow::{bail, Result};
+use dokku_core::plugin::usage;
 use dokku_core::property;
 use dokku_core::report::{self, Report};
 
@@ -15,8 +16,6 @@ pub const KEYS: &[&str] = &["init-process", "parallel-schedule-count"];
 
 /// The highest `parallel-schedule-count` accepted.
 pub const MAX_PARALLEL: usize = 64;
-
-const SET_USAGE: &str = "dokku scheduler-docker-local:set [--global|<app>] <key> [<value>]";
 
 /// Checks a value for `key` (an empty value unsets and is always fine).
 pub fn validate(key: &str, value: &str) -> Result<()> {
@@ -36,7 +35,7 @@ pub fn validate(key: &str, value: &str) -> Result<()> {
 
 /// `scheduler-docker-local:set [--global|APP] init-process|parallel-schedule-count [VALUE]`.
 pub fn set(argv: &[String]) -> Result<()> {
-    let c = property::SetCommand::parse(argv, SET_USAGE, KEYS)?;
+    let c = property::SetCommand::parse(argv, usage(), KEYS)?;
     if let Some(v) = c.new_value() {
         validate(&c.key, v)?;
     }
@@ -119,12 +118,7 @@ fn report_of(app: &str) -> Result<Report> {
 
 /// `scheduler-docker-local:report [APP] [--format stdout|json] [--FLAG]`.
 pub fn report_cmd(argv: &[String]) -> Result<()> {
-    report::command(
-        argv,
-        REPORT_FIELDS,
-        "dokku scheduler-docker-local:report [<app>|--global] [--format stdout|json] [<flag>]",
-        report_of,
-    )
+    report::command(argv, REPORT_FIELDS, usage(), report_of)
 }
 
 #[cfg(test)]

@@ -5,11 +5,9 @@
 use crate::engine::{self, Endpoint};
 use crate::{routing, tasks};
 use anyhow::{bail, Context, Result};
+use dokku_core::plugin::usage;
 use dokku_core::{args, log};
 use std::time::{Duration, Instant};
-
-const INIT_USAGE: &str =
-    "dokku scheduler-swarm:initialize [--docker-host DOCKER_HOST] [--advertise-addr ADDR]";
 
 /// A plain IP address or host name (an `--advertise-addr`).
 fn valid_addr(a: &str) -> bool {
@@ -40,7 +38,7 @@ fn swarm_state(e: &Endpoint) -> Result<(String, bool, String)> {
 /// `scheduler-swarm:initialize [--docker-host DOCKER_HOST] [--advertise-addr ADDR]`.
 pub fn initialize(argv: &[String]) -> Result<()> {
     let a = args::parse(argv, &[], &["--docker-host", "--advertise-addr"])?;
-    a.at_most(0, INIT_USAGE)?;
+    a.at_most(0, usage())?;
     let e = match a.value("--docker-host") {
         Some(h) => Endpoint::parse(h)?,
         None => Endpoint::local(),
@@ -85,19 +83,18 @@ pub fn initialize(argv: &[String]) -> Result<()> {
     Ok(())
 }
 
-const ADD_USAGE: &str = "dokku scheduler-swarm:cluster-add [--role worker|manager] DOCKER_HOST";
-
 /// `scheduler-swarm:cluster-add [--role worker|manager] DOCKER_HOST`: joins that engine to
 /// the swarm with the manager's join token, then rotates the token (it was on a command line).
 pub fn add(argv: &[String]) -> Result<()> {
+    let usage = usage();
     let a = args::parse(argv, &[], &["--role"])?;
-    a.at_most(1, ADD_USAGE)?;
+    a.at_most(1, usage)?;
     let role = a.value("--role").unwrap_or("worker");
     if !matches!(role, "worker" | "manager") {
         bail!("invalid --role {role:?}: worker or manager");
     }
     let Some(host) = a.pos(0) else {
-        bail!("no DOCKER_HOST given; usage: {ADD_USAGE}");
+        bail!("no DOCKER_HOST given; usage: {usage}");
     };
     let node = Endpoint::parse(host)?;
     let m = engine::require_manager()?;
@@ -130,7 +127,7 @@ pub fn add(argv: &[String]) -> Result<()> {
 /// `scheduler-swarm:cluster-list [--format json]`.
 pub fn list(argv: &[String]) -> Result<()> {
     let a = args::parse(argv, &[], &["--format"])?;
-    a.at_most(0, "dokku scheduler-swarm:cluster-list [--format json]")?;
+    a.at_most(0, usage())?;
     let json = match a.value("--format") {
         None | Some("stdout") => false,
         Some("json") => true,
@@ -225,7 +222,7 @@ fn reroute(m: &Endpoint, node_id: &str, until: Instant) -> Result<()> {
 /// endpoint), and removes it from the node list.
 pub fn remove(argv: &[String]) -> Result<()> {
     let a = args::parse(argv, &[], &[])?;
-    a.at_most(1, "dokku scheduler-swarm:cluster-remove NODE")?;
+    a.at_most(1, usage())?;
     let Some(name) = a.pos(0) else {
         bail!("no node given; usage: dokku scheduler-swarm:cluster-remove NODE");
     };

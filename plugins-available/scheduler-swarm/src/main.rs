@@ -17,6 +17,7 @@ mod routing;
 mod tasks;
 
 use anyhow::{bail, Result};
+use dokku_core::plugin::usage;
 use dokku_core::plugin::{Command, Plugin, Trigger};
 use dokku_core::{appname, log, property, report, Exit};
 
@@ -230,8 +231,6 @@ const KEYS: &[&str] = &[
     "dispatcher-heartbeat",
 ];
 
-const SET_USAGE: &str = "dokku scheduler-swarm:set [--global|<app>] <key> [<value>]";
-
 /// Whether `v` is a Go duration as Swarm takes it (`10s`, `1m30s`, `500ms`).
 fn is_duration(v: &str) -> bool {
     let mut rest = v;
@@ -254,7 +253,7 @@ fn is_duration(v: &str) -> bool {
 }
 
 fn set_cmd(argv: &[String]) -> Result<()> {
-    let c = property::SetCommand::parse(argv, SET_USAGE, KEYS)?;
+    let c = property::SetCommand::parse(argv, usage(), KEYS)?;
     if let Some(v) = c.new_value() {
         match c.key.as_str() {
             "update-parallelism" | "deploy-timeout" => {

@@ -7,6 +7,7 @@
 use crate::engine::{self, Endpoint};
 use crate::tasks;
 use anyhow::{Context, Result};
+use dokku_core::plugin::usage;
 use dokku_core::{appname, contract, log, trigger};
 use std::time::Duration;
 
@@ -59,7 +60,7 @@ pub fn swarm_apps() -> Result<Vec<String>> {
 /// `scheduler-swarm:watch [--interval MS] [--once]`.
 pub fn watch(argv: &[String]) -> Result<()> {
     let a = dokku_core::args::parse(argv, &["--once"], &["--interval"])?;
-    a.at_most(0, "dokku scheduler-swarm:watch [--interval MS] [--once]")?;
+    a.at_most(0, usage())?;
     let ms: u64 = match a.value("--interval") {
         None => 500,
         Some(v) => match v.parse::<u64>() {

@@ -6,6 +6,7 @@
 //! scheduler's `post-deploy` removes what it still runs for an app that is no longer its own.
 
 use anyhow::{bail, Result};
+use dokku_core::plugin::usage;
 use dokku_core::plugin::{Command, Plugin, Trigger};
 use dokku_core::report::{self, Report};
 use dokku_core::{appname, property};
@@ -44,8 +45,6 @@ const PROPS: &str = "scheduler";
 /// The scheduler used when neither the app nor the global settings name one.
 const DEFAULT: &str = "docker-local";
 
-const USAGE: &str = "dokku scheduler:set [--global|<app>] <key> [<value>]";
-
 /// A scheduler name has a plugin name's shape (the plugin is `scheduler-NAME`): lowercase
 /// letters, digits and `-`, starting with a letter, at most 64 characters.
 fn check_scheduler_name(v: &str) -> Result<()> {
@@ -77,7 +76,7 @@ fn computed(app: &str) -> Result<String> {
 
 /// `scheduler:set [--global|APP] selected [NAME]`.
 fn set(argv: &[String]) -> Result<()> {
-    let c = property::SetCommand::parse(argv, USAGE, &["selected"])?;
+    let c = property::SetCommand::parse(argv, usage(), &["selected"])?;
     if let Some(v) = c.new_value() {
         check_scheduler_name(v)?;
     }
@@ -106,12 +105,7 @@ fn report_of(app: &str) -> Result<Report> {
 }
 
 fn report_cmd(argv: &[String]) -> Result<()> {
-    report::command(
-        argv,
-        REPORT_FIELDS,
-        "dokku scheduler:report [<app>|--global] [--format stdout|json] [<flag>]",
-        report_of,
-    )
+    report::command(argv, REPORT_FIELDS, usage(), report_of)
 }
 
 /// The app argument of a trigger: an app name's shape, or `--global`.

@@ -9,6 +9,7 @@ use dokku_core::{args, log};
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
+use dokku_core::plugin::usage;
 
 /// The flags only Dokku's k3s scheduler takes; refused for docker-local entries.
 const K3S_ONLY: &[&str] = &[
@@ -196,7 +197,7 @@ pub fn destroy(argv: &[String]) -> Result<()> {
     let a = args::parse(argv, &["--force", "--destroy-host-dir"], &[])?;
     a.at_most(
         1,
-        "dokku storage:destroy <name> [--force] [--destroy-host-dir]",
+        usage(),
     )?;
     let name = a.pos(0).map(String::as_str).unwrap_or("");
     entry::validate_name(name, true)?;
@@ -249,7 +250,7 @@ pub fn destroy(argv: &[String]) -> Result<()> {
 /// `storage:info NAME [--format text|json]`.
 pub fn info(argv: &[String]) -> Result<()> {
     let a = args::parse(argv, &[], &["--format"])?;
-    a.at_most(1, "dokku storage:info <name> [--format text|json]")?;
+    a.at_most(1, usage())?;
     let json = json_format(a.value("--format"))?;
     let name = a.pos(0).map(String::as_str).unwrap_or("");
     entry::validate_name(name, true)?;
@@ -284,7 +285,7 @@ pub fn list_entries(argv: &[String]) -> Result<()> {
     let a = args::parse(argv, &[], &["--format", "--scheduler"])?;
     a.at_most(
         0,
-        "dokku storage:list-entries [--scheduler s] [--format text|json]",
+        usage(),
     )?;
     let json = json_format(a.value("--format"))?;
     let list: Vec<Entry> = entry::list()?
@@ -313,13 +314,13 @@ pub fn list_entries(argv: &[String]) -> Result<()> {
 /// `storage:set NAME PROPERTY [VALUE]`: `chown` (applied to the folder at once); the k3s
 /// properties are refused for docker-local entries.
 pub fn set(argv: &[String]) -> Result<()> {
-    const USAGE: &str = "dokku storage:set <name> <property> [<value>]";
+    let usage = usage();
     let a = args::parse(argv, &[], &[])?;
-    a.at_most(3, USAGE)?;
+    a.at_most(3, usage)?;
     let name = a.pos(0).map(String::as_str).unwrap_or("");
     entry::validate_name(name, true)?;
     let Some(key) = a.pos(1) else {
-        bail!("No property specified; usage: {USAGE}");
+        bail!("No property specified; usage: {usage}");
     };
     let value = a.pos(2).map(String::as_str).unwrap_or("");
     let _lock = entry::lock()?;
@@ -354,7 +355,7 @@ pub fn set(argv: &[String]) -> Result<()> {
 /// entry is ready as soon as it exists).
 pub fn wait(argv: &[String]) -> Result<()> {
     let a = args::parse(argv, &[], &[])?;
-    a.at_most(1, "dokku storage:wait <name>")?;
+    a.at_most(1, usage())?;
     let name = a.pos(0).map(String::as_str).unwrap_or("");
     entry::validate_name(name, true)?;
     let e = entry::load(name)?;

@@ -23,6 +23,7 @@ use dokku_docker_options::store::{self, Phase};
 use entries::Meta;
 use mounts::Mount;
 use std::io::Write;
+use dokku_core::plugin::usage;
 
 static PLUGIN: Plugin = Plugin {
     prefix: "storage",
@@ -365,7 +366,7 @@ fn legacy_mount(app: &str, m: Mount) -> Result<()> {
 /// `storage:unmount APP (HOST:CONTAINER[:OPTIONS] | NAME [--container-dir DIR] | NAME:DIR)`.
 fn unmount(argv: &[String]) -> Result<()> {
     let usage =
-        "dokku storage:unmount <app> (<host-dir:container-dir> | <name> [--container-dir <path>])";
+        usage();
     let a = args::parse(argv, &[], &["--container-dir"])?;
     a.at_most(2, usage)?;
     let app = appname::required(a.pos(0))?;
@@ -526,7 +527,7 @@ fn json_list(rows: &[Row]) -> String {
 /// `storage:list APP [--format text|json]`: the deploy phase's mounts, legacy and entries.
 fn list(argv: &[String]) -> Result<()> {
     let a = args::parse(argv, &[], &["--format"])?;
-    a.at_most(1, "dokku storage:list <app> [--format text|json]")?;
+    a.at_most(1, usage())?;
     let app = appname::required(a.pos(0))?;
     appname::verify(&app)?;
     let json = match a.value("--format") {
@@ -594,7 +595,7 @@ fn report_cmd(argv: &[String]) -> Result<()> {
     report::command(
         argv,
         REPORT_FIELDS,
-        "dokku storage:report [<app>|--global] [--format stdout|json] [<flag>]",
+        usage(),
         report_of,
     )
 }

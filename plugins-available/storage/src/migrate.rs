@@ -8,6 +8,7 @@ use crate::attach::{self, Attachment, DEFAULT_PROCESS};
 use crate::entry;
 use crate::mounts::{self, Mount};
 use anyhow::{bail, Result};
+use dokku_core::plugin::usage;
 use dokku_core::{appname, args, log};
 use dokku_docker_options::store::{self, Phase};
 
@@ -81,7 +82,7 @@ fn migrate_app(app: &str) -> Result<usize> {
 /// `storage:migrate [APP|--all]`.
 pub fn command(argv: &[String]) -> Result<()> {
     let a = args::parse(argv, &["--all"], &[])?;
-    a.at_most(1, "dokku storage:migrate [<app>|--all]")?;
+    a.at_most(1, usage())?;
     let apps = match (a.pos(0), a.has("--all")) {
         (Some(_), true) => bail!("storage:migrate accepts either an app name or --all, not both"),
         (None, false) => bail!("storage:migrate requires an app name (or --all)"),
