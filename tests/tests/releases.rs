@@ -420,3 +420,30 @@ fn a_rollback_runs_with_the_releases_own_app_json_and_procfile() {
     let body = dokku_tests::http_body(sb.web_port(&app, "web.1"));
     assert_eq!(body.as_deref(), Some("j-one"));
 }
+
+/// A push that fails leaves nothing of its source in force: after a push whose build fails
+/// (its app.json checks `/missing`, its Procfile runs a missing script), `dokku deploy APP
+/// latest` redeploys the serving image with the serving app.json and Procfile.
+#[test]
+fn a_failed_push_leaves_no_pending_app_json_or_procfile() {
+    let sb = Sandbox::new();
+    sb.quick_deploys();
+    let app = sb.unique_app("pend");
+    sb.dokku(&["apps:create", &app]).ok();
+    sb.deploy_source(&app, &[("Dockerfile", &web_dockerfile("p-one"))])
+        .ok();
+    let broken = format!("FROM {}\nRUN false\n", dokku_tests::docker::busybox_image());
+    let missing = r#"{"healthchecks":{"web":[{"name":"p","path":"/missing","attempts":1}]}}"#;
+    sb.deploy_source(
+        &app,
+        &[
+            ("Dockerfile", &broken),
+            ("Procfile", "web: sh /nothing\n"),
+            ("app.json", missing),
+        ],
+    )
+    .fails();
+    sb.dokku(&["deploy", &app, "latest"]).ok();
+    let body = dokku_tests::http_body(sb.web_port(&app, "web.1"));
+    assert_eq!(body.as_deref(), Some("p-one"));
+}

@@ -3,12 +3,14 @@
 //! source and keeps it as pending; the release reads it through `app-json-get-content APP`,
 //! and once the release serves (`post-deploy` of a release) it becomes the app's deployed copy
 //! (`$DOKKU_LIB_ROOT/data/app-json/APP/app.json`). A failed deploy leaves the previous copy in
-//! place. Commands `app-json:set [--global|APP] appjson-path [PATH]` and `app-json:report`;
+//! place, and the pending one is dropped when the deploy ends failed (`builds-record-finalize`).
+//! Commands `app-json:set [--global|APP] appjson-path [PATH]` and `app-json:report`;
 //! triggers `app-json-get-content`, `app-json-is-valid`, `app-json-restore` (a rollback's
 //! app.json), `post-extract`, `post-deploy`, `post-delete`, `post-app-rename`. app.json is
 //! HuJSON as in Dokku (`//` and `/* */` comments, trailing commas): it is kept as its standard
 //! JSON.
 
+mod failed;
 mod restore;
 mod validate;
 
@@ -40,6 +42,7 @@ static PLUGIN: Plugin = Plugin {
         Trigger::new("app-json-get-content", trigger_get_content),
         Trigger::new("app-json-is-valid", trigger_is_valid),
         Trigger::new("app-json-restore", restore::trigger_restore),
+        Trigger::new("builds-record-finalize", failed::trigger_finalize),
         Trigger::new("post-extract", trigger_post_extract),
         Trigger::new("post-deploy", trigger_post_deploy),
         Trigger::new("post-delete", trigger_post_delete),

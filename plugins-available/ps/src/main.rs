@@ -9,6 +9,7 @@
 //! (`ps:set [--global|APP]`): `restart-policy`, `restore`, `procfile-path`, `skip-deploy`, `start-cmd`,
 //! `dockerfile-start-cmd`, `stop-timeout-seconds`.
 
+mod failed_build;
 mod parallel;
 mod procfile_restore;
 mod props;
@@ -94,6 +95,7 @@ static PLUGIN: Plugin = Plugin {
         Trigger::new("ps-current-scale", trigger_ps_current_scale),
         Trigger::new("ps-get-property", trigger_ps_get_property),
         Trigger::new("ps-procfile-restore", procfile_restore::trigger_restore),
+        Trigger::new("builds-record-finalize", failed_build::trigger_finalize),
         Trigger::new("ps-set-scale", trigger_ps_set_scale),
         Trigger::new("procfile-get-command", trigger_procfile_get_command),
         Trigger::new("ps-procfile", trigger_ps_procfile),
