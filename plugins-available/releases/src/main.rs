@@ -3,7 +3,9 @@
 //! builder, a 0600 snapshot of its ENV, Procfile, app.json, who and when; `releases APP`,
 //! `releases:info APP vN`, `releases:rollback APP [vN] [--with-config]`, `releases:set
 //! [--global|APP] keep N`, `releases:report`.
-//! Fires `post-release APP vN`, `pre-rollback APP vN` and `post-rollback APP vN`.
+//! Fires `post-release APP vN`, `pre-rollback APP vN` and `post-rollback APP vN`, and, before a
+//! rollback's deploy, `ps-procfile-restore APP` and `app-json-restore APP` (the release's
+//! recorded Procfile and app.json on stdin).
 //! Answers `releases-images-in-use APP` for `dokku cleanup`; a deploy that fails (its build
 //! record ends non-zero: `builds-record-finalize`) is a release with status `failed`.
 mod failed;
