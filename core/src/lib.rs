@@ -8,6 +8,7 @@ pub mod appname;
 pub mod args;
 pub mod batch;
 pub mod buildrec;
+pub mod builders;
 pub mod builtin;
 pub mod cleanup;
 pub mod contract;

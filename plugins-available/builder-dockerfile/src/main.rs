@@ -13,7 +13,7 @@
 use anyhow::{bail, Result};
 use dokku_core::plugin::{Command, Plugin, Trigger};
 use dokku_core::report::{self, Report};
-use dokku_core::{appname, docker, log, property, trigger, trigger_value};
+use dokku_core::{appname, builders, docker, log, property, trigger, trigger_value};
 use std::path::{Component, Path};
 
 static PLUGIN: Plugin = Plugin {
@@ -175,13 +175,9 @@ fn skip_cleanup(app: &str) -> Result<bool> {
 
 /// Trigger `builder-build BUILDER APP DIR`.
 fn trigger_build(argv: &[String]) -> Result<()> {
-    let [builder, app, dir] = argv else {
-        bail!("builder-build needs BUILDER APP DIR");
-    };
-    if builder != BUILDER {
+    let Some((app, dir)) = builders::build_opening(BUILDER, argv)? else {
         return Ok(());
-    }
-    appname::verify(app)?;
+    };
     let path = dockerfile_path(app)?;
     check_path(&path)?;
     let file = Path::new(dir).join(&path);
@@ -207,7 +203,7 @@ fn trigger_build(argv: &[String]) -> Result<()> {
         docker::app_image(app, "latest"),
     ]);
     args.extend(docker::build_args(app, BUILDER)?);
-    args.push(dir.clone());
+    args.push(dir.to_string());
     log::info1(&format!("Building {app} with {path}"));
     docker::stream(&args)?;
     trigger("post-build-dockerfile", &[app])?;

@@ -16,7 +16,7 @@ mod sources;
 use anyhow::{bail, Result};
 use dokku_core::plugin::{Command, Plugin, Trigger};
 use dokku_core::report::{self, Report};
-use dokku_core::{appname, docker, log, property};
+use dokku_core::{appname, builders, docker, log, property};
 use std::path::Path;
 
 static PLUGIN: Plugin = Plugin {
@@ -143,13 +143,9 @@ fn trigger_detect(argv: &[String]) -> Result<()> {
 /// Trigger `builder-build BUILDER APP DIR`: builds with buildpacks when BUILDER is
 /// `herokuish`.
 fn trigger_build(argv: &[String]) -> Result<()> {
-    let [builder, app, dir] = argv else {
-        bail!("builder-build needs BUILDER APP DIR");
-    };
-    if builder != BUILDER {
+    let Some((app, dir)) = builders::build_opening(BUILDER, argv)? else {
         return Ok(());
-    }
-    appname::verify(app)?;
+    };
     if !allowed(app)? {
         bail!("herokuish may not build {app} (builder-herokuish allowed is false): allow it with builder-herokuish:set {app} allowed true, or build with a Dockerfile");
     }

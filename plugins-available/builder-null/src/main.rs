@@ -6,7 +6,7 @@
 
 use anyhow::{bail, Result};
 use dokku_core::plugin::{Plugin, Trigger};
-use dokku_core::{docker, log};
+use dokku_core::{builders, docker, log};
 
 static PLUGIN: Plugin = Plugin {
     prefix: "builder-null",
@@ -26,14 +26,12 @@ fn main() {
 /// The builder name this plugin answers to.
 const BUILDER: &str = "null";
 
-/// Trigger `builder-build BUILDER APP DIR`.
+/// Trigger `builder-build BUILDER APP DIR`: when BUILDER is `null`, checks that the image to
+/// deploy is there.
 fn trigger_build(argv: &[String]) -> Result<()> {
-    let (Some(builder), Some(app)) = (argv.first(), argv.get(1)) else {
-        bail!("builder-build needs BUILDER APP DIR");
-    };
-    if builder != BUILDER {
+    let Some((app, _dir)) = builders::build_opening(BUILDER, argv)? else {
         return Ok(());
-    }
+    };
     let image = docker::app_image(app, "latest");
     if !docker::image_exists(&image) {
         bail!("{app}: the null builder builds nothing, and there is no {image} to deploy");
