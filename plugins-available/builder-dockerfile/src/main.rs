@@ -129,9 +129,10 @@ fn set_path(app: &str) -> Result<Option<String>> {
 
 /// Trigger `builder-detect APP DIR`: `dockerfile` when DIR has a `Dockerfile`, or when a
 /// `dockerfile-path` is set for the app (a path the repository lacks then fails the build, as
-/// Dokku's, rather than falling to another builder) — unless, as in Dokku, the herokuish or
-/// pack detection claims the app first (`.buildpacks`, `BUILDPACK_URL`, `project.toml`: see
-/// [`claimed_by_another`]).
+/// Dokku's, rather than falling to another builder) — unless, as in Dokku, another enabled
+/// plugin's `builder-detect` names a builder that comes first in Dokku's order (herokuish for
+/// `.buildpacks` or `BUILDPACK_URL`, pack for `project.toml`: see
+/// `dokku_core::builders::claimed_before`).
 fn trigger_detect(argv: &[String]) -> Result<()> {
     let (Some(app), Some(dir)) = (argv.first(), argv.get(1)) else {
         return Ok(());
@@ -142,26 +143,11 @@ fn trigger_detect(argv: &[String]) -> Result<()> {
         None
     };
     if (set.is_some() || Path::new(dir).join(DEFAULT_PATH).is_file())
-        && !claimed_by_another(app, dir)?
+        && !builders::claimed_before(PLUGIN.prefix, BUILDER, app, dir)?
     {
         println!("{BUILDER}");
     }
     Ok(())
-}
-
-/// Whether Dokku's detection picks another builder before the Dockerfile: the herokuish
-/// builder's `builder-detect` answers, or the builder plugin's does (the selected builder, or
-/// `pack` for a `project.toml`).
-fn claimed_by_another(app: &str, dir: &str) -> Result<bool> {
-    let o = plugn::trigger::fire_where(
-        dokku_core::paths(),
-        "builder-detect",
-        &[app.to_string(), dir.to_string()],
-        plugn::trigger::Input::Null,
-        plugn::trigger::Output::Capture,
-        &|p| p.name == "builder-herokuish" || p.name == "builder",
-    )?;
-    Ok(o.success() && !o.text().is_empty())
 }
 
 /// Whether the build keeps what it leaves behind (`builder:set APP skip-cleanup`, through

@@ -185,8 +185,9 @@ const PACK: &str = "pack";
 
 /// Trigger `builder-detect APP DIR`: the selected builder (the app's, else the global one);
 /// else `pack` when the source has a `project.toml` (or the app's config has
-/// `DOKKU_CNB_EXPERIMENTAL=1`) and herokuish does not claim the app (herokuish comes first
-/// in Dokku's order, then pack, then dockerfile).
+/// `DOKKU_CNB_EXPERIMENTAL=1`) and no other enabled plugin's `builder-detect` names a builder
+/// that comes first in Dokku's order (herokuish comes first, then pack, then dockerfile: see
+/// `dokku_core::builders::claimed_before`).
 fn trigger_detect(argv: &[String]) -> Result<()> {
     let (Some(app), Some(dir)) = (argv.first(), argv.get(1)) else {
         return Ok(());
@@ -201,24 +202,10 @@ fn trigger_detect(argv: &[String]) -> Result<()> {
     let pack = Path::new(dir).join("project.toml").is_file()
         || dokku_core::trigger_value("config-get", &[app, "DOKKU_CNB_EXPERIMENTAL"])?
             .is_some_and(|v| v == "1");
-    if pack && !herokuish_detects(app, dir)? {
+    if pack && !dokku_core::builders::claimed_before(PLUGIN.prefix, PACK, app, dir)? {
         println!("{PACK}");
     }
     Ok(())
-}
-
-/// Whether the herokuish builder's own `builder-detect` claims the app (false when that
-/// plugin is not enabled).
-fn herokuish_detects(app: &str, dir: &str) -> Result<bool> {
-    let o = plugn::trigger::fire_where(
-        dokku_core::paths(),
-        "builder-detect",
-        &[app.to_string(), dir.to_string()],
-        plugn::trigger::Input::Null,
-        plugn::trigger::Output::Capture,
-        &|p| p.name == "builder-herokuish",
-    )?;
-    Ok(o.success() && !o.text().is_empty())
 }
 
 /// Trigger `pre-receive-app APP BUILDER DIR REV`: keeps the builder as the app's
