@@ -9,6 +9,7 @@ pub mod args;
 pub mod batch;
 pub mod buildrec;
 pub mod builders;
+pub mod buildpack;
 pub mod builtin;
 pub mod cleanup;
 pub mod contract;

@@ -11,7 +11,6 @@
 use crate::{cache, config, sources, BUILDER};
 use anyhow::{bail, Context, Result};
 use dokku_core::{docker, log, trigger, trigger_value, Exit};
-use dokku_plugin_buildpacks::store;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::Stdio;
@@ -38,7 +37,7 @@ pub fn stack_image(app: &str) -> Result<String> {
     Ok(std::env::var("DOKKU_IMAGE")
         .ok()
         .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| store::DEFAULT_STACK.to_string()))
+        .unwrap_or_else(|| dokku_core::buildpack::DEFAULT_STACK.to_string()))
 }
 
 /// A build container, removed (with its anonymous volumes) when dropped, unless kept.

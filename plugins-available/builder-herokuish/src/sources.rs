@@ -6,9 +6,8 @@
 //! local folders copied.
 
 use anyhow::{bail, Context, Result};
-use dokku_core::{log, trigger_value};
-use dokku_plugin_buildpacks::store;
-use dokku_plugin_buildpacks::url::{self, Buildpack};
+use dokku_core::buildpack::{self as url, Buildpack};
+use dokku_core::{log, trigger_lines, trigger_value};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -28,7 +27,7 @@ pub struct Selection {
 /// `.buildpacks` file, `buildpacks:add`, `BUILDPACK_URL` named in the source's `.env` (as
 /// Dokku, any mention counts) or set in the app's config.
 pub fn configured(app: &str, dir: &Path) -> Result<bool> {
-    if dir.join(".buildpacks").is_file() || !store::list(app)?.is_empty() {
+    if dir.join(".buildpacks").is_file() || !listed(app)?.is_empty() {
         return Ok(true);
     }
     let dotenv = dir.join(".env");
@@ -72,7 +71,7 @@ pub fn resolve(app: &str, dir: &Path, config: &BTreeMap<String, String>) -> Resu
             buildpacks: vec![bp],
         });
     }
-    let listed = store::list(app)?;
+    let listed = listed(app)?;
     if !listed.is_empty() {
         let buildpacks = listed
             .iter()
@@ -186,4 +185,10 @@ pub fn fetch(sel: &Selection, dest: &Path) -> Result<String> {
         list.push_str(&format!("{dir}\t{bp}\n"));
     }
     Ok(list)
+}
+
+/// The app's buildpack list (`buildpacks:add`), asked of the buildpacks plugin through
+/// `buildpacks-list APP` (empty when that plugin is not enabled).
+fn listed(app: &str) -> Result<Vec<String>> {
+    trigger_lines("buildpacks-list", &[app])
 }

@@ -65,7 +65,10 @@ static PLUGIN: Plugin = Plugin {
         },
     ],
     bare_commands: &[],
-    triggers: &[Trigger::new("buildpack-stack-name", trigger_stack_name)],
+    triggers: &[
+        Trigger::new("buildpack-stack-name", trigger_stack_name),
+        Trigger::new("buildpacks-list", trigger_list),
+    ],
 };
 
 fn main() {
@@ -286,6 +289,17 @@ fn set_property(argv: &[String]) -> Result<()> {
         store::validate_image(image)?;
     }
     c.apply(store::PROPS)
+}
+
+/// Trigger `buildpacks-list APP`: the app's buildpack list (`buildpacks:add`), one location
+/// per line in order; nothing when none is set.
+fn trigger_list(argv: &[String]) -> Result<()> {
+    let app = argv.first().map(String::as_str).unwrap_or("");
+    appname::validate(app)?;
+    for bp in store::list(app)? {
+        println!("{bp}");
+    }
+    Ok(())
 }
 
 /// Trigger `buildpack-stack-name APP`: the app's stack image, else the global one, else

@@ -12,8 +12,7 @@ pub const PROPS: &str = "buildpacks";
 pub const LIST_KEY: &str = "buildpacks";
 /// The key of the stack image.
 pub const STACK_KEY: &str = "stack";
-/// The stack image when nothing else names one (`scripts/build-stack` builds it).
-pub const DEFAULT_STACK: &str = "dokku/stack:bookworm";
+pub use dokku_core::buildpack::DEFAULT_STACK;
 
 /// The buildpack list of `app`, in order (empty when none is set).
 pub fn list(app: &str) -> Result<Vec<String>> {

@@ -3,9 +3,13 @@
 //! `user@host:path`), an absolute local folder, or Dokku's `OWNER/NAME` shorthand for
 //! `https://github.com/OWNER/heroku-buildpack-NAME.git`; each optionally with `#REF` (a branch,
 //! tag or commit). Nothing that starts with `-` or holds white space or control characters gets
-//! through, so a location is always safe as one argument after `--`.
+//! through, so a location is always safe as one argument after `--`. Shared by the buildpacks
+//! plugin (which keeps an app's list, answering `buildpacks-list`) and the herokuish builder.
 
 use anyhow::{bail, Result};
+
+/// The stack image when nothing else names one (`scripts/build-stack` builds it).
+pub const DEFAULT_STACK: &str = "dokku/stack:bookworm";
 
 /// The URL schemes fetched with `git clone`.
 pub const SCHEMES: &[&str] = &["https://", "http://", "git://", "ssh://", "file://"];
