@@ -2,7 +2,8 @@
 //! memory`): `proxy:build-config --all` against writing the same files and one `nginx -t`,
 //! `dokku report` for every app, the resident memory of dokku's processes and of nginx with
 //! 1,000 configs, and requests per second through nginx (with `proxy-keepalive`) against the
-//! container's own port at 8 and 64 connections.
+//! container's own port at 8 and 64 connections; and `ps:restore` of a few deployed apps
+//! after a reboot against a plain loop of `docker start`.
 
 use super::{measure_n, row, run_quiet, wait_for_body, web_port};
 use dokku_tests::Sandbox;
@@ -79,11 +80,23 @@ fn nginx_rss(sb: &Sandbox) -> (usize, u64) {
     (all.len(), all.iter().map(|p| rss_kb(*p)).sum())
 }
 
-/// The dokku processes of the sandbox (anything started from its root but nginx).
+/// The pid of the sandbox's git http responder (the git plugin's FastCGI service beside
+/// nginx: a server meant to stay resident, like nginx).
+fn git_http_responder(sb: &Sandbox) -> Option<u32> {
+    std::fs::read_to_string(sb.root.join("nginx/git-http.pid"))
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+}
+
+/// The dokku processes of the sandbox (anything started from its root but nginx and the git
+/// http responder, which are services).
 fn dokku_processes(sb: &Sandbox) -> Vec<(u32, String)> {
+    let responder = git_http_responder(sb);
     processes_naming(&sb.root.display().to_string())
         .into_iter()
-        .filter(|(_, c)| !c.contains("nginx"))
+        .filter(|(p, c)| !c.contains("nginx") && Some(*p) != responder)
         .collect()
 }
 
@@ -168,6 +181,7 @@ pub fn proxy_benchmark() {
     );
     clear();
     throughput(&sb);
+    restore_benchmark();
 }
 
 /// Requests per second through nginx (`proxy-keepalive` on) against straight to the
@@ -222,6 +236,13 @@ fn throughput(sb: &Sandbox) {
         idle.iter().map(|(p, _)| rss_kb(*p)).sum::<u64>() as f64 / 1024.0,
         if idle.is_empty() { "met" } else { "MISSED" }
     );
+    if let Some(pid) = git_http_responder(sb) {
+        println!(
+            "{:<52} {:>8.1} MB   (a service, resident like nginx)",
+            "memory: git http responder (RSS)",
+            rss_kb(pid) as f64 / 1024.0
+        );
+    }
     let direct_port = web_port(sb, &app);
     wait_for_body(direct_port, "ready");
     let host = format!("{app}.dokku.localhost");
@@ -240,4 +261,82 @@ fn throughput(sb: &Sandbox) {
             if cost < 0.2 { "met" } else { "MISSED" }
         );
     }
+}
+
+/// Apps of the `ps:restore` figure (each deployed once: small enough to fit the run).
+const RESTORE_APPS: usize = 20;
+
+/// The ids of an app's containers.
+fn container_ids(app: &str) -> Vec<String> {
+    let out = Command::new("docker")
+        .args(["ps", "-aq", "--filter"])
+        .arg(format!("label=com.dokku.app-name={app}"))
+        .output()
+        .expect("docker ps");
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .map(str::to_string)
+        .collect()
+}
+
+/// (8) `ps:restore` of `RESTORE_APPS` deployed apps whose containers were stopped (a reboot:
+/// containers there, not started) until every app answers, against its floor: a plain loop of
+/// `docker start`, one container after another, until every app answers. Medians of 3.
+pub fn restore_benchmark() {
+    let sb = Sandbox::with_nginx();
+    sb.use_docker();
+    let dokku = |args: &[&str]| run_quiet(sb.command(sb.root.join("bin/dokku")).args(args));
+    let base = dokku_tests::docker::busybox_image();
+    dokku(&["checks:set", "--global", "default-wait", "0"]);
+    dokku(&["checks:set", "--global", "wait-to-retire", "0"]);
+    let work = sb.work_tree("restore");
+    let dockerfile = format!(
+        "FROM {base}\nRUN mkdir -p /www && echo up > /www/index.html\nCMD [\"sh\", \"-c\", \"exec httpd -f -p $PORT -h /www\"]\n"
+    );
+    sb.commit(&work, &[("Dockerfile", &dockerfile)], "app");
+    let apps: Vec<String> = (0..RESTORE_APPS)
+        .map(|i| sb.unique_app(&format!("rs{i:02}")))
+        .collect();
+    for app in &apps {
+        dokku(&["--quiet", "apps:create", app]);
+        let src = work.display().to_string();
+        dokku(&["--quiet", "git:sync", "--build", app, &src, "main"]);
+    }
+    let ports: Vec<u16> = apps.iter().map(|a| web_port(&sb, a)).collect();
+    let ids: Vec<String> = apps.iter().flat_map(|a| container_ids(a)).collect();
+    let all_answer = || {
+        for p in &ports {
+            wait_for_body(*p, "up");
+        }
+    };
+    let reboot = || run_quiet(Command::new("docker").args(["stop", "-t", "1"]).args(&ids));
+    let timed = |f: &dyn Fn()| -> f64 {
+        let mut v: Vec<f64> = (0..3)
+            .map(|_| {
+                reboot();
+                let t = std::time::Instant::now();
+                f();
+                all_answer();
+                t.elapsed().as_secs_f64() * 1000.0
+            })
+            .collect();
+        v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        v[1]
+    };
+    let floor = timed(&|| {
+        for id in &ids {
+            run_quiet(Command::new("docker").args(["start", id]));
+        }
+    });
+    let restore = timed(&|| dokku(&["--quiet", "ps:restore"]));
+    println!(
+        "{:<52} median {floor:>8.0} ms",
+        format!("floor: docker start loop, {RESTORE_APPS} apps' containers")
+    );
+    let ratio = restore / floor;
+    println!(
+        "{:<52} median {restore:>8.0} ms   ratio {ratio:>5.2}x   target <=1.2x  {}",
+        format!("ps:restore, {RESTORE_APPS} apps, until all answer"),
+        if ratio <= 1.2 { "met" } else { "MISSED" }
+    );
 }

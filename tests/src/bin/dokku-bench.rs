@@ -56,7 +56,7 @@ fn main() {
         .nth(1)
         .and_then(|v| v.parse().ok())
         .unwrap_or(30);
-    // `--only push|redeploy|deploy|proxy|swarm`: just that figure (swarm runs only when asked: ~3 min).
+    // `--only push|redeploy|deploy|proxy|restore|swarm`: just that figure (swarm runs only when asked: ~3 min).
     match std::env::args()
         .skip_while(|a| a != "--only")
         .nth(1)
@@ -66,6 +66,7 @@ fn main() {
         Some("redeploy") => return redeploy_benchmark(runs.min(10)),
         Some("deploy") => return deploy_benchmark(runs.min(10)),
         Some("proxy" | "memory") => return scale::proxy_benchmark(),
+        Some("restore") => return scale::restore_benchmark(),
         Some("swarm") => return swarm_benchmark(swarm_runs()),
         Some("rollback") => return rollback::benchmark(runs.min(10)),
         _ => {}
