@@ -15,6 +15,7 @@ mod schedule;
 mod tasks;
 
 use anyhow::{bail, Result};
+use dokku_core::plugin::usage;
 use dokku_core::plugin::{Command, Plugin, Trigger};
 use dokku_core::report::{self, Format, Report};
 use dokku_core::{appname, args, log, property};
@@ -86,7 +87,7 @@ const KEYS: &[(&str, bool)] = &[("mailfrom", true), ("mailto", true), ("maintena
 
 /// `cron:list APP [--format stdout|json]`.
 fn list(argv: &[String]) -> Result<()> {
-    let usage = "dokku cron:list <app> [--format stdout|json]";
+    let usage = usage();
     let a = args::parse(argv, &[], &["--format"])?;
     a.at_most(1, usage)?;
     let app = appname::required(a.pos(0))?;
@@ -174,18 +175,13 @@ fn report_of(app: &str) -> Result<Report> {
 
 /// `cron:report [APP|--global] [--format stdout|json] [--cron-FLAG]`.
 fn report_cmd(argv: &[String]) -> Result<()> {
-    report::command(
-        argv,
-        REPORT_FIELDS,
-        "dokku cron:report [<app>|--global] [--format stdout|json] [<flag>]",
-        report_of,
-    )
+    report::command(argv, REPORT_FIELDS, usage(), report_of)
 }
 
 /// `cron:set [--global|APP] KEY [VALUE]`: `mailfrom` and `mailto` are global only,
 /// `maintenance` is `true` or `false`; the crontab is regenerated.
 fn set(argv: &[String]) -> Result<()> {
-    let usage = "dokku cron:set [--global|<app>] <key> <value>";
+    let usage = usage();
     let keys: Vec<&str> = KEYS.iter().map(|(k, _)| *k).collect();
     let c = property::SetCommand::parse(argv, usage, &keys)?;
     let global_only = KEYS.iter().any(|(k, g)| *k == c.key && *g);
@@ -245,7 +241,7 @@ pub fn find(app: &str, want: &str) -> Result<(String, tasks::Task)> {
 
 /// `cron:suspend APP ID`: the task stays listed but the host's cron no longer runs it.
 fn suspend(argv: &[String]) -> Result<()> {
-    let (app, task) = app_and_task(argv, "dokku cron:suspend <app> <cron_id>")?;
+    let (app, task) = app_and_task(argv, usage())?;
     change_suspended(&app, &task.id, true)?;
     log::info1(&format!("Suspended cron task {}", task.id));
     crontab::write()
@@ -253,7 +249,7 @@ fn suspend(argv: &[String]) -> Result<()> {
 
 /// `cron:resume APP ID`.
 fn resume(argv: &[String]) -> Result<()> {
-    let (app, task) = app_and_task(argv, "dokku cron:resume <app> <cron_id>")?;
+    let (app, task) = app_and_task(argv, usage())?;
     change_suspended(&app, &task.id, false)?;
     log::info1(&format!("Resumed cron task {}", task.id));
     crontab::write()

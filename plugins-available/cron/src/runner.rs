@@ -7,6 +7,7 @@
 use anyhow::{bail, Result};
 use dokku_core::docker::dockerargs;
 use dokku_core::docker::{self, APP_LABEL};
+use dokku_core::plugin::usage;
 use dokku_core::{appname, args, log};
 
 /// The container label naming the task a container runs.
@@ -35,7 +36,7 @@ fn running(app: &str, id: &str) -> Result<Vec<String>> {
 
 /// `cron:run [--detach] APP ID`.
 pub fn command(argv: &[String]) -> Result<()> {
-    let usage = "dokku cron:run [--detach] <app> <cron_id>";
+    let usage = usage();
     let a = args::parse(argv, &["--detach"], &[])?;
     a.at_most(2, usage)?;
     let app = appname::required(a.pos(0))?;

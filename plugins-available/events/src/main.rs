@@ -2,6 +2,7 @@
 //! The logging itself happens in plugn, for every trigger fired, while events are on.
 
 use anyhow::Result;
+use dokku_core::plugin::usage;
 use dokku_core::plugin::{Command, Plugin};
 use dokku_core::{args, log, paths};
 use plugn::events;
@@ -64,7 +65,7 @@ fn show(argv: &[String]) -> Result<()> {
 
 /// `events:list`: the triggers being logged (every trigger an enabled plugin answers).
 fn list(argv: &[String]) -> Result<()> {
-    args::parse(argv, &[], &[])?.at_most(0, "dokku events:list")?;
+    args::parse(argv, &[], &[])?.at_most(0, usage())?;
     if !events::enabled(paths()) {
         log::warn("Events logger disabled");
         return Ok(());
@@ -103,13 +104,13 @@ fn list(argv: &[String]) -> Result<()> {
 }
 
 fn on(argv: &[String]) -> Result<()> {
-    args::parse(argv, &[], &[])?.at_most(0, "dokku events:on")?;
+    args::parse(argv, &[], &[])?.at_most(0, usage())?;
     log::info1("Enabling dokku events logger");
     events::set_enabled(paths(), true)
 }
 
 fn off(argv: &[String]) -> Result<()> {
-    args::parse(argv, &[], &[])?.at_most(0, "dokku events:off")?;
+    args::parse(argv, &[], &[])?.at_most(0, usage())?;
     log::info1("Disabling dokku events logger");
     events::set_enabled(paths(), false)
 }

@@ -4,6 +4,7 @@
 //! `com.dokku.app-name=APP` (only a volume carrying that label is removed).
 
 use anyhow::{bail, Context, Result};
+use dokku_core::plugin::usage;
 use dokku_core::plugin::{Command, Plugin};
 use dokku_core::{appname, args, docker, log};
 use std::process::Stdio;
@@ -44,7 +45,7 @@ fn the_app(argv: &[String], usage: &str) -> Result<String> {
 
 /// `repo:gc APP`.
 fn gc(argv: &[String]) -> Result<()> {
-    let app = the_app(argv, "dokku repo:gc <app>")?;
+    let app = the_app(argv, usage())?;
     let dir = appname::app_dir(&app);
     if !dir.join("HEAD").is_file() || !dir.join("objects").is_dir() {
         bail!("{app} has no git repository yet (push to it, or run git:initialize)");
@@ -74,7 +75,7 @@ fn gc(argv: &[String]) -> Result<()> {
 
 /// `repo:purge-cache APP`.
 fn purge_cache(argv: &[String]) -> Result<()> {
-    let app = the_app(argv, "dokku repo:purge-cache <app>")?;
+    let app = the_app(argv, usage())?;
     let name = format!("cache-{app}");
     let found = docker::output([
         "volume",
