@@ -7,10 +7,10 @@
 //! it comes in the private arguments, or on stdin when only USER is given.
 
 use anyhow::{bail, Context, Result};
+use dokku_core::plugin::usage;
 use dokku_core::{args, log, paths, Exit};
 use std::io::BufRead;
 use std::path::PathBuf;
-use dokku_core::plugin::usage;
 
 /// The netrc file git's http client reads for the dokku user.
 pub fn netrc_path() -> PathBuf {

@@ -25,9 +25,9 @@ mod status;
 mod triggers;
 
 use anyhow::{bail, Context, Result};
+use dokku_core::plugin::usage;
 use dokku_core::plugin::{Command, Plugin, Trigger};
 use dokku_core::{appname, args, deploylock, log};
-use dokku_core::plugin::usage;
 
 static PLUGIN: Plugin = Plugin {
     prefix: "git",

@@ -5,11 +5,11 @@ use crate::attach;
 use crate::ensure;
 use crate::entry::{self, Entry, DOCKER_LOCAL, SCHEMA_VERSION};
 use anyhow::{bail, Context, Result};
+use dokku_core::plugin::usage;
 use dokku_core::{args, log};
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
-use dokku_core::plugin::usage;
 
 /// The flags only Dokku's k3s scheduler takes; refused for docker-local entries.
 const K3S_ONLY: &[&str] = &[
@@ -195,10 +195,7 @@ pub fn create(argv: &[String]) -> Result<()> {
 /// `storage:destroy NAME [--force] [--destroy-host-dir]`: refused while an app mounts it.
 pub fn destroy(argv: &[String]) -> Result<()> {
     let a = args::parse(argv, &["--force", "--destroy-host-dir"], &[])?;
-    a.at_most(
-        1,
-        usage(),
-    )?;
+    a.at_most(1, usage())?;
     let name = a.pos(0).map(String::as_str).unwrap_or("");
     entry::validate_name(name, true)?;
     let check = |name: &str| -> Result<Entry> {
@@ -283,10 +280,7 @@ pub fn info(argv: &[String]) -> Result<()> {
 /// `storage:list-entries [--scheduler S] [--format text|json]`.
 pub fn list_entries(argv: &[String]) -> Result<()> {
     let a = args::parse(argv, &[], &["--format", "--scheduler"])?;
-    a.at_most(
-        0,
-        usage(),
-    )?;
+    a.at_most(0, usage())?;
     let json = json_format(a.value("--format"))?;
     let list: Vec<Entry> = entry::list()?
         .into_iter()

@@ -16,6 +16,7 @@ mod sha1;
 
 use anyhow::{bail, Context, Result};
 use attach::{Attachment, DEFAULT_PROCESS};
+use dokku_core::plugin::usage;
 use dokku_core::plugin::{Command, Plugin, Trigger};
 use dokku_core::report::{self, Report};
 use dokku_core::{appname, args, log};
@@ -23,7 +24,6 @@ use dokku_docker_options::store::{self, Phase};
 use entries::Meta;
 use mounts::Mount;
 use std::io::Write;
-use dokku_core::plugin::usage;
 
 static PLUGIN: Plugin = Plugin {
     prefix: "storage",
@@ -365,8 +365,7 @@ fn legacy_mount(app: &str, m: Mount) -> Result<()> {
 
 /// `storage:unmount APP (HOST:CONTAINER[:OPTIONS] | NAME [--container-dir DIR] | NAME:DIR)`.
 fn unmount(argv: &[String]) -> Result<()> {
-    let usage =
-        usage();
+    let usage = usage();
     let a = args::parse(argv, &[], &["--container-dir"])?;
     a.at_most(2, usage)?;
     let app = appname::required(a.pos(0))?;
@@ -592,12 +591,7 @@ fn report_cmd(argv: &[String]) -> Result<()> {
     if argv.iter().any(|a| a == "--global") {
         return entries::report_global(argv);
     }
-    report::command(
-        argv,
-        REPORT_FIELDS,
-        usage(),
-        report_of,
-    )
+    report::command(argv, REPORT_FIELDS, usage(), report_of)
 }
 
 /// Trigger `storage-list APP PHASE [text|json]`: the phase's mounts, one spec a line (or JSON).
