@@ -323,6 +323,19 @@ fn copy_loop(readers: [RawFd; 2], outs: [RawFd; 2], mut log: File, secrets: &[Ve
     }
 }
 
+/// The arguments of Trigger `builds-record-finalize APP ID CODE`, checked: the app (a valid
+/// name), the build id and the command's exit code.
+pub fn finalize_args(argv: &[String]) -> anyhow::Result<(&str, &str, i32)> {
+    let (Some(app), Some(id), Some(code)) = (argv.first(), argv.get(1), argv.get(2)) else {
+        anyhow::bail!("builds-record-finalize needs APP ID CODE");
+    };
+    crate::appname::validate(app)?;
+    let Ok(code) = code.parse::<i32>() else {
+        anyhow::bail!("builds-record-finalize: invalid exit code {code:?}");
+    };
+    Ok((app, id, code))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,18 +3,11 @@
 //! later release of another image (`dokku deploy APP TAG`, a rollback) never runs with it.
 
 use crate::data_dir;
-use anyhow::{bail, Context, Result};
-use dokku_core::appname;
+use anyhow::{Context, Result};
 
 /// Trigger `builds-record-finalize APP ID CODE`.
 pub fn trigger_finalize(argv: &[String]) -> Result<()> {
-    let (Some(app), Some(code)) = (argv.first(), argv.get(2)) else {
-        bail!("builds-record-finalize needs APP ID CODE");
-    };
-    appname::validate(app)?;
-    let Ok(code) = code.parse::<i32>() else {
-        bail!("builds-record-finalize: invalid exit code {code:?}");
-    };
+    let (app, _, code) = dokku_core::buildrec::finalize_args(argv)?;
     let pending = data_dir(app).join("pending");
     if code != 0 && pending.exists() {
         std::fs::remove_dir_all(&pending)

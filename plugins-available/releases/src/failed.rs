@@ -56,16 +56,10 @@ fn take_pending(app: &str, build: &str) -> Option<String> {
 /// Trigger `builds-record-finalize APP ID CODE`: a deploy that ended with a non-zero code is
 /// recorded as a failed release.
 pub fn trigger_finalize(argv: &[String]) -> Result<()> {
-    let (Some(app), Some(build), Some(code)) = (argv.first(), argv.get(1), argv.get(2)) else {
-        bail!("builds-record-finalize needs APP ID CODE");
-    };
-    appname::validate(app)?;
+    let (app, build, code) = dokku_core::buildrec::finalize_args(argv)?;
     if !valid_id(build) {
         bail!("builds-record-finalize: invalid build id {build:?}");
     }
-    let Ok(code) = code.parse::<i32>() else {
-        bail!("builds-record-finalize: invalid exit code {code:?}");
-    };
     if !store::dir(app).exists() && code == 0 {
         return Ok(());
     }

@@ -594,18 +594,10 @@ fn redeploy_benchmark(runs: usize) {
     let (mut app_times, mut rebuild_times, mut floor_times) = (Vec::new(), Vec::new(), Vec::new());
     let mut push_floor_times = Vec::new();
     for i in 0..runs + 2 {
-        let t = Instant::now();
-        push();
-        let a = t.elapsed().as_secs_f64() * 1000.0;
-        let t = Instant::now();
-        git_floor();
-        let g = t.elapsed().as_secs_f64() * 1000.0;
-        let t = Instant::now();
-        rebuild();
-        let r = t.elapsed().as_secs_f64() * 1000.0;
-        let t = Instant::now();
-        floor();
-        let f = t.elapsed().as_secs_f64() * 1000.0;
+        let a = time_ms(push);
+        let g = time_ms(git_floor);
+        let r = time_ms(rebuild);
+        let f = time_ms(floor);
         if i >= 2 {
             app_times.push(a);
             rebuild_times.push(r);
@@ -739,12 +731,8 @@ fn deploy_benchmark(runs: usize) {
     };
     let (mut app_times, mut floor_times) = (Vec::new(), Vec::new());
     for i in 0..runs + 2 {
-        let t = Instant::now();
-        push();
-        let a = t.elapsed().as_secs_f64() * 1000.0;
-        let t = Instant::now();
-        floor();
-        let f = t.elapsed().as_secs_f64() * 1000.0;
+        let a = time_ms(push);
+        let f = time_ms(floor);
         if i >= 2 {
             app_times.push(a);
             floor_times.push(f);
@@ -789,13 +777,7 @@ fn web_port_of(sb: &Sandbox, app: &str, n: u32) -> u16 {
 
 /// Median and p90 (ms) of `runs` timed runs, without warm-ups.
 fn measure_n(runs: usize, mut f: impl FnMut()) -> (f64, f64) {
-    let mut v: Vec<f64> = (0..runs)
-        .map(|_| {
-            let t = Instant::now();
-            f();
-            t.elapsed().as_secs_f64() * 1000.0
-        })
-        .collect();
+    let mut v: Vec<f64> = (0..runs).map(|_| time_ms(&mut f)).collect();
     v.sort_by(|a, b| a.partial_cmp(b).unwrap());
     (v[v.len() / 2], v[(v.len() * 9 / 10).min(v.len() - 1)])
 }
@@ -896,4 +878,11 @@ fn plain_push_floor(sb: &Sandbox) -> (String, String) {
         floor_repo.display()
     );
     (sb.ssh_command_with(&floor_key), url)
+}
+
+/// How long `f` takes, in milliseconds.
+fn time_ms(f: impl FnOnce()) -> f64 {
+    let t = Instant::now();
+    f();
+    t.elapsed().as_secs_f64() * 1000.0
 }
